@@ -1,0 +1,43 @@
+# Two commands do everything on a fresh clone: `make reports` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?=
+
+.PHONY: setup reports test bench lab validate clean help
+
+help:
+	@echo "make reports   set up .venv, then render every site into reports/"
+	@echo "make test      set up .venv, then run the whole test suite"
+	@echo "make bench     run the benchmarks and print their figures"
+	@echo "make lab       open JupyterLab on notebooks/"
+	@echo "make validate  check every parameter file"
+
+# Reinstall only when the package definition changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[notebooks,test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (border-cba)" >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+validate: setup
+	$(BIN)/cba validate
+
+reports: setup
+	$(BIN)/cba run $(if $(JOBS),--jobs $(JOBS),)
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	@for f in tests/benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) reports/*/ reports/*.csv reports/*.html reports/status.json

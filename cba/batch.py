@@ -1,0 +1,395 @@
+"""Batch runs: papermill per site, HTML export, cross-site summary and index.
+
+Main functions: :func:`run_batch`, :func:`run_site`, :func:`export_html`,
+:func:`resolve_sites`, :func:`write_summary`, :func:`write_index`.
+
+Each site renders into a temporary folder beside its published folder and
+replaces ``reports/<site>/`` only when everything succeeded (an atomic rename),
+so a failed or interrupted run never leaves a half-written report and never
+removes the last good one. A failed site's executed notebook is kept as
+``reports/<site>/report.failed.ipynb`` for diagnosis.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import html
+import json
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .exceptions import CBAError, ParameterError, ReportError
+from .params import load_site
+
+__all__ = [
+    "SiteOutcome",
+    "resolve_sites",
+    "run_site",
+    "run_batch",
+    "export_html",
+    "write_summary",
+    "write_index",
+    "SUMMARY_COLUMNS",
+]
+
+SUMMARY_COLUMNS = [
+    "site",
+    "site_name",
+    "option",
+    "option_name",
+    "option_kind",
+    "discount_rate",
+    "rate_name",
+    "pv_benefits",
+    "pv_costs",
+    "npv",
+    "bcr",
+    "irr",
+    "payback_years",
+    "first_year_benefits",
+    "status",
+]
+REPORT_NAME = "report"
+
+
+@dataclass
+class SiteOutcome:
+    """Result of rendering one site."""
+
+    site: str
+    ok: bool
+    seconds: float
+    message: str = ""
+    path: str = ""
+
+
+def resolve_sites(names: list[str] | tuple[str, ...], params_dir: str | Path = "parameters") -> list[Path]:
+    """Turn site ids or paths into site files; no names means every shipped site.
+
+    Raises
+    ------
+    ParameterError
+        For an id that is neither a file nor a site in ``params_dir/sites``.
+    """
+    sites_dir = Path(params_dir) / "sites"
+    if not names:
+        files = sorted(sites_dir.glob("*.yaml"))
+        if not files:
+            raise ParameterError(f"no site files found in {sites_dir}")
+        return files
+    out = []
+    known = sorted(p.stem for p in sites_dir.glob("*.yaml"))
+    for name in names:
+        p = Path(name)
+        if p.suffix in (".yaml", ".yml") or p.exists():
+            if not p.exists():
+                raise ParameterError("file not found", file=str(p))
+            out.append(p)
+            continue
+        cand = sites_dir / f"{name}.yaml"
+        if not cand.exists():
+            import difflib
+
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ParameterError(
+                f"unknown site '{name}'{hint}; known sites: {', '.join(known) or 'none'}"
+            )
+        out.append(cand)
+    return out
+
+
+def export_html(ipynb_path: str | Path, html_path: str | Path) -> None:
+    """Export an executed notebook to self-contained HTML without code.
+
+    Uses nbconvert's ``HTMLExporter`` with ``exclude_input=True`` and the
+    ``TagRemovePreprocessor`` (``remove-cell``, ``remove-input``,
+    ``remove-output``); images are embedded as data URIs.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = ("remove-cell",)
+    c.TagRemovePreprocessor.remove_input_tags = ("remove-input",)
+    c.TagRemovePreprocessor.remove_all_outputs_tags = ("remove-output",)
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    exporter = HTMLExporter(config=c)
+    exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
+    nb = nbformat.read(str(ipynb_path), as_version=4)
+    body, _ = exporter.from_notebook_node(nb)
+    Path(html_path).write_text(body, encoding="utf-8")
+
+
+def _check_injected(notebook: Path, parameters: dict) -> None:
+    import papermill
+
+    declared = papermill.inspect_notebook(str(notebook))
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ReportError(
+            f"{notebook}: unknown notebook parameter(s) {unknown}; the parameters cell "
+            f"declares: {sorted(declared)}"
+        )
+
+
+def run_site(site_file: str | Path, out_root: str | Path, notebook: str | Path,
+             n_draws: int = 0, seed: int = 20250101) -> SiteOutcome:
+    """Render one site's report; publish it atomically on success.
+
+    Returns a :class:`SiteOutcome`; never raises for a failing site.
+    """
+    import papermill
+
+    start = time.perf_counter()
+    site_file = Path(site_file).resolve()
+    out_root = Path(out_root).resolve()
+    notebook = Path(notebook).resolve()
+    try:
+        site = load_site(site_file)
+    except CBAError as exc:
+        return SiteOutcome(site_file.stem, False, time.perf_counter() - start, str(exc))
+    sid = site.id
+    final = out_root / sid
+    out_root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{sid}.", suffix=".tmp", dir=out_root))
+    params = {"site_file": str(site_file), "n_draws": int(n_draws), "seed": int(seed),
+              "results_dir": str(tmp)}
+    out_nb = tmp / f"{REPORT_NAME}.ipynb"
+    try:
+        _check_injected(notebook, params)
+        papermill.execute_notebook(
+            str(notebook), str(out_nb), parameters=params, kernel_name="python3",
+            cwd=str(notebook.parent), progress_bar=False, log_output=False,
+        )
+        export_html(out_nb, tmp / f"{REPORT_NAME}.html")
+        for name in ("results.csv", "metrics.csv", f"{REPORT_NAME}.html"):
+            if not (tmp / name).exists():
+                raise ReportError(f"{sid}: the notebook did not write {name}")
+        _publish(tmp, final)
+        return SiteOutcome(sid, True, time.perf_counter() - start, "", str(final))
+    except BaseException as exc:  # noqa: BLE001 - keep the batch going, report the failure
+        if out_nb.exists():
+            final.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out_nb, final / f"{REPORT_NAME}.failed.ipynb")
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        msg = _short_error(exc)
+        return SiteOutcome(sid, False, time.perf_counter() - start, msg, str(final))
+
+
+def _short_error(exc: BaseException) -> str:
+    name = type(exc).__name__
+    text = str(exc).strip().splitlines()
+    # papermill's PapermillExecutionError carries the cell's exception name and value
+    ename = getattr(exc, "ename", None)
+    evalue = getattr(exc, "evalue", None)
+    if ename:
+        return f"{ename}: {evalue}"
+    return f"{name}: {text[0] if text else ''}"
+
+
+def _publish(tmp: Path, final: Path) -> None:
+    """Replace ``final`` by ``tmp`` with renames (atomic on one file system)."""
+    old = None
+    failed = final / f"{REPORT_NAME}.failed.ipynb"
+    if failed.exists():
+        failed.unlink()
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        os.replace(final, old)
+    os.replace(tmp, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _run_one(args):
+    return run_site(*args)
+
+
+def run_batch(site_files: list[Path], out_root: str | Path = "reports",
+              notebook: str | Path = "notebooks/site_report.ipynb", jobs: int | None = None,
+              n_draws: int = 0, seed: int = 20250101, executor: cf.Executor | None = None,
+              progress: bool = True) -> list[SiteOutcome]:
+    """Render every site (in parallel), then write the summary and index.
+
+    Parameters
+    ----------
+    site_files : list of Path
+    out_root : path
+        Output folder (``reports/``).
+    notebook : path
+        Report notebook.
+    jobs : int, optional
+        Parallel jobs (default: one per core).
+    executor : concurrent.futures.Executor, optional
+        Any executor (e.g. a Dask ``distributed.Client.get_executor()``); a
+        local process pool when omitted.
+    """
+    from tqdm.auto import tqdm
+
+    out_root = Path(out_root)
+    notebook = Path(notebook)
+    if not notebook.exists():
+        raise ReportError(f"notebook not found: {notebook}")
+    jobs = jobs or os.cpu_count() or 1
+    args = [(f, out_root, notebook, n_draws, seed) for f in site_files]
+    outcomes: list[SiteOutcome] = []
+    own = executor is None
+    ex = executor or cf.ProcessPoolExecutor(max_workers=min(jobs, max(len(args), 1)))
+    try:
+        futures = [ex.submit(_run_one, a) for a in args]
+        bar = tqdm(total=len(futures), desc="sites", unit="site", disable=not progress)
+        for fut in cf.as_completed(futures):
+            try:
+                res = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a crashed worker fails one site only
+                res = SiteOutcome("?", False, 0.0, _short_error(exc))
+            outcomes.append(res)
+            bar.set_postfix_str(f"{res.site}: {'ok' if res.ok else 'FAILED'}")
+            bar.update(1)
+        bar.close()
+    finally:
+        if own:
+            ex.shutdown(wait=True, cancel_futures=True)
+    outcomes.sort(key=lambda o: o.site)
+    _write_status(out_root, outcomes, n_draws, seed)
+    write_summary(out_root)
+    write_index(out_root)
+    return outcomes
+
+
+def _write_status(out_root: Path, outcomes: list[SiteOutcome], n_draws: int, seed: int) -> None:
+    path = out_root / "status.json"
+    status = {}
+    if path.exists():
+        try:
+            status = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            status = {}
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    for o in outcomes:
+        status[o.site] = {**asdict(o), "finished_utc": now, "n_draws": n_draws, "seed": seed}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(status, indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _status(out_root: Path) -> dict:
+    path = out_root / "status.json"
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_summary(out_root: str | Path) -> pd.DataFrame:
+    """Collect every published site's metrics into ``summary.csv`` and
+    ``stakeholders.csv`` (a site whose last run failed keeps its last good
+    numbers, marked ``status = stale``)."""
+    out_root = Path(out_root)
+    status = _status(out_root)
+    frames, stakes = [], []
+    for d in sorted(p for p in out_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        m = d / "metrics.csv"
+        if not m.exists():
+            continue
+        df = pd.read_csv(m)
+        st = status.get(d.name, {})
+        df["status"] = "ok" if st.get("ok", True) else "stale"
+        frames.append(df)
+        s = d / "stakeholders.csv"
+        if s.exists():
+            stakes.append(pd.read_csv(s))
+    cols = SUMMARY_COLUMNS
+    summary = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    extra = [c for c in summary.columns if c not in cols]
+    summary = summary[cols + extra]
+    summary.to_csv(out_root / "summary.csv", index=False, float_format="%.10g")
+    if stakes:
+        pd.concat(stakes, ignore_index=True).to_csv(out_root / "stakeholders.csv", index=False,
+                                                    float_format="%.10g")
+    return summary
+
+
+def write_index(out_root: str | Path) -> Path:
+    """Write ``index.html``: all sites x options at the base rate, linking each report."""
+    out_root = Path(out_root)
+    status = _status(out_root)
+    summary_path = out_root / "summary.csv"
+    s = pd.read_csv(summary_path) if summary_path.exists() else pd.DataFrame(columns=SUMMARY_COLUMNS)
+    base = s[s["rate_name"] == "discount_rate_base"] if len(s) else s
+    e = html.escape
+    rows = []
+    for site, g in base.groupby("site", sort=True):
+        cand = g[g["option_kind"] != "status_quo"]
+        best = cand.loc[cand["npv"].idxmax(), "option"] if len(cand) and cand["npv"].max() > 0 else None
+        for _, r in g.iterrows():
+            cls = ' class="best"' if r["option"] == best else ""
+            link = f'<a href="{e(site)}/report.html">{e(str(r["site_name"]))}</a>'
+            rows.append(
+                f"<tr{cls}><td>{link}</td><td>{e(str(r['option_name']))}</td>"
+                f"<td data-v=\"{r['npv']:.0f}\">{r['npv'] / 1e6:,.2f}</td>"
+                f"<td data-v=\"{_num(r['bcr'])}\">{_fmt(r['bcr'])}</td>"
+                f"<td>{e(str(r['status']))}</td></tr>"
+            )
+    failed = [k for k, v in sorted(status.items()) if not v.get("ok", True)]
+    failed_html = ""
+    if failed:
+        items = "".join(f"<li>{e(k)}: {e(status[k].get('message', ''))}</li>" for k in failed)
+        failed_html = (f"<section><h2>Sites that failed in the last run</h2><p>Their last good "
+                       f"report (if any) is still shown.</p><ul>{items}</ul></section>")
+    doc = _INDEX_TEMPLATE.format(rows="\n".join(rows), failed=failed_html,
+                                 n_sites=base["site"].nunique() if len(base) else 0)
+    path = out_root / "index.html"
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(doc, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _num(x):
+    return "" if pd.isna(x) else f"{x:.6g}"
+
+
+def _fmt(x):
+    return "n/a" if pd.isna(x) else f"{x:.2f}"
+
+
+_INDEX_TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Pre-clearance options at US-Mexico land ports: comparison of sites</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; max-width: 70rem; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: .35rem .6rem; text-align: left; }}
+td:nth-child(3), td:nth-child(4) {{ text-align: right; }}
+tr.best {{ background: #e6f4ea; font-weight: 600; }}
+caption {{ text-align: left; margin-bottom: .5rem; color: #555; }}
+@media print {{ a {{ color: inherit; text-decoration: none; }} }}
+</style></head><body>
+<h1>Pre-clearance options at US-Mexico land ports of entry</h1>
+<p>Net present value (NPV, million dollars) and benefit-cost ratio (BCR) of each option
+against the status quo at the base 7 % real discount rate, for {n_sites} sites. The best
+option per site (highest positive NPV) is highlighted. Click a site for its full report.</p>
+{failed}
+<table><caption>Sites and options at the base discount rate</caption>
+<thead><tr><th scope="col">Site</th><th scope="col">Option</th><th scope="col">NPV (M$)</th>
+<th scope="col">BCR</th><th scope="col">Status</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table>
+</body></html>
+"""

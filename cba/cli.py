@@ -1,0 +1,159 @@
+"""The ``cba`` command: render reports, validate parameter files, list sites.
+
+Exit codes: 0 all good, 1 some site failed to render, 2 bad input (an invalid
+parameter file, an unknown site, a bad option). Bad input is reported as one
+line per problem naming the file, key path, value and what is allowed, never
+as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .exceptions import CBAError, ParameterError
+
+__all__ = ["main", "cli"]
+
+EXIT_OK, EXIT_SITE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="border-cba", prog_name="cba")
+def cli():
+    """Cost-benefit analysis of pre-clearance options at US-Mexico land ports.
+
+    \b
+    Typical use:
+      cba validate                 check every shipped parameter file
+      cba run                      render every site's report into reports/
+      cba run pharr_reynosa        render one site
+      cba sites                    list the shipped sites
+    """
+
+
+@cli.command()
+@click.argument("sites", nargs=-1)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Sites rendered in parallel (default: one per CPU core).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="reports",
+              show_default=True, help="Output folder.")
+@click.option("--draws", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Monte Carlo draws (0 = deterministic run at central values).")
+@click.option("--seed", type=int, default=20250101, show_default=True, help="Random seed.")
+@click.option("--params-dir", type=click.Path(file_okay=False), default="parameters",
+              show_default=True, help="Parameter folder holding sites/ and common/.")
+@click.option("--notebook", type=click.Path(dir_okay=False), default="notebooks/site_report.ipynb",
+              show_default=True, help="Report notebook run for each site.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, quiet):
+    """Render reports for SITES (ids from PARAMS_DIR/sites, or paths; none = all).
+
+    Every site file is validated first. Each site renders into
+    OUT/<site>/report.html (with report.ipynb and results.csv); then
+    OUT/summary.csv, OUT/stakeholders.csv and OUT/index.html compare all sites.
+    A failing site does not stop the others; its last good report stays.
+    """
+    from . import batch
+    from .params import load_site
+
+    try:
+        files = batch.resolve_sites(sites, params_dir)
+    except CBAError as exc:
+        _fail(str(exc))
+        sys.exit(EXIT_BAD_INPUT)
+    good, bad = [], []
+    for f in files:
+        try:
+            load_site(f)
+            good.append(f)
+        except ParameterError as exc:
+            bad.append(str(exc))
+    for msg in bad:
+        _fail(msg)
+    start = time.perf_counter()
+    outcomes = []
+    if good:
+        try:
+            outcomes = batch.run_batch(good, out_dir, notebook, jobs, draws, seed, progress=not quiet)
+        except CBAError as exc:
+            _fail(str(exc))
+            sys.exit(EXIT_BAD_INPUT)
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        _fail(f"site {o.site} failed: {o.message}")
+    n_ok = len(outcomes) - len(failed)
+    click.echo(f"{n_ok} of {len(files)} site(s) rendered into {out_dir}/ in "
+               f"{time.perf_counter() - start:.1f} s; open {out_dir}/index.html")
+    if bad:
+        sys.exit(EXIT_BAD_INPUT)
+    if failed:
+        click.echo("failed: " + ", ".join(o.site for o in failed), err=True)
+        sys.exit(EXIT_SITE_FAILED)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--params-dir", type=click.Path(file_okay=False), default="parameters",
+              show_default=True, help="Used when no FILES are given.")
+def validate(files, params_dir):
+    """Check parameter FILES (default: all of PARAMS_DIR/common and PARAMS_DIR/sites).
+
+    Prints one line per problem (file, key path, value, what is allowed) and
+    exits with 2 if any file is invalid.
+    """
+    from .params import validate_file
+
+    paths = [Path(f) for f in files]
+    if not paths:
+        root = Path(params_dir)
+        paths = sorted((root / "common").glob("*.yaml")) + sorted((root / "sites").glob("*.yaml"))
+        if not paths:
+            _fail(f"no parameter files found under {root}")
+            sys.exit(EXIT_BAD_INPUT)
+    n_bad = 0
+    for p in paths:
+        try:
+            kind = validate_file(p)
+            click.echo(f"ok   {p} ({kind})")
+        except ParameterError as exc:
+            n_bad += 1
+            _fail(str(exc))
+    if n_bad:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@cli.command("sites")
+@click.option("--params-dir", type=click.Path(file_okay=False), default="parameters", show_default=True)
+def sites_cmd(params_dir):
+    """List the shipped sites and their options."""
+    from .params import load_site
+
+    for f in sorted((Path(params_dir) / "sites").glob("*.yaml")):
+        try:
+            s = load_site(f)
+        except ParameterError as exc:
+            _fail(str(exc))
+            continue
+        opts = ", ".join(s.file.options)
+        click.echo(f"{s.id:28s} {s.info.name}  [{opts}]")
+
+
+def main(argv=None):
+    """Entry point of the ``cba`` console script."""
+    try:
+        cli.main(args=argv, prog_name="cba", standalone_mode=True)
+    except CBAError as exc:  # pragma: no cover - safety net: bad input never shows a traceback
+        _fail(str(exc))
+        sys.exit(EXIT_BAD_INPUT)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

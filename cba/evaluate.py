@@ -1,0 +1,622 @@
+"""Orchestration: validated parameters -> model calls -> tidy results.
+
+This is the only module that knows both the parameter objects and the model
+functions. It adds no maths of its own: it maps named parameters to function
+arguments (converting money once to the report dollar-year), calls the models on
+arrays with a leading draw axis, and assembles tidy tables.
+
+Main functions: :func:`appraise`, :func:`model_inputs`, :func:`parameter_table`.
+
+Array shapes: ``D`` draws (1 for a deterministic run), ``T`` periods (the base
+year is period 0, then ``horizon_years`` years of operation), ``H = 24`` hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import benefits, costs, discounting, emissions, queueing, staffing, uncertainty, units
+from .exceptions import ParameterError
+from .params import Param, Site
+
+__all__ = [
+    "Appraisal",
+    "appraise",
+    "model_inputs",
+    "parameter_table",
+    "CASHFLOW_COLUMNS",
+    "METRIC_COLUMNS",
+]
+
+CASHFLOW_COLUMNS = [
+    "site",
+    "option",
+    "draw",
+    "year",
+    "side",
+    "component",
+    "stakeholder",
+    "value",
+    "unit",
+    "dollar_year",
+]
+METRIC_COLUMNS = [
+    "site",
+    "option",
+    "discount_rate",
+    "rate_name",
+    "pv_benefits",
+    "pv_costs",
+    "npv",
+    "bcr",
+    "irr",
+    "payback_years",
+    "first_year_benefits",
+]
+HOURS = 24
+MINUTES_PER_HOUR = 60.0
+_VOT = {
+    "personal": "vtts_personal",
+    "business": "vtts_business",
+    "truck_driver": "vtts_truck_driver",
+    "walk_wait": "vtts_walk_wait",
+}
+
+
+# --------------------------------------------------------------------------- inputs
+@dataclass
+class Inputs:
+    """Numeric model inputs in report dollars, each scalar an array of shape (D,)."""
+
+    n_draws: int
+    values: dict[str, np.ndarray]
+    dollar_year: int
+
+
+def _money(site: Site, p: Param, x):
+    """Convert a money value to the site's report dollar-year."""
+    if not units.is_money(p.unit):
+        return x
+    to_year = site.info.report_dollar_year
+    cpi = site.param("cpi_u").values
+    if p.unit.startswith("MXN"):
+        x = units.mxn_to_usd(x, p.dollar_year, site.param("mxn_per_usd").values)
+    return units.to_dollar_year(x, p.dollar_year, to_year, cpi)
+
+
+def _numeric(site: Site, p: Param, n: int, rng: np.random.Generator | None, key: str,
+             overrides: dict[str, Any]) -> np.ndarray:
+    if key in overrides:
+        raw = np.broadcast_to(np.asarray(overrides[key], dtype=float), (n,)).copy()
+    elif isinstance(p.value, tuple):
+        raw = np.asarray(p.value, dtype=float)
+        return _money(site, p, raw)
+    elif rng is not None and p.distribution is not None:
+        raw = uncertainty.sample(p.distribution, n, rng)
+    else:
+        raw = np.full(n, float(p.value))
+    return _money(site, p, raw)
+
+
+def _walk_params(site: Site):
+    """Yield (key, Param) for every scalar or list value the appraisal uses."""
+    f = site.file
+    for name, p in sorted(site.common.items()):
+        if p.values is None:
+            yield f"common.{name}", p
+    for name, p in f.parameters.items():
+        yield f"site.{name}", p
+    for sid, s in f.streams.items():
+        for fname in type(s).model_fields:
+            v = getattr(s, fname)
+            if isinstance(v, Param):
+                yield f"streams.{sid}.{fname}", v
+        for fname in ("share", "annual"):
+            v = getattr(s.volume, fname)
+            if v is not None:
+                yield f"streams.{sid}.volume.{fname}", v
+        if s.volume.growth is not None:
+            yield f"streams.{sid}.volume.growth", s.volume.growth
+    for oid, o in f.options.items():
+        for sid, ch in o.changes.items():
+            for fname in ("extra_booths", "processing_factor", "secondary_referral_factor", "shift_share"):
+                v = getattr(ch, fname)
+                if v is not None:
+                    yield f"options.{oid}.changes.{sid}.{fname}", v
+        for i, c in enumerate(o.costs):
+            yield f"options.{oid}.costs[{i}].amount", c.amount
+            if c.asset_life_years is not None:
+                yield f"options.{oid}.costs[{i}].asset_life_years", c.asset_life_years
+        if o.funding is not None and o.funding.toll_surcharge is not None:
+            yield f"options.{oid}.funding.toll_surcharge", o.funding.toll_surcharge
+
+
+def model_inputs(site: Site, n_draws: int = 0, seed: int | None = None,
+                 overrides: dict[str, Any] | None = None) -> Inputs:
+    """Numeric inputs for :func:`appraise`, converted to the report dollar-year.
+
+    Parameters
+    ----------
+    site : Site
+        Validated site.
+    n_draws : int
+        0 for the deterministic run (central values); otherwise the number of
+        Monte Carlo draws from each parameter's distribution.
+    seed : int, optional
+        Seed of the random generator (required when ``n_draws > 0``).
+    overrides : dict, optional
+        Key path -> value (e.g. ``{"common.vtts_personal": 25.0}``) in the
+        parameter's own unit and dollar-year; used by sensitivity analyses.
+    """
+    overrides = dict(overrides or {})
+    n = max(int(n_draws), 1)
+    rng = None
+    if n_draws > 0:
+        if seed is None:
+            raise ParameterError("a Monte Carlo run needs a seed", key_path="seed")
+        rng = np.random.default_rng(seed)
+    values: dict[str, np.ndarray] = {}
+    known = set()
+    # Sort keys so the random stream a parameter gets does not depend on file order.
+    for key, p in sorted(_walk_params(site), key=lambda kp: kp[0]):
+        known.add(key)
+        values[key] = _numeric(site, p, n, rng, key, overrides)
+    unknown = set(overrides) - known
+    if unknown:
+        raise ParameterError(f"unknown override key(s): {sorted(unknown)}", key_path="overrides")
+    return Inputs(n_draws=n, values=values, dollar_year=site.info.report_dollar_year)
+
+
+def _common(inp: Inputs, site: Site, name: str) -> np.ndarray:
+    key = f"site.{name}" if name in site.file.parameters else f"common.{name}"
+    return inp.values[key]
+
+
+# --------------------------------------------------------------------------- volumes
+def volume_paths(site: Site, inp: Inputs, outlooks: dict[str, pd.DataFrame] | None = None,
+                 rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
+    """Annual volume of each stream, shape (D, T). [vehicles/year]"""
+    from . import demand
+
+    info = site.info
+    years = np.arange(info.base_year, info.base_year + info.horizon_years + 1)
+    out = {}
+    for sid, s in site.file.streams.items():
+        vol = s.volume
+        if vol.annual is not None:
+            base = inp.values[f"streams.{sid}.volume.annual"][:, None]
+            g = inp.values.get(f"streams.{sid}.volume.growth")
+            growth = 0.0 if g is None else g[:, None]
+            out[sid] = base * (1.0 + growth) ** (years - info.base_year)[None, :]
+            continue
+        key = f"{vol.port_code}|{vol.measure}"
+        ol = (outlooks or {}).get(key)
+        if ol is None:
+            ol = demand.annual_outlook(vol.port_code, vol.measure, int(years[0]), int(years[-1]))
+        share = inp.values[f"streams.{sid}.volume.share"][:, None]
+        if rng is not None and inp.n_draws > 1:
+            paths = demand.sample_annual_paths(ol.loc[years], inp.n_draws, rng)
+        else:
+            paths = np.broadcast_to(ol.loc[years, "mean"].to_numpy(dtype=float), (inp.n_draws, len(years)))
+        out[sid] = share * paths
+    return out
+
+
+# --------------------------------------------------------------------------- queue
+@dataclass
+class StreamState:
+    """Per-stream hourly queue inputs, shape (D, 1, H) or broadcastable."""
+
+    profile: np.ndarray
+    booths: np.ndarray
+    services_per_hour: np.ndarray
+    cv: np.ndarray
+    referral: np.ndarray
+    secondary_booths: np.ndarray
+    secondary_services_per_hour: np.ndarray
+
+
+def _stream_state(site: Site, inp: Inputs, sid: str) -> StreamState:
+    v = inp.values
+    p = f"streams.{sid}."
+    prof = v[p + "arrival_profile"]
+    prof = prof / prof.sum()
+    return StreamState(
+        profile=prof[None, None, :],
+        booths=v[p + "booths_open"][None, None, :],
+        services_per_hour=(MINUTES_PER_HOUR / v[p + "processing_minutes"])[:, None, None],
+        cv=v[p + "processing_cv"][:, None, None],
+        referral=v[p + "secondary_referral_share"][:, None, None],
+        secondary_booths=v[p + "secondary_booths"][:, None, None],
+        secondary_services_per_hour=(MINUTES_PER_HOUR / v[p + "secondary_minutes"])[:, None, None],
+    )
+
+
+def daily_delay(state: StreamState, daily_volume: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vehicle-hours spent at the crossing per day, and mean time by hour.
+
+    Time at the crossing = primary queue wait + primary processing + (for the
+    referred share) secondary queue wait + secondary inspection. Secondary
+    arrivals are the referred share of each hour's arrivals.
+
+    Returns
+    -------
+    delay : ndarray (D, T)
+        Vehicle-hours per day. [vehicle-hours/day]
+    wait : ndarray (D, T, H)
+        Mean time per vehicle arriving in each hour. [hours]
+    """
+    arrivals = daily_volume[..., None] * state.profile
+    shape = arrivals.shape
+    primary = queueing.hourly_waits(
+        arrivals,
+        np.broadcast_to(state.booths, shape),
+        np.broadcast_to(state.services_per_hour, shape),
+        np.broadcast_to(state.cv, shape),
+    )
+    referral = np.broadcast_to(state.referral, shape)
+    sec_arrivals = arrivals * referral
+    secondary = queueing.hourly_waits(
+        sec_arrivals,
+        np.broadcast_to(state.secondary_booths, shape),
+        np.broadcast_to(state.secondary_services_per_hour, shape),
+        1.0,
+    )
+    time_per_vehicle = (primary + 1.0 / state.services_per_hour
+                        + referral * (secondary + 1.0 / state.secondary_services_per_hour))
+    delay = (arrivals * time_per_vehicle).sum(axis=-1)
+    return delay, np.broadcast_to(time_per_vehicle, shape)
+
+
+def _apply_changes(state: StreamState, inp: Inputs, oid: str, sid: str, site: Site) -> StreamState:
+    ch = site.file.options[oid].changes.get(sid)
+    if ch is None:
+        return state
+    v = inp.values
+    p = f"options.{oid}.changes.{sid}."
+    booths = state.booths
+    services = state.services_per_hour
+    referral = state.referral
+    if ch.extra_booths is not None:
+        booths = booths + v[p + "extra_booths"][None, None, :]
+    if ch.processing_factor is not None:
+        services = services / v[p + "processing_factor"][:, None, None]
+    if ch.secondary_referral_factor is not None:
+        referral = np.clip(referral * v[p + "secondary_referral_factor"][:, None, None], 0.0, 1.0)
+    return StreamState(state.profile, booths, services, state.cv, referral,
+                       state.secondary_booths, state.secondary_services_per_hour)
+
+
+def _option_volumes(site: Site, inp: Inputs, oid: str, vols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    out = {k: v.copy() for k, v in vols.items()}
+    for sid, ch in site.file.options[oid].changes.items():
+        if ch.shift_to is not None:
+            moved = vols[sid] * inp.values[f"options.{oid}.changes.{sid}.shift_share"][:, None]
+            out[sid] = out[sid] - moved
+            out[ch.shift_to] = out[ch.shift_to] + moved
+    return out
+
+
+def _ramp(site: Site, oid: str, years: np.ndarray) -> np.ndarray:
+    o = site.file.options[oid]
+    start = o.start_year if o.start_year is not None else site.info.base_year + 1
+    return np.clip((years - start + 1) / o.ramp_up_years, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------- results
+@dataclass
+class Appraisal:
+    """Results of one site appraisal.
+
+    Attributes
+    ----------
+    cashflows : DataFrame
+        Tidy cash flows with :data:`CASHFLOW_COLUMNS` (the mean over draws when
+        ``n_draws > 0``; the draw column is then ``-1``).
+    metrics : DataFrame
+        One row per option x discount rate with :data:`METRIC_COLUMNS`.
+    waits : DataFrame
+        Mean wait by hour (minutes) per stream and option in the first year of
+        operation, options at full effect.
+    delay : DataFrame
+        Daily vehicle-hours of delay per stream, option and year.
+    npv_draws : DataFrame
+        NPV per draw (draw x option x rate) when ``n_draws > 0``.
+    """
+
+    site_id: str
+    cashflows: pd.DataFrame
+    metrics: pd.DataFrame
+    waits: pd.DataFrame
+    delay: pd.DataFrame
+    stakeholders: pd.DataFrame
+    npv_draws: pd.DataFrame | None = None
+    flows: dict = field(default_factory=dict, repr=False)
+
+
+def _book(rows: list, oid: str, side: str, component: str, stakeholder: str, arr: np.ndarray):
+    rows.append((oid, side, component, stakeholder, np.asarray(arr, dtype=float)))
+
+
+def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
+             overrides: dict[str, Any] | None = None,
+             outlooks: dict[str, pd.DataFrame] | None = None) -> Appraisal:
+    """Appraise every option of a site against its status quo.
+
+    Parameters
+    ----------
+    site : Site
+        Validated site (:func:`cba.params.load_site`).
+    n_draws : int
+        0 = deterministic (central values); >0 = Monte Carlo draws.
+    seed : int, optional
+        Random seed (needed when ``n_draws > 0``).
+    overrides : dict, optional
+        Parameter overrides by key path (see :func:`model_inputs`).
+    outlooks : dict, optional
+        Pre-computed demand outlooks by ``"port|measure"`` (saves refitting).
+
+    Returns
+    -------
+    Appraisal
+    """
+    inp = model_inputs(site, n_draws, seed, overrides)
+    info = site.info
+    T = info.horizon_years + 1
+    years = np.arange(info.base_year, info.base_year + T)
+    periods = years - info.base_year
+    rng = np.random.default_rng(None if seed is None else seed + 1) if n_draws > 0 else None
+    vols = volume_paths(site, inp, outlooks, rng)
+    days = _common(inp, site, "days_per_year")[:, None]
+    D = inp.n_draws
+
+    base_states = {sid: _stream_state(site, inp, sid) for sid in site.file.streams}
+    base_delay = {}
+    wait_rows = []
+    delay_rows = []
+    for sid, st in base_states.items():
+        base_delay[sid], w = daily_delay(st, vols[sid] / days)
+        wait_rows.append(("status_quo", sid, w[:, 1, :].mean(axis=0)))
+        delay_rows.append(("status_quo", sid, base_delay[sid].mean(axis=0)))
+
+    value_co2 = _common(inp, site, "value_co2")[:, None]
+    us_emissions_share = _common(inp, site, "emissions_us_share")[:, None]
+    rows: list = []
+    for oid, opt in site.file.options.items():
+        if opt.kind == "status_quo":
+            continue
+        ramp = _ramp(site, oid, years)[None, :]
+        ovols = _option_volumes(site, inp, oid, vols)
+        booth_hours_added = np.zeros((D, 1))
+        for sid, s in site.file.streams.items():
+            st = _apply_changes(base_states[sid], inp, oid, sid, site)
+            changed = st is not base_states[sid] or ovols[sid] is not vols[sid]
+            if changed:
+                odelay, w = daily_delay(st, ovols[sid] / days)
+            else:
+                odelay, w = base_delay[sid], None
+            wait_rows.append((oid, sid, (w if w is not None else daily_delay(st, vols[sid] / days)[1])[:, 1, :].mean(axis=0)))
+            # Delay with the ramp: the option's effect phases in linearly.
+            saved_per_day = (base_delay[sid] - odelay) * ramp
+            delay_rows.append((oid, sid, (base_delay[sid] - saved_per_day).mean(axis=0)))
+            vh_saved = saved_per_day * days
+            occ_key = f"streams.{sid}.occupancy"
+            occ = inp.values[occ_key][:, None] if occ_key in inp.values else _common(inp, site, f"occupancy_{s.mode}")[:, None]
+            fuel_key = f"streams.{sid}.idle_fuel"
+            idle = inp.values[fuel_key][:, None] if fuel_key in inp.values else _common(inp, site, f"idle_fuel_{s.mode}")[:, None]
+            vot = _common(inp, site, _VOT[s.value_of_time_class])[:, None]
+            us = inp.values[f"streams.{sid}.users_us_share"][:, None]
+            time_b = benefits.time_savings_usd(vh_saved, occ, vot)
+            _book(rows, oid, "benefit", "travel_time", "users_us", time_b * us)
+            _book(rows, oid, "benefit", "travel_time", "users_mx", time_b * (1 - us))
+            cargo_key = f"streams.{sid}.cargo_value"
+            if cargo_key in inp.values:
+                cargo_b = benefits.cargo_time_savings_usd(
+                    vh_saved, inp.values[cargo_key][:, None],
+                    _common(inp, site, "inventory_carrying_rate")[:, None])
+                _book(rows, oid, "benefit", "cargo_time", "users_us", cargo_b * us)
+                _book(rows, oid, "benefit", "cargo_time", "users_mx", cargo_b * (1 - us))
+            if s.fuel != "none":
+                price = _common(inp, site, f"fuel_price_{s.fuel}")[:, None]
+                gal = benefits.fuel_saved_gal(vh_saved, idle)
+                fuel_b = gal * price
+                _book(rows, oid, "benefit", "idle_fuel", "users_us", fuel_b * us)
+                _book(rows, oid, "benefit", "idle_fuel", "users_mx", fuel_b * (1 - us))
+                emis = 0.0
+                for pol in ("nox", "pm25"):
+                    t = emissions.emissions_t(gal, _common(inp, site, f"{pol}_per_gal_{s.fuel}")[:, None])
+                    emis = emis + emissions.damage_usd(t, _common(inp, site, f"damage_cost_{pol}")[:, None])
+                t_co2 = emissions.emissions_t(gal, _common(inp, site, f"co2_per_gal_{s.fuel}")[:, None])
+                co2 = emissions.damage_usd(t_co2, _common(inp, site, "damage_cost_co2")[:, None]) * value_co2
+                _book(rows, oid, "benefit", "emissions_air_quality", "users_us", emis * us_emissions_share)
+                _book(rows, oid, "benefit", "emissions_air_quality", "users_mx", emis * (1 - us_emissions_share))
+                _book(rows, oid, "benefit", "emissions_co2", "users_us", co2 * us_emissions_share)
+                _book(rows, oid, "benefit", "emissions_co2", "users_mx", co2 * (1 - us_emissions_share))
+            ch = opt.changes.get(sid)
+            if ch is not None and ch.extra_booths is not None:
+                extra = inp.values[f"options.{oid}.changes.{sid}.extra_booths"]
+                booth_hours_added = booth_hours_added + np.clip(extra, 0, None).sum() * np.ones((D, 1))
+        # officer time for added booth-hours
+        if opt.staffing is not None and np.any(booth_hours_added > 0):
+            hours = staffing.officer_hours_per_year(
+                booth_hours_added, _common(inp, site, "officers_per_booth")[:, None], days
+            ) * ramp
+            premium = _common(inp, site, "overtime_premium")[:, None] if opt.staffing.pay == "overtime" else 1.0
+            cost = staffing.staffing_cost_usd(hours, _common(inp, site, "officer_hourly_cost")[:, None], premium)
+            if opt.staffing.reimbursed_to_cbp:
+                _book(rows, oid, "cost", "officer_time", "us_federal", cost)
+                _book(rows, oid, "transfer", "staffing_reimbursement", "us_federal", cost)
+                _book(rows, oid, "transfer", "staffing_reimbursement", opt.staffing.payer, -cost)
+            else:
+                _book(rows, oid, "cost", "officer_time", opt.staffing.payer, cost)
+        for i, c in enumerate(opt.costs):
+            amount = inp.values[f"options.{oid}.costs[{i}].amount"]
+            if c.kind == "capital":
+                spend = (c.year if c.year is not None else (opt.start_year or info.base_year + 1)) - info.base_year
+                life = inp.values[f"options.{oid}.costs[{i}].asset_life_years"]
+                outlay, resid = costs.capital_flows(amount, life, spend, T)
+                _book(rows, oid, "cost", "capital", c.payer, outlay)
+                _book(rows, oid, "cost", "residual_value", c.payer, -resid)
+            else:
+                _book(rows, oid, "cost", "operations", c.payer, costs.annual_flows(amount, ramp[0]) * np.ones((D, 1)))
+        if opt.funding is not None and opt.funding.toll_surcharge is not None:
+            toll = inp.values[f"options.{oid}.funding.toll_surcharge"][:, None]
+            for sid in opt.funding.tolled_streams:
+                us = inp.values[f"streams.{sid}.users_us_share"][:, None]
+                revenue = toll * ovols[sid] * (ramp > 0)
+                _book(rows, oid, "transfer", "toll_surcharge", opt.funding.recipient, revenue)
+                _book(rows, oid, "transfer", "toll_surcharge", "users_us", -revenue * us)
+                _book(rows, oid, "transfer", "toll_surcharge", "users_mx", -revenue * (1 - us))
+
+    return _assemble(site, inp, years, periods, rows, wait_rows, delay_rows, n_draws)
+
+
+def _rates(site: Site, inp: Inputs) -> list[tuple[str, float]]:
+    out = []
+    for key, v in inp.values.items():
+        name = key.split(".", 1)[1]
+        if name.startswith("discount_rate") and key.startswith("common."):
+            if f"site.{name}" in inp.values:
+                continue
+            out.append((name, float(v[0])))
+        elif name.startswith("discount_rate") and key.startswith("site."):
+            out.append((name, float(v[0])))
+    out.sort(key=lambda nr: (nr[0] != "discount_rate_base", -nr[1]))
+    return out
+
+
+def _assemble(site, inp, years, periods, rows, wait_rows, delay_rows, n_draws) -> Appraisal:
+    info = site.info
+    D = inp.n_draws
+    options = list(site.file.options)
+    T = len(years)
+    # Aggregate flows per option: benefit, cost (arrays D x T) and per stakeholder net.
+    agg: dict[str, dict[str, np.ndarray]] = {
+        o: {"benefit": np.zeros((D, T)), "cost": np.zeros((D, T))} for o in options
+    }
+    stake: dict[tuple[str, str], np.ndarray] = {}
+    long_parts = []
+    for oid, side, comp, who, arr in rows:
+        arr = np.broadcast_to(arr, (D, T))
+        if side in agg[oid]:
+            agg[oid][side] = agg[oid][side] + arr
+        sign = {"benefit": 1.0, "cost": -1.0, "transfer": 1.0}[side]
+        stake[(oid, who)] = stake.get((oid, who), np.zeros((D, T))) + sign * arr
+        long_parts.append((oid, side, comp, who, arr.mean(axis=0)))
+
+    cf = _cashflow_frame(site, years, long_parts, n_draws)
+    metrics_rows = []
+    npv_rows = []
+    stake_rows = []
+    for name, r in _rates(site, inp):
+        for oid in options:
+            b, c = agg[oid]["benefit"], agg[oid]["cost"]
+            pvb = discounting.present_value(b, r, periods)
+            pvc = discounting.present_value(c, r, periods)
+            net_mean = (b - c).mean(axis=0)
+            npv_d = pvb - pvc
+            is_sq = site.file.options[oid].kind == "status_quo"
+            metrics_rows.append({
+                "site": info.id, "option": oid, "discount_rate": r, "rate_name": name,
+                "pv_benefits": float(np.mean(pvb)), "pv_costs": float(np.mean(pvc)),
+                "npv": float(np.mean(npv_d)),
+                "bcr": float(discounting.benefit_cost_ratio(np.mean(pvb), np.mean(pvc))),
+                "irr": (np.nan if is_sq else _none_nan(discounting.irr(net_mean))),
+                "payback_years": (np.nan if is_sq else float(discounting.discounted_payback(net_mean, r))),
+                "first_year_benefits": float(b.mean(axis=0)[1]) if T > 1 else float(b.mean(axis=0)[0]),
+            })
+            if n_draws > 0:
+                npv_rows.append(pd.DataFrame({"option": oid, "rate_name": name, "discount_rate": r,
+                                              "draw": np.arange(D), "npv": npv_d}))
+            for who in ("us_federal", "mx_federal", "sponsor", "users_us", "users_mx"):
+                arr = stake.get((oid, who))
+                pv = 0.0 if arr is None else float(np.mean(discounting.present_value(arr, r, periods)))
+                stake_rows.append({"site": info.id, "option": oid, "discount_rate": r,
+                                   "rate_name": name, "stakeholder": who, "pv_net": pv})
+    metrics = pd.DataFrame(metrics_rows, columns=METRIC_COLUMNS)
+    waits = pd.DataFrame(
+        [(info.id, o, s, h, float(w[h]) * MINUTES_PER_HOUR) for o, s, w in wait_rows for h in range(HOURS)],
+        columns=["site", "option", "stream", "hour", "wait_minutes"],
+    )
+    delay = pd.DataFrame(
+        [(info.id, o, s, int(y), float(d[i])) for o, s, d in delay_rows for i, y in enumerate(years)],
+        columns=["site", "option", "stream", "year", "delay_vehicle_hours_per_day"],
+    )
+    return Appraisal(
+        site_id=info.id,
+        cashflows=cf,
+        metrics=metrics,
+        waits=waits,
+        delay=delay,
+        stakeholders=pd.DataFrame(stake_rows),
+        npv_draws=pd.concat(npv_rows, ignore_index=True) if npv_rows else None,
+        flows=agg,
+    )
+
+
+def _none_nan(x):
+    return np.nan if x is None else x
+
+
+def _cashflow_frame(site, years, parts, n_draws) -> pd.DataFrame:
+    info = site.info
+    frames = []
+    draw = -1 if n_draws > 0 else 0
+    for oid, side, comp, who, arr in parts:
+        frames.append(pd.DataFrame({
+            "site": info.id, "option": oid, "draw": draw, "year": years, "side": side,
+            "component": comp, "stakeholder": who, "value": arr,
+        }))
+    if not frames:
+        return pd.DataFrame(columns=CASHFLOW_COLUMNS)
+    cf = pd.concat(frames, ignore_index=True)
+    cf = cf.groupby(["site", "option", "draw", "year", "side", "component", "stakeholder"],
+                    as_index=False, sort=False)["value"].sum()
+    cf["unit"] = "USD"
+    cf["dollar_year"] = info.report_dollar_year
+    return cf[CASHFLOW_COLUMNS]
+
+
+# --------------------------------------------------------------------------- appendix
+def parameter_table(site: Site) -> pd.DataFrame:
+    """Every parameter the appraisal uses, with value, unit, source and labels."""
+    rows = []
+    for key, p in _walk_params(site):
+        if isinstance(p.value, tuple):
+            shown = ", ".join(f"{x:g}" for x in p.value)
+        else:
+            shown = f"{p.value:g}"
+        rows.append({
+            "key": key,
+            "description": p.description,
+            "value": shown,
+            "unit": p.unit,
+            "dollar_year": p.dollar_year,
+            "source": p.source.label(),
+            "href": p.source.href or "",
+            "assumption": p.is_assumption,
+            "distribution": _dist_text(p),
+        })
+    for name, p in sorted(site.common.items()):
+        if p.values is not None:
+            yrs = sorted(p.values)
+            rows.append({
+                "key": f"common.{name}", "description": p.description,
+                "value": f"{yrs[0]}-{yrs[-1]} table", "unit": p.unit, "dollar_year": None,
+                "source": p.source.label(), "href": p.source.href or "",
+                "assumption": p.is_assumption, "distribution": "",
+            })
+    return pd.DataFrame(rows)
+
+
+def _dist_text(p: Param) -> str:
+    d = p.distribution
+    if d is None:
+        return ""
+    fields = [f"{k}={getattr(d, k):g}" for k in ("low", "mode", "high", "mean", "sd", "median", "gsd")
+              if getattr(d, k) is not None]
+    return f"{d.type}({', '.join(fields)})"

@@ -1,0 +1,420 @@
+"""Tables, charts, plain-language text and provenance for the site reports.
+
+Notebooks call these helpers and show what they return; every number in a
+report's prose comes from here, never typed by hand. Text that comes from
+parameter files (names, descriptions, sources) is HTML-escaped.
+
+Main functions: :func:`summary_html`, :func:`options_table`, :func:`plot_waits`,
+:func:`plot_components`, :func:`stakeholder_table`, :func:`appendix_table`,
+:func:`provenance`, :func:`save_results`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import math
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .evaluate import Appraisal, parameter_table
+from .params import Site, file_sha256
+
+__all__ = [
+    "OPTION_PALETTE",
+    "option_colors",
+    "fmt_usd",
+    "summary_html",
+    "options_table",
+    "plot_waits",
+    "plot_components",
+    "stakeholder_table",
+    "appendix_table",
+    "assumptions_table",
+    "provenance",
+    "provenance_table",
+    "save_results",
+    "data_files",
+    "title_html",
+    "options_html",
+    "delay_html",
+    "stakeholder_html",
+    "appendix_html",
+    "assumptions_html",
+    "provenance_html",
+]
+
+#: Colours by option kind, shared by every report so options read alike across sites.
+OPTION_PALETTE = {
+    "status_quo": "#7f7f7f",
+    "sponsor_staffing": "#1f77b4",
+    "donated_infrastructure": "#2ca02c",
+    "unified_processing": "#9467bd",
+    "pre_inspection": "#ff7f0e",
+    "trusted_traveler": "#17becf",
+    "combined": "#d62728",
+}
+
+
+def option_colors(site: Site) -> dict[str, str]:
+    """Colour of each option id of a site, by its kind."""
+    return {oid: OPTION_PALETTE[o.kind] for oid, o in site.file.options.items()}
+
+
+def fmt_usd(x: float) -> str:
+    """Format dollars compactly: 1.2 M USD, 350 k USD.
+
+    Examples
+    --------
+    >>> fmt_usd(1234567.0)
+    '$1.23 M'
+    >>> fmt_usd(-5300.0)
+    '-$5.3 k'
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    sign = "-" if x < 0 else ""
+    a = abs(x)
+    if a >= 1e9:
+        return f"{sign}${a / 1e9:.2f} B"
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:.2f} M"
+    if a >= 1e3:
+        return f"{sign}${a / 1e3:.1f} k"
+    return f"{sign}${a:.0f}"
+
+
+def _e(text) -> str:
+    return html.escape(str(text))
+
+
+def _base(appraisal: Appraisal) -> pd.DataFrame:
+    m = appraisal.metrics
+    return m[m["rate_name"] == "discount_rate_base"]
+
+
+def summary_html(site: Site, appraisal: Appraisal) -> str:
+    """One-screen plain-language summary, generated from the results."""
+    base = _base(appraisal)
+    opts = site.file.options
+    cand = base[base["option"].map(lambda o: opts[o].kind != "status_quo")]
+    rate = float(base["discount_rate"].iloc[0]) if len(base) else float("nan")
+    dy = site.info.report_dollar_year
+    lines = [f"<p><strong>{_e(site.info.name)}</strong>. {_e(site.info.description)}</p>"]
+    if cand.empty:
+        lines.append("<p>No options other than the status quo are defined.</p>")
+        return "\n".join(lines)
+    best = cand.sort_values("npv", ascending=False).iloc[0]
+    bname = _e(opts[best["option"]].name)
+    if best["npv"] > 0:
+        lines.append(
+            f"<p><strong>Recommended: {bname}.</strong> Its net present value is "
+            f"<strong>{fmt_usd(best['npv'])}</strong> ({dy} dollars, {rate:.0%} real discount rate over "
+            f"{site.info.horizon_years} years), the highest of the {len(cand)} options compared, "
+            f"with a benefit-cost ratio of <strong>{best['bcr']:.1f}</strong>.</p>"
+        )
+    else:
+        lines.append(
+            f"<p><strong>No option pays for itself</strong> at the {rate:.0%} base rate: the best, "
+            f"{bname}, has a net present value of {fmt_usd(best['npv'])} ({dy} dollars).</p>"
+        )
+    items = []
+    for _, r in cand.sort_values("npv", ascending=False).iterrows():
+        o = opts[r["option"]]
+        verdict = "worth doing" if r["npv"] > 0 else "not worth doing on these numbers"
+        items.append(
+            f"<li><strong>{_e(o.name)}</strong>: NPV {fmt_usd(r['npv'])}, BCR "
+            f"{_fmt_num(r['bcr'], 1)} &mdash; {verdict}.</li>"
+        )
+    lines.append("<ul>" + "".join(items) + "</ul>")
+    if appraisal.npv_draws is not None:
+        d = appraisal.npv_draws
+        p = d[(d["rate_name"] == "discount_rate_base") & (d["option"] == best["option"])]["npv"]
+        lines.append(
+            f"<p><strong>How sure are we?</strong> In {len(p):,} Monte Carlo draws the "
+            f"recommended option's NPV was positive in {float((p > 0).mean()):.0%} of cases.</p>"
+        )
+    else:
+        lines.append(
+            "<p><strong>How sure are we?</strong> This is a deterministic run at central "
+            "values; many inputs are labelled assumptions (see the appendix), so treat the "
+            "ranking as indicative.</p>"
+        )
+    n_assump = int(parameter_table(site)["assumption"].sum())
+    lines.append(
+        f"<p><strong>Main caveat:</strong> {n_assump} of the inputs are labelled assumptions "
+        "(processing times, booth schedules and lane shares are not published per crossing); "
+        "waits are modelled for an average day, which understates weekday peaks.</p>"
+    )
+    return "\n".join(lines)
+
+
+def _fmt_num(x, nd=1):
+    if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
+        return "n/a"
+    return f"{x:.{nd}f}"
+
+
+def options_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
+    """Options compared at each discount rate (display table, money in M USD)."""
+    m = appraisal.metrics.copy()
+    names = {oid: o.name for oid, o in site.file.options.items()}
+    out = pd.DataFrame({
+        "Option": m["option"].map(names),
+        "Discount rate": m["discount_rate"].map(lambda r: f"{r:.0%}"),
+        "PV benefits (M$)": (m["pv_benefits"] / 1e6).round(2),
+        "PV costs (M$)": (m["pv_costs"] / 1e6).round(2),
+        "NPV (M$)": (m["npv"] / 1e6).round(2),
+        "BCR": m["bcr"].map(lambda x: _fmt_num(x, 2)),
+        "IRR": m["irr"].map(lambda x: "none" if pd.isna(x) else f"{x:.1%}"),
+        "Payback (years)": m["payback_years"].map(lambda x: "none" if pd.isna(x) else f"{x:.1f}"),
+    })
+    return out
+
+
+def plot_waits(site: Site, appraisal: Appraisal):
+    """Mean wait by hour of arrival, status quo vs each option, one panel per stream."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    w = appraisal.waits.copy()
+    names = {oid: o.name for oid, o in site.file.options.items()}
+    palette = {names[k]: v for k, v in option_colors(site).items()}
+    w["Option"] = w["option"].map(names)
+    streams = list(site.file.streams)
+    fig, axes = plt.subplots(1, len(streams), figsize=(5.2 * len(streams), 3.8), squeeze=False, sharey=False)
+    for ax, sid in zip(axes[0], streams):
+        sub = w[w["stream"] == sid]
+        sns.lineplot(data=sub, x="hour", y="wait_minutes", hue="Option", palette=palette, ax=ax,
+                     legend=(sid == streams[-1]))
+        ax.set_title(site.file.streams[sid].description, fontsize=9, wrap=True)
+        ax.set_xlabel("Hour of arrival")
+        ax.set_ylabel("Mean wait (minutes)")
+        ax.set_xticks(range(0, 24, 3))
+    if len(streams):
+        leg = axes[0][-1].get_legend()
+        if leg is not None:
+            leg.set_bbox_to_anchor((1.02, 1))
+            leg._loc = 2
+    fig.tight_layout()
+    return fig
+
+
+def plot_components(site: Site, appraisal: Appraisal):
+    """Present value of benefits and costs by component, per option, at the base rate."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from .discounting import discount_factors
+
+    cf = appraisal.cashflows
+    cf = cf[cf["side"] != "transfer"].copy()
+    base = _base(appraisal)
+    r = float(base["discount_rate"].iloc[0])
+    cf["pv"] = cf["value"] * discount_factors(r, cf["year"] - site.info.base_year)
+    cf.loc[cf["side"] == "cost", "pv"] *= -1
+    g = cf.groupby(["option", "component"], as_index=False)["pv"].sum()
+    names = {oid: o.name for oid, o in site.file.options.items()}
+    g["Option"] = g["option"].map(names)
+    g["PV (M$)"] = g["pv"] / 1e6
+    fig, ax = plt.subplots(figsize=(9, 0.6 + 0.5 * max(len(g["Option"].unique()), 1) * 2))
+    if not g.empty:
+        sns.barplot(data=g, y="Option", x="PV (M$)", hue="component", ax=ax, orient="h")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel(f"Present value at {r:.0%} (M USD of {site.info.report_dollar_year}); costs negative")
+    ax.set_ylabel("")
+    fig.tight_layout()
+    return fig
+
+
+def stakeholder_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
+    """Who pays and who gains: PV net by stakeholder and option at the base rate."""
+    s = appraisal.stakeholders
+    s = s[s["rate_name"] == "discount_rate_base"]
+    names = {oid: o.name for oid, o in site.file.options.items()}
+    t = s.pivot_table(index="option", columns="stakeholder", values="pv_net", aggfunc="sum", sort=False)
+    t = (t / 1e6).round(2)
+    t["Total (= NPV)"] = t.sum(axis=1).round(2)
+    t.index = t.index.map(names)
+    t.index.name = "Option (PV net, M$)"
+    return t
+
+
+def appendix_table(site: Site) -> pd.DataFrame:
+    """Every parameter used, with value, unit, source and whether it is an assumption."""
+    t = parameter_table(site)
+    t["dollar_year"] = t["dollar_year"].map(lambda x: "" if pd.isna(x) else str(int(x)))
+    t["assumption"] = t["assumption"].map({True: "yes", False: ""})
+    return t[["key", "description", "value", "unit", "dollar_year", "source", "assumption", "distribution"]]
+
+
+def assumptions_table(site: Site) -> pd.DataFrame:
+    """The labelled assumptions only, with their rationale and owner."""
+    rows = []
+    from .evaluate import _walk_params
+
+    for key, p in _walk_params(site):
+        if p.is_assumption:
+            rows.append({"key": key, "assumption": p.source.assumption,
+                         "rationale": p.source.rationale, "owner": p.source.owner,
+                         "range": _range_text(p)})
+    return pd.DataFrame(rows, columns=["key", "assumption", "rationale", "owner", "range"])
+
+
+def _range_text(p) -> str:
+    d = p.distribution
+    if d is None:
+        return ""
+    lo, hi = d.support()
+    return f"{lo:g} to {hi:g}"
+
+
+def data_files() -> dict[str, str]:
+    """SHA-256 of the package data files the models read."""
+    from importlib import resources
+
+    out = {}
+    root = resources.files("cba") / "data"
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".csv"):
+            with resources.as_file(entry) as path:
+                out[f"cba/data/{entry.name}"] = file_sha256(path)
+    return out
+
+
+def _git_state() -> tuple[str, bool | None]:
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                                text=True, timeout=10)
+        if commit.returncode != 0:
+            return "unknown", None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=10)
+        return commit.stdout.strip(), bool(dirty.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        return "unknown", None
+
+
+def provenance(site: Site, n_draws: int, seed: int, injected: dict | None = None) -> dict:
+    """What produced a report: versions, commit, file hashes, seed, draws, time."""
+    commit, dirty = _git_state()
+    return {
+        "package_version": __version__,
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "parameter_files": {_rel(k): v for k, v in site.files.items()},
+        "data_files": data_files(),
+        "seed": seed,
+        "n_draws": n_draws,
+        "run_time_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "injected_parameters": injected or {},
+    }
+
+
+def _rel(path: str) -> str:
+    p = Path(path).resolve()
+    parts = p.parts
+    if "parameters" in parts:
+        return "/".join(parts[parts.index("parameters"):])
+    return p.name
+
+
+def provenance_table(prov: dict) -> pd.DataFrame:
+    """Provenance as a two-column display table."""
+    rows = []
+    for k, v in prov.items():
+        if isinstance(v, dict):
+            for kk, vv in v.items():
+                rows.append((f"{k}: {kk}", str(vv)))
+        else:
+            rows.append((k, str(v)))
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def save_results(site: Site, appraisal: Appraisal, out_dir: str | Path, prov: dict) -> None:
+    """Write ``results.csv`` (tidy cash flows then metrics), ``metrics.csv``,
+    ``stakeholders.csv``, ``waits.csv`` and ``provenance.json`` into ``out_dir``.
+
+    ``results.csv`` starts with ``#`` comment lines holding the provenance, so
+    ``pandas.read_csv(path, comment="#")`` reads it.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    header = "".join(f"# {k}: {json.dumps(v, sort_keys=True)}\n" for k, v in prov.items())
+    metrics = appraisal.metrics
+    long_metrics = metrics.melt(id_vars=["site", "option", "discount_rate", "rate_name"],
+                                var_name="component", value_name="value")
+    long_metrics["side"] = "metric"
+    body = pd.concat([appraisal.cashflows.assign(discount_rate=np.nan, rate_name=""),
+                      long_metrics], ignore_index=True, sort=False)
+    with open(out / "results.csv", "w", encoding="utf-8", newline="") as fh:
+        fh.write(header)
+        body.to_csv(fh, index=False, float_format="%.6g")
+    opts = site.file.options
+    named = metrics.assign(
+        site_name=site.info.name,
+        option_name=metrics["option"].map(lambda o: opts[o].name),
+        option_kind=metrics["option"].map(lambda o: opts[o].kind),
+    )
+    named.to_csv(out / "metrics.csv", index=False, float_format="%.10g")
+    appraisal.stakeholders.to_csv(out / "stakeholders.csv", index=False, float_format="%.10g")
+    appraisal.waits.to_csv(out / "waits.csv", index=False, float_format="%.6g")
+    (out / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True), encoding="utf-8")
+
+
+def _table_html(df: pd.DataFrame, caption: str, index: bool = False) -> str:
+    """A DataFrame as an escaped HTML table with a caption."""
+    body = df.to_html(index=index, escape=True, border=0, classes="cba-table", na_rep="")
+    return body.replace('<table border="0" class="dataframe cba-table">',
+                        f'<table class="cba-table"><caption>{_e(caption)}</caption>', 1)
+
+
+def title_html(site: Site) -> str:
+    """Site heading and key facts (escaped)."""
+    i = site.info
+    return (f"<h2>{_e(i.name)}</h2><p>Site id <code>{_e(i.id)}</code>; base year {i.base_year}; "
+            f"{i.horizon_years}-year analysis; money in {i.report_dollar_year} US dollars.</p>")
+
+
+def options_html(site: Site, appraisal: Appraisal) -> str:
+    """The options table as HTML."""
+    return _table_html(options_table(site, appraisal), "Options compared at each discount rate")
+
+
+def delay_html(site: Site, appraisal: Appraisal) -> str:
+    """Daily vehicle-hours of delay in the first year of operation, by stream and option."""
+    d = appraisal.delay
+    first = site.info.base_year + 1
+    d = d[d["year"] == first]
+    names = {oid: o.name for oid, o in site.file.options.items()}
+    t = d.pivot_table(index="stream", columns="option", values="delay_vehicle_hours_per_day",
+                      aggfunc="sum", sort=False).round(1)
+    t.columns = [names[c] for c in t.columns]
+    t.index = [site.file.streams[s].description for s in t.index]
+    return _table_html(t, f"Vehicle-hours of delay per average day in {first}", index=True)
+
+
+def stakeholder_html(site: Site, appraisal: Appraisal) -> str:
+    """Who pays, who gains, as HTML."""
+    return _table_html(stakeholder_table(site, appraisal), "Present value of net gain by stakeholder (M$)", index=True)
+
+
+def appendix_html(site: Site) -> str:
+    """Parameter appendix as HTML."""
+    return _table_html(appendix_table(site), "Every parameter used")
+
+
+def assumptions_html(site: Site) -> str:
+    """Labelled assumptions as HTML."""
+    return _table_html(assumptions_table(site), "Labelled assumptions (judgement calls, with ranges)")
+
+
+def provenance_html(prov: dict) -> str:
+    """Provenance as HTML."""
+    return _table_html(provenance_table(prov), "What produced this report")
