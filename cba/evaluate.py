@@ -13,13 +13,13 @@ year is period 0, then ``horizon_years`` years of operation), ``H = 24`` hours.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import benefits, costs, discounting, emissions, queueing, staffing, uncertainty, units
+from . import benefits, costs, discounting, emissions, funding, queueing, staffing, uncertainty, units
 from .exceptions import ParameterError
 from .params import Param, Site
 
@@ -56,7 +56,10 @@ METRIC_COLUMNS = [
     "irr",
     "payback_years",
     "first_year_benefits",
+    "breakeven_toll_usd",
 ]
+#: Extra metric columns of a Monte Carlo run.
+MC_COLUMNS = ["npv_p05", "npv_p50", "npv_p95", "p_npv_positive", "p_best"]
 HOURS = 24
 MINUTES_PER_HOUR = 60.0
 _VOT = {
@@ -75,6 +78,7 @@ class Inputs:
     n_draws: int
     values: dict[str, np.ndarray]
     dollar_year: int
+    per_draw: frozenset = frozenset()
 
 
 def _money(site: Site, p: Param, x):
@@ -136,7 +140,7 @@ def _walk_params(site: Site):
 
 
 def model_inputs(site: Site, n_draws: int = 0, seed: int | None = None,
-                 overrides: dict[str, Any] | None = None) -> Inputs:
+                 overrides: dict[str, Any] | None = None, n_scenarios: int = 0) -> Inputs:
     """Numeric inputs for :func:`appraise`, converted to the report dollar-year.
 
     Parameters
@@ -150,10 +154,16 @@ def model_inputs(site: Site, n_draws: int = 0, seed: int | None = None,
         Seed of the random generator (required when ``n_draws > 0``).
     overrides : dict, optional
         Key path -> value (e.g. ``{"common.vtts_personal": 25.0}``) in the
-        parameter's own unit and dollar-year; used by sensitivity analyses.
+        parameter's own unit and dollar-year; used by sensitivity analyses. A
+        value may be an array of length ``n_scenarios``.
+    n_scenarios : int
+        With ``n_draws == 0``: evaluate this many deterministic scenarios at once
+        on the draw axis (central values except where ``overrides`` give arrays).
     """
     overrides = dict(overrides or {})
-    n = max(int(n_draws), 1)
+    if n_draws > 0 and n_scenarios > 0:
+        raise ParameterError("give either n_draws or n_scenarios, not both", key_path="n_scenarios")
+    n = max(int(n_draws), int(n_scenarios), 1)
     rng = None
     if n_draws > 0:
         if seed is None:
@@ -162,13 +172,17 @@ def model_inputs(site: Site, n_draws: int = 0, seed: int | None = None,
     values: dict[str, np.ndarray] = {}
     known = set()
     # Sort keys so the random stream a parameter gets does not depend on file order.
+    per_draw = set()
     for key, p in sorted(_walk_params(site), key=lambda kp: kp[0]):
         known.add(key)
         values[key] = _numeric(site, p, n, rng, key, overrides)
+        if not isinstance(p.value, tuple):
+            per_draw.add(key)
     unknown = set(overrides) - known
     if unknown:
         raise ParameterError(f"unknown override key(s): {sorted(unknown)}", key_path="overrides")
-    return Inputs(n_draws=n, values=values, dollar_year=site.info.report_dollar_year)
+    return Inputs(n_draws=n, values=values, dollar_year=site.info.report_dollar_year,
+                  per_draw=frozenset(per_draw))
 
 
 def _common(inp: Inputs, site: Site, name: str) -> np.ndarray:
@@ -335,16 +349,20 @@ class Appraisal:
     delay: pd.DataFrame
     stakeholders: pd.DataFrame
     npv_draws: pd.DataFrame | None = None
-    flows: dict = field(default_factory=dict, repr=False)
 
 
 def _book(rows: list, oid: str, side: str, component: str, stakeholder: str, arr: np.ndarray):
     rows.append((oid, side, component, stakeholder, np.asarray(arr, dtype=float)))
 
 
+#: Default number of draws evaluated at once (bounds memory for large runs).
+CHUNK_DRAWS = 2000
+
+
 def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
              overrides: dict[str, Any] | None = None,
-             outlooks: dict[str, pd.DataFrame] | None = None) -> Appraisal:
+             outlooks: dict[str, pd.DataFrame] | None = None,
+             n_scenarios: int = 0, chunk_size: int = CHUNK_DRAWS) -> Appraisal:
     """Appraise every option of a site against its status quo.
 
     Parameters
@@ -359,33 +377,56 @@ def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
         Parameter overrides by key path (see :func:`model_inputs`).
     outlooks : dict, optional
         Pre-computed demand outlooks by ``"port|measure"`` (saves refitting).
+    n_scenarios : int
+        Deterministic scenarios evaluated at once (see :func:`model_inputs`);
+        their NPVs are in ``npv_draws``.
+    chunk_size : int
+        Draws evaluated at once. All draws are sampled first, so results do
+        not depend on the chunk size; only peak memory does.
 
     Returns
     -------
     Appraisal
     """
-    inp = model_inputs(site, n_draws, seed, overrides)
+    inp = model_inputs(site, n_draws, seed, overrides, n_scenarios)
     info = site.info
     T = info.horizon_years + 1
     years = np.arange(info.base_year, info.base_year + T)
-    periods = years - info.base_year
     rng = np.random.default_rng(None if seed is None else seed + 1) if n_draws > 0 else None
     vols = volume_paths(site, inp, outlooks, rng)
+    acc = _Accumulator(site, inp, years, n_draws)
+    step = max(int(chunk_size), 1)
+    for a in range(0, inp.n_draws, step):
+        b = min(a + step, inp.n_draws)
+        part = _slice_inputs(inp, a, b)
+        acc.add(*_flows(site, part, {k: v[a:b] for k, v in vols.items()}, years), b - a)
+    return acc.result()
+
+
+def _slice_inputs(inp: Inputs, a: int, b: int) -> Inputs:
+    if a == 0 and b == inp.n_draws:
+        return inp
+    vals = {k: (v[a:b] if k in inp.per_draw else v) for k, v in inp.values.items()}
+    return Inputs(n_draws=b - a, values=vals, dollar_year=inp.dollar_year, per_draw=inp.per_draw)
+
+
+def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarray):
+    """Cash-flow rows (D, T) for every option, plus waits and delay for display."""
     days = _common(inp, site, "days_per_year")[:, None]
     D = inp.n_draws
-
     base_states = {sid: _stream_state(site, inp, sid) for sid in site.file.streams}
     base_delay = {}
     wait_rows = []
     delay_rows = []
     for sid, st in base_states.items():
         base_delay[sid], w = daily_delay(st, vols[sid] / days)
-        wait_rows.append(("status_quo", sid, w[:, 1, :].mean(axis=0)))
-        delay_rows.append(("status_quo", sid, base_delay[sid].mean(axis=0)))
+        wait_rows.append(("status_quo", sid, w[:, min(1, w.shape[1] - 1), :].sum(axis=0)))
+        delay_rows.append(("status_quo", sid, base_delay[sid].sum(axis=0)))
 
     value_co2 = _common(inp, site, "value_co2")[:, None]
     us_emissions_share = _common(inp, site, "emissions_us_share")[:, None]
     rows: list = []
+    crossings: dict[str, np.ndarray] = {}
     for oid, opt in site.file.options.items():
         if opt.kind == "status_quo":
             continue
@@ -394,15 +435,15 @@ def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
         booth_hours_added = np.zeros((D, 1))
         for sid, s in site.file.streams.items():
             st = _apply_changes(base_states[sid], inp, oid, sid, site)
-            changed = st is not base_states[sid] or ovols[sid] is not vols[sid]
+            changed = st is not base_states[sid] or not np.array_equal(ovols[sid], vols[sid])
             if changed:
                 odelay, w = daily_delay(st, ovols[sid] / days)
             else:
-                odelay, w = base_delay[sid], None
-            wait_rows.append((oid, sid, (w if w is not None else daily_delay(st, vols[sid] / days)[1])[:, 1, :].mean(axis=0)))
+                odelay, w = base_delay[sid], daily_delay(st, vols[sid] / days)[1]
+            wait_rows.append((oid, sid, w[:, min(1, w.shape[1] - 1), :].sum(axis=0)))
             # Delay with the ramp: the option's effect phases in linearly.
             saved_per_day = (base_delay[sid] - odelay) * ramp
-            delay_rows.append((oid, sid, (base_delay[sid] - saved_per_day).mean(axis=0)))
+            delay_rows.append((oid, sid, (base_delay[sid] - saved_per_day).sum(axis=0)))
             vh_saved = saved_per_day * days
             occ_key = f"streams.{sid}.occupancy"
             occ = inp.values[occ_key][:, None] if occ_key in inp.values else _common(inp, site, f"occupancy_{s.mode}")[:, None]
@@ -439,7 +480,7 @@ def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
             ch = opt.changes.get(sid)
             if ch is not None and ch.extra_booths is not None:
                 extra = inp.values[f"options.{oid}.changes.{sid}.extra_booths"]
-                booth_hours_added = booth_hours_added + np.clip(extra, 0, None).sum() * np.ones((D, 1))
+                booth_hours_added = booth_hours_added + np.clip(extra, 0, None).sum()
         # officer time for added booth-hours
         if opt.staffing is not None and np.any(booth_hours_added > 0):
             hours = staffing.officer_hours_per_year(
@@ -453,26 +494,30 @@ def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
                 _book(rows, oid, "transfer", "staffing_reimbursement", opt.staffing.payer, -cost)
             else:
                 _book(rows, oid, "cost", "officer_time", opt.staffing.payer, cost)
+        T = len(years)
         for i, c in enumerate(opt.costs):
             amount = inp.values[f"options.{oid}.costs[{i}].amount"]
             if c.kind == "capital":
-                spend = (c.year if c.year is not None else (opt.start_year or info.base_year + 1)) - info.base_year
+                start = opt.start_year or site.info.base_year + 1
+                spend = (c.year if c.year is not None else start) - site.info.base_year
                 life = inp.values[f"options.{oid}.costs[{i}].asset_life_years"]
                 outlay, resid = costs.capital_flows(amount, life, spend, T)
                 _book(rows, oid, "cost", "capital", c.payer, outlay)
                 _book(rows, oid, "cost", "residual_value", c.payer, -resid)
             else:
-                _book(rows, oid, "cost", "operations", c.payer, costs.annual_flows(amount, ramp[0]) * np.ones((D, 1)))
+                _book(rows, oid, "cost", "operations", c.payer, costs.annual_flows(amount, ramp[0]))
+        tolled = (opt.funding.tolled_streams if opt.funding is not None and opt.funding.tolled_streams
+                  else list(site.file.streams))
+        crossings[oid] = sum(ovols[sid] for sid in tolled) * (ramp > 0)
         if opt.funding is not None and opt.funding.toll_surcharge is not None:
             toll = inp.values[f"options.{oid}.funding.toll_surcharge"][:, None]
             for sid in opt.funding.tolled_streams:
                 us = inp.values[f"streams.{sid}.users_us_share"][:, None]
-                revenue = toll * ovols[sid] * (ramp > 0)
+                revenue = funding.toll_revenue_usd(toll, ovols[sid]) * (ramp > 0)
                 _book(rows, oid, "transfer", "toll_surcharge", opt.funding.recipient, revenue)
                 _book(rows, oid, "transfer", "toll_surcharge", "users_us", -revenue * us)
                 _book(rows, oid, "transfer", "toll_surcharge", "users_mx", -revenue * (1 - us))
-
-    return _assemble(site, inp, years, periods, rows, wait_rows, delay_rows, n_draws)
+    return rows, wait_rows, delay_rows, crossings
 
 
 def _rates(site: Site, inp: Inputs) -> list[tuple[str, float]]:
@@ -489,73 +534,130 @@ def _rates(site: Site, inp: Inputs) -> list[tuple[str, float]]:
     return out
 
 
-def _assemble(site, inp, years, periods, rows, wait_rows, delay_rows, n_draws) -> Appraisal:
-    info = site.info
-    D = inp.n_draws
-    options = list(site.file.options)
-    T = len(years)
-    # Aggregate flows per option: benefit, cost (arrays D x T) and per stakeholder net.
-    agg: dict[str, dict[str, np.ndarray]] = {
-        o: {"benefit": np.zeros((D, T)), "cost": np.zeros((D, T))} for o in options
-    }
-    stake: dict[tuple[str, str], np.ndarray] = {}
-    long_parts = []
-    for oid, side, comp, who, arr in rows:
-        arr = np.broadcast_to(arr, (D, T))
-        if side in agg[oid]:
-            agg[oid][side] = agg[oid][side] + arr
-        sign = {"benefit": 1.0, "cost": -1.0, "transfer": 1.0}[side]
-        stake[(oid, who)] = stake.get((oid, who), np.zeros((D, T))) + sign * arr
-        long_parts.append((oid, side, comp, who, arr.mean(axis=0)))
+_SIGN = {"benefit": 1.0, "cost": -1.0, "transfer": 1.0}
+_STAKEHOLDERS = ("us_federal", "mx_federal", "sponsor", "users_us", "users_mx")
 
-    cf = _cashflow_frame(site, years, long_parts, n_draws)
-    metrics_rows = []
-    npv_rows = []
-    stake_rows = []
-    for name, r in _rates(site, inp):
-        for oid in options:
+
+class _Accumulator:
+    """Reduces chunks of draws to present values per draw and mean flows."""
+
+    def __init__(self, site: Site, inp: Inputs, years: np.ndarray, n_draws: int):
+        self.site, self.years, self.n_draws = site, years, n_draws
+        self.periods = years - site.info.base_year
+        self.rates = _rates(site, inp)
+        self.options = list(site.file.options)
+        self.total = inp.n_draws
+        self.pv: dict[tuple, list] = {}       # (kind, option, rate_name[, who]) -> [arrays (Dc,)]
+        self.flow_sums: dict[tuple, np.ndarray] = {}  # (oid, side, comp, who) -> sum over draws (T,)
+        self.net_sums = {o: np.zeros(len(years)) for o in self.options}
+        self.benefit_sums = {o: np.zeros(len(years)) for o in self.options}
+        self.wait_sums: dict[tuple, np.ndarray] = {}
+        self.delay_sums: dict[tuple, np.ndarray] = {}
+
+    def _pv(self, key, arr):
+        self.pv.setdefault(key, []).append(arr)
+
+    def add(self, rows, wait_rows, delay_rows, crossings, n):
+        T = len(self.years)
+        agg = {o: {"benefit": np.zeros((n, T)), "cost": np.zeros((n, T))} for o in self.options}
+        stake: dict[tuple, np.ndarray] = {}
+        sponsor_no_toll: dict[str, np.ndarray] = {}
+        for oid, side, comp, who, arr in rows:
+            arr = np.broadcast_to(arr, (n, T))
+            if side in agg[oid]:
+                agg[oid][side] = agg[oid][side] + arr
+            stake[(oid, who)] = stake.get((oid, who), 0.0) + _SIGN[side] * arr
+            if who == "sponsor" and comp != "toll_surcharge":
+                sponsor_no_toll[oid] = sponsor_no_toll.get(oid, 0.0) + _SIGN[side] * arr
+            key = (oid, side, comp, who)
+            self.flow_sums[key] = self.flow_sums.get(key, 0.0) + arr.sum(axis=0)
+        for oid in self.options:
             b, c = agg[oid]["benefit"], agg[oid]["cost"]
-            pvb = discounting.present_value(b, r, periods)
-            pvc = discounting.present_value(c, r, periods)
-            net_mean = (b - c).mean(axis=0)
-            npv_d = pvb - pvc
-            is_sq = site.file.options[oid].kind == "status_quo"
-            metrics_rows.append({
-                "site": info.id, "option": oid, "discount_rate": r, "rate_name": name,
-                "pv_benefits": float(np.mean(pvb)), "pv_costs": float(np.mean(pvc)),
-                "npv": float(np.mean(npv_d)),
-                "bcr": float(discounting.benefit_cost_ratio(np.mean(pvb), np.mean(pvc))),
-                "irr": (np.nan if is_sq else _none_nan(discounting.irr(net_mean))),
-                "payback_years": (np.nan if is_sq else float(discounting.discounted_payback(net_mean, r))),
-                "first_year_benefits": float(b.mean(axis=0)[1]) if T > 1 else float(b.mean(axis=0)[0]),
-            })
-            if n_draws > 0:
-                npv_rows.append(pd.DataFrame({"option": oid, "rate_name": name, "discount_rate": r,
-                                              "draw": np.arange(D), "npv": npv_d}))
-            for who in ("us_federal", "mx_federal", "sponsor", "users_us", "users_mx"):
-                arr = stake.get((oid, who))
-                pv = 0.0 if arr is None else float(np.mean(discounting.present_value(arr, r, periods)))
-                stake_rows.append({"site": info.id, "option": oid, "discount_rate": r,
-                                   "rate_name": name, "stakeholder": who, "pv_net": pv})
-    metrics = pd.DataFrame(metrics_rows, columns=METRIC_COLUMNS)
-    waits = pd.DataFrame(
-        [(info.id, o, s, h, float(w[h]) * MINUTES_PER_HOUR) for o, s, w in wait_rows for h in range(HOURS)],
-        columns=["site", "option", "stream", "hour", "wait_minutes"],
-    )
-    delay = pd.DataFrame(
-        [(info.id, o, s, int(y), float(d[i])) for o, s, d in delay_rows for i, y in enumerate(years)],
-        columns=["site", "option", "stream", "year", "delay_vehicle_hours_per_day"],
-    )
-    return Appraisal(
-        site_id=info.id,
-        cashflows=cf,
-        metrics=metrics,
-        waits=waits,
-        delay=delay,
-        stakeholders=pd.DataFrame(stake_rows),
-        npv_draws=pd.concat(npv_rows, ignore_index=True) if npv_rows else None,
-        flows=agg,
-    )
+            self.net_sums[oid] += (b - c).sum(axis=0)
+            self.benefit_sums[oid] += b.sum(axis=0)
+            for name, r in self.rates:
+                df = discounting.discount_factors(r, self.periods)
+                self._pv(("b", oid, name), b @ df)
+                self._pv(("c", oid, name), c @ df)
+                for who in _STAKEHOLDERS:
+                    arr = stake.get((oid, who))
+                    self._pv(("s", oid, name, who), np.zeros(n) if arr is None else np.broadcast_to(arr, (n, T)) @ df)
+                if oid in sponsor_no_toll:
+                    self._pv(("sp", oid, name), np.broadcast_to(sponsor_no_toll[oid], (n, T)) @ df)
+                if oid in crossings:
+                    self._pv(("q", oid, name), np.broadcast_to(crossings[oid], (n, T)) @ df)
+        for o, sid, w in wait_rows:
+            self.wait_sums[(o, sid)] = self.wait_sums.get((o, sid), 0.0) + w
+        for o, sid, d in delay_rows:
+            self.delay_sums[(o, sid)] = self.delay_sums.get((o, sid), 0.0) + d
+
+    def _get(self, key):
+        parts = self.pv.get(key)
+        return None if parts is None else np.concatenate(parts)
+
+    def result(self) -> Appraisal:
+        site, info, N = self.site, self.site.info, self.total
+        T = len(self.years)
+        metrics_rows, npv_rows, stake_rows = [], [], []
+        for name, r in self.rates:
+            npv_all = {}
+            for oid in self.options:
+                pvb, pvc = self._get(("b", oid, name)), self._get(("c", oid, name))
+                npv_d = pvb - pvc
+                npv_all[oid] = npv_d
+                net_mean = self.net_sums[oid] / N
+                is_sq = site.file.options[oid].kind == "status_quo"
+                sp, q = self._get(("sp", oid, name)), self._get(("q", oid, name))
+                be = (funding.breakeven_toll_usd(float(np.mean(sp)), float(np.mean(q)))
+                      if sp is not None and q is not None else float("nan"))
+                metrics_rows.append({
+                    "site": info.id, "option": oid, "discount_rate": r, "rate_name": name,
+                    "pv_benefits": float(np.mean(pvb)), "pv_costs": float(np.mean(pvc)),
+                    "npv": float(np.mean(npv_d)),
+                    "bcr": float(discounting.benefit_cost_ratio(np.mean(pvb), np.mean(pvc))),
+                    "irr": (np.nan if is_sq else _none_nan(discounting.irr(net_mean))),
+                    "payback_years": (np.nan if is_sq else float(discounting.discounted_payback(net_mean, r))),
+                    "first_year_benefits": float(self.benefit_sums[oid][min(1, T - 1)] / N),
+                    "breakeven_toll_usd": be,
+                })
+                if N > 1:
+                    npv_rows.append(pd.DataFrame({"option": oid, "rate_name": name, "discount_rate": r,
+                                                  "draw": np.arange(N), "npv": npv_d}))
+                for who in _STAKEHOLDERS:
+                    stake_rows.append({"site": info.id, "option": oid, "discount_rate": r,
+                                       "rate_name": name, "stakeholder": who,
+                                       "pv_net": float(np.mean(self._get(("s", oid, name, who))))})
+            if self.n_draws > 0:
+                stack = np.stack([npv_all[o] for o in self.options])  # (options, N)
+                best = np.argmax(stack, axis=0)
+                for i, oid in enumerate(self.options):
+                    row = next(m for m in metrics_rows if m["option"] == oid and m["rate_name"] == name)
+                    q = np.percentile(stack[i], [5, 50, 95])
+                    row.update({"npv_p05": float(q[0]), "npv_p50": float(q[1]), "npv_p95": float(q[2]),
+                                "p_npv_positive": float(np.mean(stack[i] > 0)),
+                                "p_best": float(np.mean(best == i))})
+        extra = MC_COLUMNS if self.n_draws > 0 else []
+        metrics = pd.DataFrame(metrics_rows, columns=METRIC_COLUMNS + extra)
+        waits = pd.DataFrame(
+            [(info.id, o, s, h, float(w[h]) / N * MINUTES_PER_HOUR)
+             for (o, s), w in self.wait_sums.items() for h in range(HOURS)],
+            columns=["site", "option", "stream", "hour", "wait_minutes"],
+        )
+        delay = pd.DataFrame(
+            [(info.id, o, s, int(y), float(d[i]) / N)
+             for (o, s), d in self.delay_sums.items() for i, y in enumerate(self.years)],
+            columns=["site", "option", "stream", "year", "delay_vehicle_hours_per_day"],
+        )
+        parts = [(k[0], k[1], k[2], k[3], v / N) for k, v in self.flow_sums.items()]
+        return Appraisal(
+            site_id=info.id,
+            cashflows=_cashflow_frame(site, self.years, parts, self.n_draws),
+            metrics=metrics,
+            waits=waits,
+            delay=delay,
+            stakeholders=pd.DataFrame(stake_rows),
+            npv_draws=pd.concat(npv_rows, ignore_index=True) if npv_rows else None,
+        )
 
 
 def _none_nan(x):

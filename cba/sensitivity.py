@@ -1,0 +1,178 @@
+"""One-at-a-time sensitivity: tornado and switching values.
+
+Main functions: :func:`uncertain_parameters`, :func:`tornado`,
+:func:`switching_values`, :func:`robustness_sentences`.
+
+Tornado: every parameter with a distribution is set to its P10 and then its
+P90 while all others stay at their central values; the change in each
+option's NPV at the base discount rate is recorded. All 2K + 1 scenarios are
+evaluated in one call on the draw axis.
+
+Switching value: the value of a parameter at which an option's NPV crosses
+zero, found by bracketing on a grid over the parameter's support and then
+solving with Brent's method (:func:`scipy.optimize.brentq`); "none within the
+support" when the NPV keeps one sign.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+
+from . import uncertainty
+from .evaluate import _walk_params, appraise
+from .params import Site
+
+__all__ = ["uncertain_parameters", "tornado", "switching_values", "robustness_sentences"]
+
+#: Quantiles of the tornado's low and high cases.
+TORNADO_QUANTILES = (0.10, 0.90)
+BASE_RATE = "discount_rate_base"
+
+
+def uncertain_parameters(site: Site) -> pd.DataFrame:
+    """Parameters that carry a distribution: key, description, central value, P10, P90."""
+    rows = []
+    for key, p in _walk_params(site):
+        if p.distribution is None:
+            continue
+        lo, hi = (float(uncertainty.quantile(p.distribution, q)) for q in TORNADO_QUANTILES)
+        rows.append({"key": key, "description": p.description, "unit": p.unit,
+                     "central": float(p.value), "p10": lo, "p90": hi})
+    return pd.DataFrame(rows, columns=["key", "description", "unit", "central", "p10", "p90"])
+
+
+def _npv_by_scenario(site: Site, overrides: dict, n: int, outlooks=None) -> pd.DataFrame:
+    res = appraise(site, overrides=overrides, n_scenarios=n, outlooks=outlooks)
+    d = res.npv_draws
+    d = d[d["rate_name"] == BASE_RATE]
+    return d.pivot(index="draw", columns="option", values="npv")
+
+
+def tornado(site: Site, outlooks=None) -> pd.DataFrame:
+    """NPV at P10 and P90 of each uncertain parameter, per option (base rate).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``option, key, description, low_value, high_value, npv_low,
+        npv_high, npv_central, swing`` sorted by swing (largest first) within
+        each option. [USD]
+    """
+    params = uncertain_parameters(site)
+    k = len(params)
+    n = 2 * k + 1
+    overrides = {}
+    for i, r in enumerate(params.itertuples()):
+        arr = np.full(n, r.central)
+        arr[1 + 2 * i] = r.p10
+        arr[2 + 2 * i] = r.p90
+        overrides[r.key] = arr
+    npv = _npv_by_scenario(site, overrides, n, outlooks)
+    rows = []
+    for option in npv.columns:
+        if site.file.options[option].kind == "status_quo":
+            continue
+        central = float(npv.loc[0, option])
+        for i, r in enumerate(params.itertuples()):
+            lo, hi = float(npv.loc[1 + 2 * i, option]), float(npv.loc[2 + 2 * i, option])
+            rows.append({"option": option, "key": r.key, "description": r.description,
+                         "low_value": r.p10, "high_value": r.p90, "npv_low": lo, "npv_high": hi,
+                         "npv_central": central, "swing": abs(hi - lo)})
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    return out.sort_values(["option", "swing"], ascending=[True, False]).reset_index(drop=True)
+
+
+def switching_values(site: Site, keys: list[str] | None = None, grid: int = 17,
+                     outlooks=None) -> pd.DataFrame:
+    """Value of each parameter at which each option's NPV (base rate) is zero.
+
+    Parameters
+    ----------
+    site : Site
+    keys : list of str, optional
+        Parameter keys to examine (default: every uncertain parameter).
+    grid : int
+        Points on the support used to bracket the root before Brent's method.
+
+    Returns
+    -------
+    DataFrame
+        ``option, key, central, switching_value, low, high, note``; the
+        switching value is NaN with note "none within the support" when the NPV
+        keeps one sign between the support's ends (P0.5 and P99.5 for unbounded
+        distributions).
+    """
+    params = uncertain_parameters(site).set_index("key")
+    dists = {key: p.distribution for key, p in _walk_params(site) if p.distribution is not None}
+    keys = list(params.index) if keys is None else keys
+    rows = []
+    for key in keys:
+        d = dists[key]
+        lo, hi = d.support()
+        if not math.isfinite(lo):
+            lo = float(uncertainty.quantile(d, 0.005))
+        if not math.isfinite(hi):
+            hi = float(uncertainty.quantile(d, 0.995))
+        xs = np.linspace(lo, hi, grid)
+        npv = _npv_by_scenario(site, {key: xs}, grid, outlooks)
+        for option in npv.columns:
+            if site.file.options[option].kind == "status_quo":
+                continue
+            y = npv[option].to_numpy()
+            sign = np.sign(y)
+            idx = np.nonzero(sign[:-1] * sign[1:] <= 0)[0]
+            central = float(params.loc[key, "central"])
+            if idx.size == 0:
+                rows.append({"option": option, "key": key, "central": central,
+                             "switching_value": np.nan, "low": lo, "high": hi,
+                             "note": "none within the support"})
+                continue
+            # the crossing nearest the central value
+            j = idx[np.argmin(np.abs(xs[idx] - central))]
+            a, b = xs[j], xs[j + 1]
+            if y[j] == 0:
+                root = a
+            elif y[j + 1] == 0:
+                root = b
+            else:
+                def f(x, option=option, key=key):
+                    return float(_npv_by_scenario(site, {key: np.array([x])}, 1, outlooks).loc[0, option])
+
+                root = brentq(f, a, b, xtol=1e-10 * max(1.0, abs(b)), rtol=1e-8, maxiter=60)
+            rows.append({"option": option, "key": key, "central": central,
+                         "switching_value": float(root), "low": lo, "high": hi, "note": ""})
+    return pd.DataFrame(rows, columns=["option", "key", "central", "switching_value", "low", "high", "note"])
+
+
+def robustness_sentences(site: Site, metrics: pd.DataFrame, tornado_table: pd.DataFrame,
+                         switching: pd.DataFrame) -> dict[str, str]:
+    """One plain sentence per option on how robust its verdict is."""
+    out = {}
+    base = metrics[metrics["rate_name"] == BASE_RATE].set_index("option")
+    for oid, opt in site.file.options.items():
+        if opt.kind == "status_quo":
+            continue
+        npv = float(base.loc[oid, "npv"])
+        verdict = "positive" if npv > 0 else "negative"
+        t = tornado_table[tornado_table["option"] == oid]
+        flips = t[(np.sign(t["npv_low"]) != np.sign(npv)) | (np.sign(t["npv_high"]) != np.sign(npv))]
+        sw = switching[(switching["option"] == oid) & switching["switching_value"].notna()]
+        top = t.iloc[0]["description"] if len(t) else "no parameter"
+        if flips.empty:
+            text = (f"{opt.name}: the NPV stays {verdict} when any single uncertain input moves to "
+                    f"its 10th or 90th percentile; the most influential input is {top.lower()}.")
+        else:
+            names = ", ".join(flips["description"].str.lower().head(3))
+            text = (f"{opt.name}: the NPV is {verdict} at central values but changes sign when one "
+                    f"of these inputs moves to its 10th or 90th percentile: {names}.")
+        if len(sw):
+            r = sw.iloc[0]
+            text += f" It breaks even when {r['key'].split('.')[-1]} = {r['switching_value']:.4g} (central {r['central']:.4g})."
+        out[oid] = text
+    return out

@@ -1,0 +1,147 @@
+"""Wiring of the appraisal: identities, signs and hand-checkable cases."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from cba import discounting
+from cba.evaluate import CASHFLOW_COLUMNS, METRIC_COLUMNS, appraise
+
+from .conftest import COMMON, PARAMS
+
+
+def test_tidy_columns(good_appraisal):
+    assert list(good_appraisal.cashflows.columns) == CASHFLOW_COLUMNS
+    assert list(good_appraisal.metrics.columns) == METRIC_COLUMNS
+    assert set(good_appraisal.cashflows["side"]) <= {"benefit", "cost", "transfer"}
+    assert (good_appraisal.cashflows["dollar_year"] == 2024).all()
+
+
+def test_three_rates_per_option(good_appraisal):
+    m = good_appraisal.metrics
+    assert sorted(m["discount_rate"].unique()) == [0.02, 0.03, 0.07]
+    assert len(m) == 3 * 3
+
+
+def test_status_quo_is_zero(good_appraisal):
+    sq = good_appraisal.metrics.query("option == 'status_quo'")
+    assert (sq[["pv_benefits", "pv_costs", "npv"]] == 0).all().all()
+
+
+def test_npv_equals_pv_of_cashflows(good_appraisal):
+    cf = good_appraisal.cashflows
+    for (opt, rate), row in good_appraisal.metrics.set_index(["option", "discount_rate"]).iterrows():
+        sub = cf[(cf.option == opt) & (cf.side != "transfer")]
+        signed = np.where(sub.side == "benefit", sub.value, -sub.value)
+        pv = (signed * discounting.discount_factors(rate, sub.year - 2025)).sum()
+        assert_allclose(pv, row["npv"], rtol=1e-9, atol=1e-6)
+
+
+def test_stakeholders_sum_to_npv(good_appraisal):
+    s = good_appraisal.stakeholders.groupby(["option", "discount_rate"])["pv_net"].sum()
+    m = good_appraisal.metrics.set_index(["option", "discount_rate"])["npv"]
+    assert_allclose(s.loc[m.index].to_numpy(), m.to_numpy(), rtol=1e-9, atol=1e-6)
+
+
+def test_transfers_cancel(good_appraisal):
+    t = good_appraisal.cashflows.query("side == 'transfer'")
+    assert len(t) > 0
+    assert_allclose(t.groupby(["option", "year"])["value"].sum().to_numpy(), 0.0, atol=1e-6)
+
+
+def test_reimbursement_equals_officer_cost_hand(good_appraisal):
+    # 2 booths x 8 hours = 16 booth-hours a day x 365 x 1 officer x 95 $ x 1.5
+    cf = good_appraisal.cashflows
+    officer = cf.query("option == 'sponsor_staffing' and component == 'officer_time' and year == 2027")
+    assert_allclose(officer["value"].sum(), 16 * 365 * 95.0 * 1.5)
+    sponsor = cf.query("option == 'sponsor_staffing' and component == 'staffing_reimbursement' "
+                       "and stakeholder == 'sponsor' and year == 2027")
+    assert_allclose(sponsor["value"].sum(), -16 * 365 * 95.0 * 1.5)
+
+
+def test_toll_revenue_hand(good_appraisal):
+    # 0.50 $ x 365,000 trucks a year
+    cf = good_appraisal.cashflows
+    toll = cf.query("option == 'sponsor_staffing' and component == 'toll_surcharge' "
+                    "and stakeholder == 'sponsor' and year == 2030")
+    assert_allclose(toll["value"].sum(), 0.5 * 365000)
+
+
+def test_capital_and_residual(good_appraisal):
+    cf = good_appraisal.cashflows.query("option == 'donated_lanes'")
+    cap = cf.query("component == 'capital'").set_index("year")["value"]
+    assert cap.loc[2026] == 2_000_000 and cap.drop(2026).abs().sum() == 0
+    # bought 2026, 20-year life, analysis ends 2035 after 10 years of service -> half left
+    res = cf.query("component == 'residual_value'").set_index("year")["value"]
+    assert_allclose(res.loc[2035], -1_000_000)
+
+
+def test_more_booths_means_less_delay(good_appraisal):
+    d = good_appraisal.delay.query("year == 2027 and stream == 'trucks'").set_index("option")
+    base = d.loc["status_quo", "delay_vehicle_hours_per_day"]
+    assert d.loc["sponsor_staffing", "delay_vehicle_hours_per_day"] < base
+    assert d.loc["donated_lanes", "delay_vehicle_hours_per_day"] < base
+    b = good_appraisal.metrics.query("option != 'status_quo'")["pv_benefits"]
+    assert (b > 0).all()
+
+
+def test_overrides_move_results(good_site, good_appraisal):
+    hi = appraise(good_site, overrides={"common.vtts_truck_driver": 71.40})
+    m0 = good_appraisal.metrics.set_index(["option", "discount_rate"])
+    m1 = hi.metrics.set_index(["option", "discount_rate"])
+    assert (m1.loc["sponsor_staffing", "pv_benefits"] > m0.loc["sponsor_staffing", "pv_benefits"]).all()
+
+
+def test_monte_carlo_without_distributions_equals_deterministic(good_site):
+    """A run with every distribution removed equals the deterministic run."""
+    from dataclasses import replace
+
+    def strip(model):
+        data = model.model_dump()
+
+        def walk(x):
+            if isinstance(x, dict):
+                if "distribution" in x:
+                    x["distribution"] = None
+                for v in x.values():
+                    walk(v)
+            elif isinstance(x, list):
+                for v in x:
+                    walk(v)
+        walk(data)
+        return type(model).model_validate(data)
+
+    fixed = replace(good_site, file=strip(good_site.file),
+                    common={k: strip(v) for k, v in good_site.common.items()})
+    det = appraise(fixed)
+    mc = appraise(fixed, n_draws=50, seed=3)
+    assert_allclose(mc.metrics["npv"], det.metrics["npv"], rtol=1e-9)
+
+
+def test_monte_carlo_is_seeded(good_site):
+    a = appraise(good_site, n_draws=30, seed=11)
+    b = appraise(good_site, n_draws=30, seed=11)
+    pd.testing.assert_frame_equal(a.metrics, b.metrics)
+    assert a.npv_draws["npv"].std() > 0
+
+
+def test_breakeven_toll_hand(good_appraisal):
+    # Sponsor reimburses 16 booth-hours x 365 days x 95 $ x 1.5 = 832,200 $ a year from
+    # 2026; tolled crossings are 365,000 trucks a year over the same years, so the
+    # break-even surcharge is 832,200 / 365,000 = 2.28 $ at any discount rate.
+    m = good_appraisal.metrics.query("option == 'sponsor_staffing'")
+    assert_allclose(m["breakeven_toll_usd"], 832200 / 365000, rtol=1e-9)
+    # donated lanes: sponsor pays capital and upkeep and every stream could be tolled
+    d = good_appraisal.metrics.query("option == 'donated_lanes'")
+    assert (d["breakeven_toll_usd"] > 0).all()
+    assert good_appraisal.metrics.query("option == 'status_quo'")["breakeven_toll_usd"].isna().all()
+
+
+def test_monte_carlo_summary_columns(good_site):
+    mc = appraise(good_site, n_draws=40, seed=5)
+    m = mc.metrics
+    for col in ("npv_p05", "npv_p50", "npv_p95", "p_npv_positive", "p_best"):
+        assert col in m.columns
+    assert (m["npv_p05"] <= m["npv_p50"]).all() and (m["npv_p50"] <= m["npv_p95"]).all()
+    assert_allclose(m.groupby("rate_name")["p_best"].sum(), 1.0)
