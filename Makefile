@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?=
 
-.PHONY: setup reports test bench lab validate clean help
+.PHONY: setup browser reports test bench lab validate clean help
 
 help:
 	@echo "make reports   set up .venv, then render every site into reports/"
@@ -24,13 +24,19 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Headless Chromium for the report checks in the test suite (Debian package).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium (Debian package) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 validate: setup
 	$(BIN)/cba validate
 
 reports: setup
 	$(BIN)/cba run $(if $(JOBS),--jobs $(JOBS),)
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
 
 bench: setup

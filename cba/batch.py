@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from .exceptions import CBAError, ParameterError, ReportError
-from .params import load_site
+from .params import find_common_dir, load_site
 
 __all__ = [
     "SiteOutcome",
@@ -57,6 +57,7 @@ SUMMARY_COLUMNS = [
     "status",
 ]
 REPORT_NAME = "report"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass
@@ -106,12 +107,14 @@ def resolve_sites(names: list[str] | tuple[str, ...], params_dir: str | Path = "
     return out
 
 
-def export_html(ipynb_path: str | Path, html_path: str | Path) -> None:
+def export_html(ipynb_path: str | Path, html_path: str | Path, title: str | None = None) -> None:
     """Export an executed notebook to self-contained HTML without code.
 
     Uses nbconvert's ``HTMLExporter`` with ``exclude_input=True`` and the
     ``TagRemovePreprocessor`` (``remove-cell``, ``remove-input``,
-    ``remove-output``); images are embedded as data URIs.
+    ``remove-output``), and the package's ``cba_report`` template: the lab
+    layout without external scripts (no MathJax or RequireJS from a CDN), images
+    embedded as data URIs with alt text.
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -126,10 +129,14 @@ def export_html(ipynb_path: str | Path, html_path: str | Path) -> None:
     c.HTMLExporter.exclude_input = True
     c.HTMLExporter.exclude_input_prompt = True
     c.HTMLExporter.exclude_output_prompt = True
+    c.HTMLExporter.embed_images = True
+    c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES)]
+    c.HTMLExporter.template_name = "cba_report"
     exporter = HTMLExporter(config=c)
     exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
     nb = nbformat.read(str(ipynb_path), as_version=4)
-    body, _ = exporter.from_notebook_node(nb)
+    resources = {"metadata": {"name": title}} if title else None
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
     Path(html_path).write_text(body, encoding="utf-8")
 
 
@@ -166,7 +173,7 @@ def run_site(site_file: str | Path, out_root: str | Path, notebook: str | Path,
     out_root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{sid}.", suffix=".tmp", dir=out_root))
     params = {"site_file": str(site_file), "n_draws": int(n_draws), "seed": int(seed),
-              "results_dir": str(tmp)}
+              "results_dir": str(tmp), "common_dir": str(find_common_dir(site_file))}
     out_nb = tmp / f"{REPORT_NAME}.ipynb"
     try:
         _check_injected(notebook, params)
@@ -174,7 +181,8 @@ def run_site(site_file: str | Path, out_root: str | Path, notebook: str | Path,
             str(notebook), str(out_nb), parameters=params, kernel_name="python3",
             cwd=str(notebook.parent), progress_bar=False, log_output=False,
         )
-        export_html(out_nb, tmp / f"{REPORT_NAME}.html")
+        export_html(out_nb, tmp / f"{REPORT_NAME}.html",
+                    title=f"{site.info.name}: pre-clearance cost-benefit report")
         for name in ("results.csv", "metrics.csv", f"{REPORT_NAME}.html"):
             if not (tmp / name).exists():
                 raise ReportError(f"{sid}: the notebook did not write {name}")

@@ -283,7 +283,9 @@ def daily_delay(state: StreamState, daily_volume: np.ndarray) -> tuple[np.ndarra
     time_per_vehicle = (primary + 1.0 / state.services_per_hour
                         + referral * (secondary + 1.0 / state.secondary_services_per_hour))
     delay = (arrivals * time_per_vehicle).sum(axis=-1)
-    return delay, np.broadcast_to(time_per_vehicle, shape)
+    # Shown per hour only where vehicles arrive (a closed hour has no one waiting).
+    shown = np.where(arrivals > 0, time_per_vehicle, np.nan)
+    return delay, shown
 
 
 def _apply_changes(state: StreamState, inp: Inputs, oid: str, sid: str, site: Site) -> StreamState:
@@ -415,11 +417,12 @@ def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarr
     days = _common(inp, site, "days_per_year")[:, None]
     D = inp.n_draws
     base_states = {sid: _stream_state(site, inp, sid) for sid in site.file.streams}
-    base_delay = {}
+    base_delay, base_wait = {}, {}
     wait_rows = []
     delay_rows = []
     for sid, st in base_states.items():
         base_delay[sid], w = daily_delay(st, vols[sid] / days)
+        base_wait[sid] = w
         wait_rows.append(("status_quo", sid, w[:, min(1, w.shape[1] - 1), :].sum(axis=0)))
         delay_rows.append(("status_quo", sid, base_delay[sid].sum(axis=0)))
 
@@ -439,7 +442,7 @@ def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarr
             if changed:
                 odelay, w = daily_delay(st, ovols[sid] / days)
             else:
-                odelay, w = base_delay[sid], daily_delay(st, vols[sid] / days)[1]
+                odelay, w = base_delay[sid], base_wait[sid]
             wait_rows.append((oid, sid, w[:, min(1, w.shape[1] - 1), :].sum(axis=0)))
             # Delay with the ramp: the option's effect phases in linearly.
             saved_per_day = (base_delay[sid] - odelay) * ramp

@@ -269,7 +269,7 @@ class Param(_Strict):
     def _value(cls, v):
         if v is None:
             return v
-        if isinstance(v, list):
+        if isinstance(v, (list, tuple)):
             if not v:
                 raise ValueError("an empty list is not a value")
             return tuple(_number(x, "list item") for x in v)
@@ -830,14 +830,14 @@ def find_common_dir(site_path: str | Path) -> Path:
     """Locate ``common/`` for a site file: a sibling of the file's folder.
 
     ``parameters/sites/x.yaml`` uses ``parameters/common``; a file elsewhere uses
-    ``common/`` beside it, then ``parameters/common`` under the working folder.
+    ``common/`` beside it, then the nearest ``parameters/common`` in a folder
+    above it, then ``parameters/common`` under the working folder.
     """
     site_path = Path(site_path).resolve()
-    for cand in (
-        site_path.parent.parent / "common",
-        site_path.parent / "common",
-        Path.cwd() / "parameters" / "common",
-    ):
+    cands = [site_path.parent.parent / "common", site_path.parent / "common"]
+    cands += [a / "parameters" / "common" for a in site_path.parents]
+    cands.append(Path.cwd() / "parameters" / "common")
+    for cand in cands:
         if cand.is_dir():
             return cand
     raise ParameterError(

@@ -47,6 +47,11 @@ __all__ = [
     "appendix_html",
     "assumptions_html",
     "provenance_html",
+    "show_figure",
+    "show_waits",
+    "show_components",
+    "waits_alt",
+    "components_alt",
 ]
 
 #: Colours by option kind, shared by every report so options read alike across sites.
@@ -313,7 +318,8 @@ def provenance(site: Site, n_draws: int, seed: int, injected: dict | None = None
         "seed": seed,
         "n_draws": n_draws,
         "run_time_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "injected_parameters": injected or {},
+        "injected_parameters": {k: (_rel(v) if k == "site_file" else v)
+                                for k, v in (injected or {}).items()},
     }
 
 
@@ -418,3 +424,60 @@ def assumptions_html(site: Site) -> str:
 def provenance_html(prov: dict) -> str:
     """Provenance as HTML."""
     return _table_html(provenance_table(prov), "What produced this report")
+
+
+def show_figure(fig, alt: str) -> None:
+    """Display a figure as an embedded PNG with alt text, then close it."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+    plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png"), metadata={"image/png": {"alt": alt}})
+
+
+def waits_alt(site: Site, appraisal: Appraisal) -> str:
+    """Alt text of the wait-profile chart, generated from the results."""
+    w = appraisal.waits
+    sq = w[w["option"] == "status_quo"]
+    if sq.empty:
+        return "Chart of mean time at the crossing by hour of arrival."
+    top = sq.loc[sq["wait_minutes"].idxmax()]
+    stream = site.file.streams[top["stream"]].description
+    parts = [f"Line charts of the mean time at the crossing by hour of arrival, one per traffic "
+             f"stream, status quo against each option. Under the status quo the longest is "
+             f"{top['wait_minutes']:.0f} minutes for {stream.lower()} arriving at "
+             f"{int(top['hour']):02d}:00."]
+    for oid, o in site.file.options.items():
+        if o.kind == "status_quo":
+            continue
+        sub = w[(w["option"] == oid) & (w["stream"] == top["stream"]) & (w["hour"] == top["hour"])]
+        if len(sub):
+            parts.append(f"With {o.name.lower()}: {float(sub['wait_minutes'].iloc[0]):.0f} minutes.")
+    return " ".join(parts)
+
+
+def components_alt(site: Site, appraisal: Appraisal) -> str:
+    """Alt text of the benefits-and-costs chart, generated from the results."""
+    base = _base(appraisal)
+    items = []
+    for _, r in base.iterrows():
+        o = site.file.options[r["option"]]
+        if o.kind == "status_quo":
+            continue
+        items.append(f"{o.name}: benefits {fmt_usd(r['pv_benefits'])}, costs {fmt_usd(r['pv_costs'])}")
+    return ("Horizontal bar chart of present values by component at the base discount rate. "
+            + "; ".join(items) + ".")
+
+
+def show_waits(site: Site, appraisal: Appraisal) -> None:
+    """Wait-profile chart with alt text."""
+    show_figure(plot_waits(site, appraisal), waits_alt(site, appraisal))
+
+
+def show_components(site: Site, appraisal: Appraisal) -> None:
+    """Benefits-and-costs chart with alt text."""
+    show_figure(plot_components(site, appraisal), components_alt(site, appraisal))

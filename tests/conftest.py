@@ -21,3 +21,21 @@ def good_appraisal(good_site):
     from cba.evaluate import appraise
 
     return appraise(good_site)
+
+NOTEBOOK = ROOT / "notebooks" / "site_report.ipynb"
+
+
+@pytest.fixture(scope="session")
+def rendered_batch(tmp_path_factory):
+    """The batch run on the fixture site plus a site whose name is markup."""
+    from cba import batch
+
+    out = tmp_path_factory.mktemp("reports")
+    src = tmp_path_factory.mktemp("sites")
+    text = (PARAMS / "good_site.yaml").read_text()
+    text = text.replace("id: good_site", "id: markup_site").replace(
+        "name: Example Crossing", "name: \"<script>alert(1)</script> Crossing\"")
+    (src / "markup_site.yaml").write_text(text)
+    outcomes = batch.run_batch([PARAMS / "good_site.yaml", src / "markup_site.yaml"], out,
+                               NOTEBOOK, jobs=2, progress=False)
+    return out, outcomes

@@ -28,7 +28,7 @@ def test_report_has_tagged_parameters_cell():
     import papermill
 
     declared = papermill.inspect_notebook(str(ROOT / "notebooks" / "site_report.ipynb"))
-    assert {"site_file", "n_draws", "seed", "results_dir"} <= set(declared)
+    assert {"site_file", "n_draws", "seed", "results_dir", "common_dir"} <= set(declared)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_site_report_renders_to_html(rendered):
     html = (out / "good_site" / "report.html").read_text()
     assert "Example Crossing" in html
     assert "Who pays, who gains" in html
-    assert "site_file" not in html  # code hidden
+    assert "load_site" not in html and "import " not in html  # code hidden
     assert "data:image/png;base64" in html  # figures embedded
     for name in ("report.ipynb", "results.csv", "metrics.csv", "stakeholders.csv"):
         assert (out / "good_site" / name).exists()

@@ -1,0 +1,96 @@
+"""The HTML reports in a real browser: offline, no console errors, no failed
+requests, links resolve, text from parameter files is escaped."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+MAX_BYTES = 5 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if os.environ.get("CBA_SKIP_BROWSER") == "1":
+        pytest.skip("CBA_SKIP_BROWSER=1")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium not found: `make test` installs the Debian package 'chromium'")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, path: Path):
+    """Open a file with networking disabled; return page, console errors, failed requests."""
+    ctx = browser.new_context(offline=True)
+    page = ctx.new_page()
+    errors, failed, dialogs = [], [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri(), wait_until="load")
+    return ctx, page, errors, failed, dialogs
+
+
+def test_batch_rendered_both_sites(rendered_batch):
+    out, outcomes = rendered_batch
+    assert all(o.ok for o in outcomes), [o.message for o in outcomes]
+
+
+def test_index_offline_and_links_resolve(browser, rendered_batch):
+    out, _ = rendered_batch
+    ctx, page, errors, failed, _ = _open(browser, out / "index.html")
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    assert errors == [] and failed == []
+    assert page.locator("h1").count() == 1
+    assert {"good_site/report.html", "markup_site/report.html"} <= set(hrefs)
+    for h in hrefs:
+        target = (out / h).resolve()
+        assert target.exists(), h
+        c2, p2, e2, f2, _ = _open(browser, target)
+        assert e2 == [] and f2 == [], h
+        c2.close()
+    ctx.close()
+
+
+@pytest.mark.parametrize("site", ["good_site", "markup_site"])
+def test_site_report_offline_accessible_small(browser, rendered_batch, site, tmp_path):
+    out, _ = rendered_batch
+    path = out / site / "report.html"
+    assert path.stat().st_size < MAX_BYTES
+    html = path.read_text()
+    for bad in ('src="http', "src='http", '<link rel="stylesheet" href="http', "@import url(http"):
+        assert bad not in html
+    ctx, page, errors, failed, dialogs = _open(browser, path)
+    assert errors == [] and failed == [] and dialogs == []
+    assert page.locator("h1").count() == 1
+    alts = page.eval_on_selector_all("img", "els => els.map(e => e.getAttribute('alt') || '')")
+    assert alts and all(len(a) > 20 for a in alts)
+    assert page.locator(".jp-CodeCell .jp-InputArea, .highlight").count() == 0  # no code shown
+    shot = tmp_path / "summary.png"
+    page.screenshot(path=str(shot))
+    from PIL import Image
+
+    img = Image.open(shot).convert("L")
+    lo, hi = img.getextrema()
+    assert hi - lo > 100  # not blank
+    ctx.close()
+
+
+def test_markup_in_site_name_is_text(rendered_batch):
+    out, _ = rendered_batch
+    html = (out / "markup_site" / "report.html").read_text()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    index = (out / "index.html").read_text()
+    assert "<script>alert(1)</script>" not in index
