@@ -1,0 +1,1329 @@
+"""Queueing models: waits at primary and secondary inspection booths.
+
+Model family: multi-server queues, with inspection booths (lanes) as servers and
+vehicles as customers. Two kinds of model are provided:
+
+* **Stationary models** (steady state, utilisation below 1):
+  :func:`erlang_c` (probability of waiting in M/M/c), :func:`mmc_mean_wait_hours`
+  (mean wait in queue, M/M/c) and :func:`allen_cunneen_wait_hours` (G/G/c
+  approximation for processing times that are not exponential).
+* **Hour-by-hour models** with the backlog carried from hour to hour, valid for
+  any utilisation, including over-saturated peaks: :func:`hourly_waits`,
+  :func:`daily_delay_vehicle_hours` and :func:`two_stage_hourly_waits`
+  (primary plus secondary inspection). They use a pointwise-stationary fluid
+  flow approximation with a variance correction (see :func:`hourly_waits`),
+  exact in steady state and checked against discrete-event simulation.
+
+All functions are vectorised: numeric arguments broadcast against each other
+with the usual numpy rules. For the hour-by-hour models the **last axis is the
+hour of the day (or week)** and any leading axes (draws, years, options,
+streams) are carried through.
+
+Glossary of argument names used here (units in brackets):
+
+* ``arrivals_per_hour`` -- mean vehicle arrival rate [vehicles/hour]
+* ``services_per_hour`` -- processing rate of one open booth, i.e. 60 divided by
+  the mean processing time in minutes [vehicles/hour/booth]
+* ``servers`` -- booths (lanes) open [booths]
+* ``service_cv`` -- coefficient of variation of the processing time [-]
+* ``arrival_cv`` -- coefficient of variation of the inter-arrival time [-]
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy import special
+
+from cba.exceptions import ModelDomainError
+
+_Numeric = float | np.ndarray | pd.Series  # scalar in -> float, Series in -> Series
+
+__all__ = [
+    "erlang_c",
+    "mmc_mean_wait_hours",
+    "allen_cunneen_wait_hours",
+    "hourly_waits",
+    "daily_delay_vehicle_hours",
+    "two_stage_hourly_waits",
+    "TwoStageWaits",
+]
+
+# Numerical settings of the hour-by-hour model (numerical method choices, not
+# model parameters; see the Notes of hourly_waits). Tests check that the results
+# do not move when these are refined.
+_TABLE_INTERVALS = 1024  # intervals of the utilisation grid of the closure table
+_SUBSTEPS_PER_HOUR = 6  # time steps per hour of the fluid ODE
+_NEWTON_TOL = 1e-13  # absolute tolerance on utilisation in the closure inversion
+_NEWTON_MAX_ITER = 100  # safeguarded Newton: bisection guarantees convergence
+_NEWTON_PER_SUBSTEP = 1  # Newton corrections after the predictor in each sub-step
+_RHO_MAX = 1.0 - 1e-12  # utilisation cap of the closure (queue up to ~1e12 vehicles)
+_PERIODIC_TOL = 1e-9  # relative change of the start state accepted as periodic
+_MAX_PASSES = 4  # runs of the period to reach the periodic solution
+_VAR_FLOOR = 1e-12  # lower bound of the variance state [vehicles^2]
+
+
+# --------------------------------------------------------------------------
+# Input handling
+# --------------------------------------------------------------------------
+
+
+def _series_index(values: dict[str, object]) -> pd.Index | None:
+    """Return the common index of the Series among ``values`` (or None)."""
+    index = None
+    first = None
+    for name, value in values.items():
+        if isinstance(value, pd.Series):
+            if index is None:
+                index, first = value.index, name
+            elif not value.index.equals(index):
+                raise ModelDomainError(
+                    f"{name} and {first} are Series with different indexes; "
+                    "align them first (e.g. with Series.reindex)"
+                )
+    return index
+
+
+def _as_float_array(value: object, name: str) -> np.ndarray:
+    """Convert a numeric argument to a float ndarray and check it is finite."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ModelDomainError(f"{name} must be numeric; got {value!r}") from exc
+    if not np.all(np.isfinite(arr)):
+        pos = _first_position(~np.isfinite(arr))
+        raise ModelDomainError(
+            f"{name} must be finite; got {arr[pos]!r} at position {pos}"
+        )
+    return arr
+
+
+def _first_position(mask: np.ndarray) -> tuple[int, ...]:
+    """Index tuple of the first True element of ``mask``."""
+    return tuple(int(i) for i in np.unravel_index(np.argmax(mask), mask.shape))
+
+
+def _require(ok: np.ndarray, arr: np.ndarray, name: str, allowed: str) -> None:
+    """Raise ModelDomainError naming the first element of ``arr`` not ``ok``."""
+    ok = np.asarray(ok)
+    if not np.all(ok):
+        bad = np.broadcast_to(~ok, np.broadcast_shapes(ok.shape, arr.shape))
+        pos = _first_position(bad)
+        value = np.broadcast_to(arr, bad.shape)[pos]
+        where = f" at position {pos}" if bad.ndim else ""
+        raise ModelDomainError(f"{name} must be {allowed}; got {value:g}{where}")
+
+
+def _check_servers(servers: np.ndarray, minimum: int) -> None:
+    _require(
+        servers == np.round(servers), servers, "servers", "whole numbers of booths"
+    )
+    _require(servers >= minimum, servers, "servers", f">= {minimum}")
+
+
+def _wrap(result: np.ndarray, index: pd.Index | None, name: str):
+    """Return a float for 0-d results, a Series if an input was a Series."""
+    if index is not None:
+        if result.ndim != 1 or result.shape[0] != len(index):
+            raise ModelDomainError(
+                f"a Series input gives a Series output, but the result has shape "
+                f"{result.shape} for an index of length {len(index)}"
+            )
+        return pd.Series(result, index=index, name=name)
+    if result.ndim == 0:
+        return float(result)
+    return result
+
+
+# --------------------------------------------------------------------------
+# Stationary models
+# --------------------------------------------------------------------------
+
+
+def _erlang_b(offered_load: np.ndarray, servers: np.ndarray) -> np.ndarray:
+    """Erlang B by the recursion B(0)=1, B(k)=a B(k-1)/(k + a B(k-1)).
+
+    ``servers`` holds whole numbers >= 0; the loop runs over the server count
+    (up to its maximum), never over draws.
+    """
+    a, c = np.broadcast_arrays(offered_load, servers)
+    b = np.ones(a.shape)
+    if b.size == 0:
+        return b
+    c_max = int(c.max())
+    uniform = bool(np.all(c == c_max))
+    for k in range(1, c_max + 1):
+        ab = a * b
+        new = ab / (k + ab)
+        if uniform:
+            b = new
+        else:
+            np.copyto(b, new, where=k <= c)
+    return b
+
+
+def _stationary_inputs(arrivals_per_hour, services_per_hour, servers):
+    index = _series_index(
+        {
+            "arrivals_per_hour": arrivals_per_hour,
+            "services_per_hour": services_per_hour,
+            "servers": servers,
+        }
+    )
+    lam = _as_float_array(arrivals_per_hour, "arrivals_per_hour")
+    mu = _as_float_array(services_per_hour, "services_per_hour")
+    c = _as_float_array(servers, "servers")
+    _require(lam >= 0, lam, "arrivals_per_hour", ">= 0 vehicles/hour")
+    _require(mu > 0, mu, "services_per_hour", "> 0 vehicles/hour per booth")
+    _check_servers(c, 1)
+    rho = lam / (c * mu)
+    if not np.all(rho < 1):
+        bad = np.broadcast_to(rho >= 1, rho.shape)
+        pos = _first_position(bad) if rho.ndim else ()
+        lam_b, mu_b, c_b = np.broadcast_arrays(lam, mu, c)
+        raise ModelDomainError(
+            "utilisation arrivals_per_hour / (servers * services_per_hour) must be "
+            f"< 1 for a steady state; got {rho[pos]:.6g} (arrivals_per_hour="
+            f"{lam_b[pos]:g}, services_per_hour={mu_b[pos]:g}, servers={c_b[pos]:g})"
+            + (f" at position {pos}" if rho.ndim else "")
+            + "; use hourly_waits for over-saturated hours"
+        )
+    return lam, mu, c, rho, index
+
+
+def _erlang_c_array(lam, mu, c, rho):
+    b = _erlang_b(lam / mu, c)
+    return b / (1.0 - rho + rho * b)
+
+
+def erlang_c(
+    arrivals_per_hour: ArrayLike, services_per_hour: ArrayLike, servers: ArrayLike
+) -> _Numeric:
+    """Probability that an arriving vehicle has to wait (Erlang C, M/M/c).
+
+    Parameters
+    ----------
+    arrivals_per_hour : numeric
+        Mean arrival rate (Poisson arrivals). [vehicles/hour]
+    services_per_hour : numeric
+        Processing rate of one booth (exponential processing times), i.e. 60
+        over the mean processing time in minutes. [vehicles/hour/booth]
+    servers : numeric
+        Booths open; whole numbers >= 1 (float arrays holding whole numbers are
+        accepted). [booths]
+
+    Returns
+    -------
+    float, ndarray or Series
+        Probability that an arrival finds all booths busy. [-] A Series input
+        gives a Series with the same index; scalar inputs give a float.
+
+    Raises
+    ------
+    ModelDomainError
+        If ``arrivals_per_hour`` < 0, ``services_per_hour`` <= 0, ``servers`` is
+        not a whole number >= 1, an input is not finite, or the utilisation
+        ``arrivals_per_hour / (servers * services_per_hour)`` is >= 1.
+
+    Notes
+    -----
+    With offered load :math:`a = \\lambda/\\mu` and utilisation
+    :math:`\\rho = a/c`, Erlang B is computed by the recursion
+    :math:`B(0) = 1`, :math:`B(k) = a B(k-1) / (k + a B(k-1))`, and
+
+    .. math:: C(c, a) = \\frac{B(c, a)}{1 - \\rho\\,(1 - B(c, a))}.
+
+    The recursion involves no factorials or powers, so it neither overflows
+    nor loses precision: results agree with 50-digit arithmetic to about
+    1e-13 (relative) for 1 to 400+ booths and utilisation up to 0.999.
+    Steady state is assumed (:math:`\\rho < 1`); zero arrivals give 0.
+
+    References
+    ----------
+    .. [1] Cooper, R. B., *Introduction to Queueing Theory*, 2nd ed.,
+       North Holland, 1981, sections 3.3-3.4 (Erlang B recursion, Erlang C).
+       https://www.cse.fau.edu/~bob/publications/IntroToQueueingTheory_Cooper.pdf
+    .. [2] Gross, D., Shortle, J. F., Thompson, J. M., Harris, C. M.,
+       *Fundamentals of Queueing Theory*, 4th ed., Wiley, 2008, section 2.3
+       (M/M/c). https://doi.org/10.1002/9781118625651
+
+    Examples
+    --------
+    One booth (M/M/1): the probability of waiting equals the utilisation.
+
+    >>> erlang_c(1.0, 2.0, 1)
+    0.5
+
+    Two booths, 10 vehicles/hour, 6 per hour per booth: a = 5/3, rho = 5/6,
+    B = (25/18)/(1 + 5/3 + 25/18) = 25/73, C = 125/165 = 25/33.
+
+    >>> round(erlang_c(10.0, 6.0, 2), 6)
+    0.757576
+    """
+    lam, mu, c, rho, index = _stationary_inputs(
+        arrivals_per_hour, services_per_hour, servers
+    )
+    return _wrap(_erlang_c_array(lam, mu, c, rho), index, "erlang_c")
+
+
+def mmc_mean_wait_hours(
+    arrivals_per_hour: ArrayLike, services_per_hour: ArrayLike, servers: ArrayLike
+) -> _Numeric:
+    """Mean wait in queue before reaching a booth, M/M/c steady state.
+
+    Parameters
+    ----------
+    arrivals_per_hour : numeric
+        Mean arrival rate (Poisson arrivals). [vehicles/hour]
+    services_per_hour : numeric
+        Processing rate of one booth (exponential processing times).
+        [vehicles/hour/booth]
+    servers : numeric
+        Booths open; whole numbers >= 1. [booths]
+
+    Returns
+    -------
+    float, ndarray or Series
+        Mean wait in queue :math:`W_q`, excluding the processing time itself.
+        [hours] A Series input gives a Series with the same index.
+
+    Raises
+    ------
+    ModelDomainError
+        As :func:`erlang_c`, in particular for utilisation >= 1.
+
+    Notes
+    -----
+    :math:`W_q = C(c, a) / (c\\mu - \\lambda)` with :math:`C` from
+    :func:`erlang_c`. Steady state (utilisation < 1) is assumed; for hours at
+    or above capacity use :func:`hourly_waits`.
+
+    References
+    ----------
+    .. [1] Gross, D., Shortle, J. F., Thompson, J. M., Harris, C. M.,
+       *Fundamentals of Queueing Theory*, 4th ed., Wiley, 2008, eq. (2.34).
+       https://doi.org/10.1002/9781118625651
+
+    Examples
+    --------
+    M/M/1 with 1 arrival and 2 services per hour: Wq = rho/(mu - lambda) = 0.5 h.
+
+    >>> mmc_mean_wait_hours(1.0, 2.0, 1)
+    0.5
+
+    Two booths, lambda = 10/h, mu = 6/h: Wq = (25/33)/(12 - 10) = 25/66 h.
+
+    >>> round(mmc_mean_wait_hours(10.0, 6.0, 2), 6)
+    0.378788
+    """
+    lam, mu, c, rho, index = _stationary_inputs(
+        arrivals_per_hour, services_per_hour, servers
+    )
+    wq = _erlang_c_array(lam, mu, c, rho) / (c * mu - lam)
+    return _wrap(wq, index, "mmc_mean_wait_hours")
+
+
+def allen_cunneen_wait_hours(
+    arrivals_per_hour: ArrayLike,
+    services_per_hour: ArrayLike,
+    servers: ArrayLike,
+    service_cv: ArrayLike,
+    arrival_cv: ArrayLike = 1.0,
+) -> _Numeric:
+    """Mean wait in queue for general processing times (Allen-Cunneen, G/G/c).
+
+    Parameters
+    ----------
+    arrivals_per_hour : numeric
+        Mean arrival rate. [vehicles/hour]
+    services_per_hour : numeric
+        Processing rate of one booth. [vehicles/hour/booth]
+    servers : numeric
+        Booths open; whole numbers >= 1. [booths]
+    service_cv : numeric
+        Coefficient of variation (standard deviation over mean) of the
+        processing time; 1 for exponential, 0 for constant. [-]
+    arrival_cv : numeric, default 1.0
+        Coefficient of variation of the time between arrivals; 1 for Poisson
+        arrivals. [-]
+
+    Returns
+    -------
+    float, ndarray or Series
+        Approximate mean wait in queue. [hours]
+
+    Raises
+    ------
+    ModelDomainError
+        As :func:`erlang_c`, and if ``service_cv`` or ``arrival_cv`` < 0.
+
+    Notes
+    -----
+    .. math:: W_q \\approx W_q^{M/M/c} \\; \\frac{c_a^2 + c_s^2}{2}
+
+    Exact for M/G/1 (Pollaczek-Khinchine) and for M/M/c; for M/G/c and G/G/c
+    it is a heavy-traffic-motivated approximation, usually within about 10 %
+    for moderate variability. Steady state (utilisation < 1) is assumed.
+
+    References
+    ----------
+    .. [1] Allen, A. O., *Probability, Statistics, and Queueing Theory with
+       Computer Science Applications*, 2nd ed., Academic Press, 1990,
+       section 6.2 (Allen-Cunneen approximation).
+       https://doi.org/10.1016/C2009-0-22103-7
+    .. [2] Whitt, W., "Approximations for the GI/G/m queue", *Production and
+       Operations Management* 2(2), 1993, 114-161.
+       https://doi.org/10.1111/j.1937-5956.1993.tb00094.x
+
+    Examples
+    --------
+    M/D/1 (constant processing time) waits half as long as M/M/1:
+
+    >>> allen_cunneen_wait_hours(1.0, 2.0, 1, service_cv=0.0)
+    0.25
+    """
+    index = _series_index(
+        {
+            "arrivals_per_hour": arrivals_per_hour,
+            "services_per_hour": services_per_hour,
+            "servers": servers,
+            "service_cv": service_cv,
+            "arrival_cv": arrival_cv,
+        }
+    )
+    cs = _as_float_array(service_cv, "service_cv")
+    ca = _as_float_array(arrival_cv, "arrival_cv")
+    _require(cs >= 0, cs, "service_cv", ">= 0")
+    _require(ca >= 0, ca, "arrival_cv", ">= 0")
+    lam, mu, c, rho, _ = _stationary_inputs(
+        arrivals_per_hour, services_per_hour, servers
+    )
+    wq = _erlang_c_array(lam, mu, c, rho) / (c * mu - lam) * (ca**2 + cs**2) / 2.0
+    return _wrap(wq, index, "allen_cunneen_wait_hours")
+
+
+# --------------------------------------------------------------------------
+# Hour-by-hour model: pointwise-stationary fluid flow approximation (PSFFA)
+# with a variance correction; see hourly_waits for the method.
+# --------------------------------------------------------------------------
+
+
+class _ClosureTable:
+    """Cubic table of f(rho) = rho * C(c, c rho) on [0, 1] for given booth counts.
+
+    The stationary M/M/c queue length is Lq = f(rho) / (1 - rho). f is smooth
+    and bounded (f(0) = 0, f(1) = 1), so a cubic Hermite table on a uniform
+    grid in rho is accurate to about 1e-9 (relative) for up to 400 booths;
+    values and slopes at the nodes are exact (Erlang B recursion and
+    dB/da = B (c/a - 1 + B)).
+    """
+
+    def __init__(self, booth_counts: np.ndarray):
+        n = _TABLE_INTERVALS
+        self.counts = np.unique(np.asarray(booth_counts, dtype=np.int64))
+        rho = np.linspace(0.0, 1.0, n + 1)
+        c = self.counts[:, None].astype(float)
+        a = c * rho
+        b = _erlang_b(a, c)
+        denom = 1.0 - rho + rho * b
+        erl_c = b / denom
+        with np.errstate(divide="ignore", invalid="ignore"):
+            db = b * (c / a - 1.0 + b)
+        db[:, 0] = 0.0
+        d_denom = (b - 1.0) / c + rho * db
+        d_erl_c = (db * denom - b * d_denom) / denom**2
+        f = rho * erl_c
+        fp = erl_c + rho * c * d_erl_c  # df/drho
+        f[:, 0] = 0.0
+        fp[:, 0] = 0.0
+        f0, f1 = f[:, :-1], f[:, 1:]
+        m0, m1 = fp[:, :-1] / n, fp[:, 1:] / n
+        self.a0 = np.ascontiguousarray(f0).ravel()
+        self.a1 = np.ascontiguousarray(m0).ravel()
+        self.a2 = np.ascontiguousarray(3.0 * (f1 - f0) - 2.0 * m0 - m1).ravel()
+        self.a3 = np.ascontiguousarray(2.0 * (f0 - f1) + m0 + m1).ravel()
+
+    def base(self, servers: np.ndarray) -> np.ndarray:
+        """Offset of each booth count's block in the flattened table."""
+        pos = np.searchsorted(self.counts, np.maximum(servers, 1).astype(np.int64))
+        return pos * _TABLE_INTERVALS
+
+    def evaluate(self, rho: np.ndarray, base: np.ndarray):
+        """Return f(rho) and df/drho for 0 <= rho <= 1."""
+        n = _TABLE_INTERVALS
+        u = rho * n
+        i = np.minimum(u.astype(np.intp), n - 1)
+        s = u - i
+        j = base + i
+        a1, a2, a3 = self.a1.take(j), self.a2.take(j), self.a3.take(j)
+        f = ((a3 * s + a2) * s + a1) * s + self.a0.take(j)
+        fp = ((3.0 * a3 * s + 2.0 * a2) * s + a1) * n
+        return f, fp
+
+
+def _utilisation_cap(x, inv_c):
+    """Upper end of the bracket of rho: min(x / c, 1 - 1e-12); 0 when c = 0."""
+    return np.minimum(x * inv_c, _RHO_MAX)
+
+
+def _solve_utilisation(x, c, inv_c, k, base, table, rho_start):
+    """Invert x = c rho + k f(rho) / (1 - rho) for rho, to full precision.
+
+    Safeguarded Newton on h(rho) = (1 - rho)(x - c rho) - k f(rho), which is
+    strictly decreasing on the bracket [0, min(1, x/c)] and changes sign on
+    it; a step leaving the bracket is replaced by bisection. Rows with c = 0
+    get rho = 0. Returns rho, f(rho) and f'(rho).
+    """
+    hi = _utilisation_cap(x, inv_c)
+    lo = np.zeros_like(hi)
+    rho = np.clip(rho_start, lo, hi)
+    for _ in range(_NEWTON_MAX_ITER):
+        f, fp = table.evaluate(rho, base)
+        free = x - c * rho
+        h = (1.0 - rho) * free - k * f
+        dh = -free - c * (1.0 - rho) - k * fp
+        above = h > 0.0
+        lo = np.where(above, rho, lo)
+        hi = np.where(above, hi, rho)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = rho - h / dh
+        inside = (new >= lo) & (new <= hi)  # False for NaN
+        new = np.where(inside, new, 0.5 * (lo + hi))
+        done = np.max(np.abs(new - rho), initial=0.0) <= _NEWTON_TOL
+        rho = new
+        if done:
+            break
+    f, fp = table.evaluate(rho, base)
+    return rho, f, fp
+
+
+def _track_utilisation(x, x_old, rho_old, slope_old, c, inv_c, k, base, table):
+    """rho(x) from a nearby solved point: first-order predictor, then Newton.
+
+    ``slope_old`` is dx/drho at ``rho_old``. Used within an hour, where x moves
+    little between calls, so each Newton step roughly squares the error.
+    Returns rho, and f, f' linearly extrapolated from the last Newton point.
+    """
+    hi = np.minimum(x * inv_c, _RHO_MAX)
+    rho = np.minimum(np.maximum(rho_old + (x - x_old) / slope_old, 0.0), hi)
+    for _ in range(_NEWTON_PER_SUBSTEP):
+        f, fp = table.evaluate(rho, base)
+        free = x - c * rho
+        one_minus = 1.0 - rho
+        h_val = one_minus * free - k * f
+        dh = free + c * one_minus + k * fp  # = -h'(rho) > 0 (0 only when x = c = 0)
+        new = np.minimum(np.maximum(rho + h_val / np.maximum(dh, 1e-300), 0.0), hi)
+        f += fp * (new - rho)
+        rho = new
+    return rho, f, fp
+
+
+class _Hour(NamedTuple):
+    """Per-row constants of one hour (booths, rates, variability)."""
+
+    c: np.ndarray  # booths
+    mu: np.ndarray  # services per booth-hour
+    k: np.ndarray  # Allen-Cunneen factor (1 + cs^2) / 2
+    c_sq: np.ndarray  # c^2
+    c_minus_1_over_c: np.ndarray  # (c - 1)/c, 0 when c = 0
+    three_plus: np.ndarray  # 1.0 where c >= 3, else 0.0
+    k_sq: np.ndarray  # k^2
+    ck: np.ndarray  # c k
+
+
+def _hour_constants(c, mu, k):
+    return _Hour(
+        c,
+        mu,
+        k,
+        c * c,
+        np.divide(c - 1.0, c, out=np.zeros_like(c), where=c > 0),
+        (c >= 3.0).astype(float),
+        k * k,
+        c * k,
+    )
+
+
+def _stationary_variance(rho, f, hour):
+    """Variance of the number in system of the stationary reference family.
+
+    The family is the stationary M/M/c distribution with its queue part
+    scaled by the Allen-Cunneen factor k: N = S + k Q with S = min(N, c) and
+    Q = (N - c)^+ of M/M/c at utilisation rho, f = rho C(c, c rho). Closed
+    form in Erlang C: P(N = c) = C (1 - rho), P(N = c - 1) = P(c)/rho,
+    P(N = c - 2) = P(c - 1)(c - 1)/(c rho), E[S(S - 1)] = a^2 P(N <= c - 3),
+    E[Q^2] = C rho (1 + rho)/(1 - rho)^2, Cov(S, Q) = c (1 - rho) Lq.
+    """
+    c = hour.c
+    one_minus = 1.0 - rho
+    inv_rho = 1.0 / np.maximum(rho, 1e-300)
+    erl_c = f * inv_rho
+    lq = f / one_minus
+    p_c1 = erl_c * one_minus * inv_rho
+    p_c2 = p_c1 * hour.c_minus_1_over_c * inv_rho
+    below3 = np.maximum(1.0 - erl_c - p_c1 - p_c2, 0.0) * hour.three_plus
+    a = c * rho
+    var_s = np.maximum(a * a * (below3 - 1.0) + a + erl_c * (hour.c_sq - c), 0.0)
+    var_q = f * (1.0 + rho) / (one_minus * one_minus) - lq * lq
+    return var_s + hour.k_sq * var_q + 2.0 * hour.k * lq * c * one_minus
+
+
+_INV_SQRT_2PI = 0.3989422804014327  # 1/sqrt(2 pi), standard normal density at 0
+
+
+class _Closure(NamedTuple):
+    var: np.ndarray  # variance of N used (after relaxation to the reference)
+    departures: np.ndarray  # mu E[min(N, c)] [vehicles/hour]
+    queue: np.ndarray  # x - E[min(N, c)] [vehicles]
+    cov: np.ndarray  # Cov(N, min(N, c)) [vehicles^2]
+    dcov_dvar: np.ndarray  # d cov / d var [-]
+
+
+def _closure(x, var, relax, rho, f, hour):
+    """Busy booths and Cov(N, min(N, c)) from the mean and variance of N.
+
+    PSFFA reads the expected idle booths c (1 - rho(x)) off the stationary
+    family with mean x. Here that value is multiplied by the ratio of idle
+    booths of a normal distribution with the actual variance to one with the
+    stationary family's variance at the same mean; the covariance is scaled
+    likewise from its stationary value c k rho. At the stationary variance
+    the ratios are 1, so stationary results are exact; a narrower
+    distribution (a queue building up, or an over-saturated backlog) has
+    fewer idle booths, a wider one (a backlog draining) more.
+
+    ``relax`` in [0, 1] first pulls the variance towards the reference:
+    var_ref + relax (var - var_ref). It is exp(-w), w being the PSFFA
+    relaxation rate times the step, so the variance is slaved to its
+    stationary value where the queue settles within a step (stiff, lightly
+    loaded rows, where the correction does not matter) and free where it
+    does not (heavy traffic).
+    """
+    c = hour.c
+    var_ref = _stationary_variance(rho, f, hour)
+    var = np.maximum(var_ref + relax * (var - var_ref), _VAR_FLOOR)
+    gap = c - x
+    sd_v = np.sqrt(var)
+    sd_r = np.sqrt(np.maximum(var_ref, _VAR_FLOOR))
+    z_v = np.clip(gap / sd_v, -40.0, 40.0)  # Phi and phi saturate well before
+    z_r = np.clip(gap / sd_r, -40.0, 40.0)
+    cdf_v = special.ndtr(z_v)
+    cdf_r = special.ndtr(z_r)
+    pdf_v = _INV_SQRT_2PI * np.exp(-0.5 * z_v * z_v)
+    pdf_r = _INV_SQRT_2PI * np.exp(-0.5 * z_r * z_r)
+    idle_v = gap * cdf_v + sd_v * pdf_v  # E[(c - N)^+], N normal
+    idle_r = gap * cdf_r + sd_r * pdf_r
+    idle = (c - c * rho) * idle_v / np.maximum(idle_r, 1e-300)
+    # physical bounds: 0 <= busy booths <= min(x, c)
+    busy = np.clip(c - idle, 0.0, np.minimum(x, c))
+    scale = hour.ck * rho / np.maximum(var_ref * cdf_r, 1e-300)
+    return _Closure(
+        var,
+        hour.mu * busy,
+        x - busy,
+        scale * var * cdf_v,
+        scale * (cdf_v - 0.5 * z_v * pdf_v),
+    )
+
+
+class _PeriodResult(NamedTuple):
+    x_end: np.ndarray  # mean number in system at the end of the period
+    var_end: np.ndarray  # its variance
+    waits: np.ndarray  # (rows, hours) [hours]
+    throughput: np.ndarray  # (rows, hours) entries into service in each hour [vehicles]
+
+
+def _run_period(lam, c, mu, k, table, x_start, var_start):
+    """One period of the fluid model on 2-D (rows, hours) arrays.
+
+    Also records when the cumulative entries into service E(t) first reach
+    each cohort boundary, for this period's cohorts and, shifted by one
+    period's arrivals, the previous period's; the latter give the crossings
+    in the following period when the solution is periodic.
+    """
+    rows, hours = lam.shape
+    steps = _SUBSTEPS_PER_HOUR
+    dt = 1.0 / steps
+    bounds = np.zeros((rows, hours + 1))
+    np.cumsum(lam, axis=1, out=bounds[:, 1:])
+    total = bounds[:, -1:]
+    # Targets, sorted: previous period's boundaries n_j - N, then n_1 .. n_H.
+    n_targets = 2 * hours + 1
+    targets = np.concatenate(
+        [bounds - total, bounds[:, 1:], np.full((rows, 1), np.inf)], axis=1
+    )
+    cross_time = np.zeros((rows, n_targets))
+    cross_area = np.zeros((rows, n_targets))
+    pointer = np.zeros(rows, dtype=np.intp)
+    next_target = targets[:, 0].copy()
+
+    def record(t_start, e_points, area_points):
+        """Record when E first reaches each target within one hour.
+
+        ``e_points`` and ``area_points`` (rows, steps + 1) hold E and its time
+        integral at the sub-step ends of the hour starting at ``t_start``; E
+        is linear in between. Targets at or below E's first point are
+        reached at ``t_start``.
+        """
+        e_last = e_points[:, -1]
+        while True:
+            hit = next_target <= e_last
+            if not hit.any():
+                return
+            idx = np.flatnonzero(hit)
+            e_hit, tgt, ptr = e_points[idx], next_target[idx], pointer[idx]
+            j = np.count_nonzero(e_hit < tgt[:, None], axis=1)  # first point >= tgt
+            j0 = np.maximum(j - 1, 0)
+            e0 = e_hit[np.arange(idx.size), j0]
+            rise = e_hit[np.arange(idx.size), j] - e0
+            frac = np.clip((tgt - e0) / np.maximum(rise, 1e-300), 0.0, 1.0)
+            frac[j == 0] = 0.0
+            cross_time[idx, ptr] = t_start + (j0 + frac) * dt
+            cross_area[idx, ptr] = area_points[idx, j0] + (frac * dt) * (
+                e0 + 0.5 * frac * rise
+            )
+            ptr += 1
+            pointer[idx] = ptr
+            next_target[idx] = targets[idx, ptr]
+
+    # Hour-major copies: contiguous per-hour slices.
+    lam_t, c_t, mu_t, k_t = (np.ascontiguousarray(v.T) for v in (lam, c, mu, k))
+    throughput = np.empty((hours, rows))
+    e_points = np.empty((rows, steps + 1))
+    area_points = np.empty((rows, steps + 1))
+    x = x_start.copy()
+    var = var_start.copy()
+    rho = np.zeros(rows)
+    state = None  # closure at the current point (carried over hour boundaries)
+    served = None  # E(t), cumulative entries into service since period start
+    area = np.zeros(rows)  # integral of E over time since period start
+    arrived = np.zeros(rows)
+    for h in range(hours):
+        lam_h, c_h, mu_h, k_h = lam_t[h], c_t[h], mu_t[h], k_t[h]
+        inv_c = np.divide(1.0, c_h, out=np.zeros(rows), where=c_h > 0)
+        cs2 = 2.0 * k_h - 1.0  # squared CV of processing time (Poisson arrivals)
+        cmu_dt = c_h * mu_h * dt
+        lam_dt = lam_h * dt
+        base = table.base(c_h)
+        hour = _hour_constants(c_h, mu_h, k_h)
+        same_booths = (
+            h > 0
+            and np.array_equal(c_h, c_t[h - 1])
+            and np.array_equal(k_h, k_t[h - 1])
+        )
+        if not same_booths:
+            # Booths closing finish the vehicles they are serving: those in
+            # excess of the new booth count leave the system now (the queue
+            # is unchanged). At the start of the period the previous hour is
+            # the last hour of the (identical) previous period.
+            c_before = c_t[h - 1]
+            if np.any(c_h < c_before):
+                if h == 0:
+                    hour_before = _hour_constants(c_before, mu_t[-1], k_t[-1])
+                    inv_before = np.divide(
+                        1.0, c_before, out=np.zeros(rows), where=c_before > 0
+                    )
+                    rho_b, f_b, _ = _solve_utilisation(
+                        x,
+                        c_before,
+                        inv_before,
+                        k_t[-1],
+                        table.base(c_before),
+                        table,
+                        rho,
+                    )
+                    busy_before = (
+                        x - _closure(x, var, 1.0, rho_b, f_b, hour_before).queue
+                    )
+                else:
+                    busy_before = x - state.queue
+                x = x - np.maximum(busy_before - c_h, 0.0)
+            rho, f, fp = _solve_utilisation(x, c_h, inv_c, k_h, base, table, rho)
+        served_hour_start = served
+        for sub in range(steps + 1):
+            one_minus = 1.0 - rho
+            slope = c_h + k_h * (fp * one_minus + f) / (
+                one_minus * one_minus
+            )  # dx/drho
+            slope = np.maximum(slope, 1e-300)
+            w = cmu_dt / slope  # PSFFA relaxation rate x step
+            if sub == 0 and same_booths:
+                # the end-of-hour state of the previous hour, with this hour's mu
+                state = state._replace(
+                    departures=state.departures * (mu_h / mu_t[h - 1])
+                )
+            else:
+                state = _closure(x, var, np.exp(-w), rho, f, hour)
+            var = state.var
+            # cumulative entries into service E = A - queue, kept non-decreasing
+            if served is None:
+                served = -state.queue
+                served_start = served
+                # targets already reached at the start (vehicles of the
+                # previous period that are in service): never needed
+                pointer[:] = np.count_nonzero(targets <= served[:, None], axis=1)
+                next_target[:] = targets[np.arange(rows), pointer]
+            else:
+                e_new = np.maximum(served, arrived - state.queue)
+                if sub > 0:
+                    area = area + (0.5 * dt) * (served + e_new)
+                served = e_new
+            e_points[:, sub] = served
+            area_points[:, sub] = area
+            if sub == steps:
+                break
+            # exponential Euler step, each equation linearised in its own
+            # state (x with the PSFFA rate c mu / (dx/drho), var with 2 mu dcov/dvar)
+            w = np.maximum(w, 1e-300)
+            x_new = x + (lam_dt - state.departures * dt) * (-np.expm1(-w) / w)
+            # departures cannot exceed capacity, nor arrivals be negative
+            x_new = np.maximum(x_new, np.maximum(x + lam_dt - cmu_dt, 0.0))
+            wv = np.maximum((2.0 * dt) * mu_h * state.dcov_dvar, 1e-300)
+            rate_v = lam_h + state.departures * cs2 - 2.0 * mu_h * state.cov
+            var = np.maximum(var + rate_v * dt * (-np.expm1(-wv) / wv), _VAR_FLOOR)
+            rho, f, fp = _track_utilisation(
+                x_new, x, rho, slope, c_h, inv_c, k_h, base, table
+            )
+            x = x_new
+            arrived = arrived + lam_dt
+        record(float(h), e_points, area_points)
+        throughput[h] = served - (
+            served_start if served_hour_start is None else served_hour_start
+        )
+    throughput = throughput.T
+
+    # Cohort boundaries n_0 .. n_H sit at target indices H .. 2H.
+    crossed_now = pointer[:, None] > np.arange(hours, n_targets)
+    crossed_prev = pointer[:, None] > np.arange(0, hours + 1)
+    t_prev, a_prev = cross_time[:, : hours + 1], cross_area[:, : hours + 1]
+    t_now, a_now = cross_time[:, hours:], cross_area[:, hours:]
+    # Not reached within the period: use the next period, taken equal to this
+    # one (E(t + H) = E(t) + N); if not reached there either (the backlog grew
+    # over the period), extend E linearly at the period's mean entry rate.
+    served_end = served[:, None]
+    t_next = hours + t_prev
+    a_next = area[:, None] + a_prev + total * t_prev
+    rate = np.maximum((served - served_start) / hours, 1e-300)[:, None]
+    t_lin = hours + (bounds - served_end) / rate
+    a_lin = area[:, None] + (t_lin - hours) * 0.5 * (served_end + bounds)
+    t_cross = np.where(crossed_now, t_now, np.where(crossed_prev, t_next, t_lin))
+    a_cross = np.where(crossed_now, a_now, np.where(crossed_prev, a_next, a_lin))
+
+    cohort = np.diff(bounds, axis=1)
+    entry = bounds[:, 1:] * t_cross[:, 1:] - bounds[:, :-1] * t_cross[:, :-1]
+    entry -= np.diff(a_cross, axis=1)
+    mid = np.arange(hours) + 0.5
+    has = cohort > 0.0
+    waits = np.where(
+        has, entry / np.where(has, cohort, 1.0) - mid, t_cross[:, :-1] - mid
+    )
+    return _PeriodResult(x, var, np.maximum(waits, 0.0), throughput)
+
+
+class _FluidResult(NamedTuple):
+    waits: np.ndarray  # (rows, hours) mean wait of each hour's arrivals [hours]
+    throughput: np.ndarray  # (rows, hours) entries into service in each hour [vehicles]
+
+
+def _fluid_queue(lam, c, mu, k):
+    """Periodic solution of the fluid model on 2-D (rows, hours) arrays."""
+    rows, hours = lam.shape
+    open_counts = np.unique(c[c > 0])
+    table = _ClosureTable(open_counts if open_counts.size else np.array([1]))
+    # Start: the stationary state of the last hour (the state the period is
+    # expected to end in) when that hour is below capacity, else empty.
+    c_last, mu_last, k_last = c[:, -1], mu[:, -1], k[:, -1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho0 = lam[:, -1] / (c_last * mu_last)
+    rho0 = np.where((c_last > 0) & (rho0 < 1.0), rho0, 0.0)
+    f0, _ = table.evaluate(rho0, table.base(c_last))
+    lq0 = f0 / (1.0 - rho0)
+    x_start = c_last * rho0 + k_last * lq0
+    var_start = np.maximum(
+        _stationary_variance(rho0, f0, _hour_constants(c_last, mu_last, k_last)),
+        _VAR_FLOOR,
+    )
+    growing = lam.sum(axis=1) >= (c * mu).sum(axis=1)
+    waits = np.empty((rows, hours))
+    throughput = np.empty((rows, hours))
+    todo = np.arange(rows)
+    for pass_number in range(1, _MAX_PASSES + 1):
+        sub = (lam[todo], c[todo], mu[todo], k[todo])
+        res = _run_period(*sub, table, x_start, var_start)
+        waits[todo] = res.waits
+        throughput[todo] = res.throughput
+        settled = (np.abs(res.x_end - x_start) <= _PERIODIC_TOL * (1.0 + x_start)) & (
+            np.abs(res.var_end - var_start) <= _PERIODIC_TOL * (1.0 + var_start)
+        )
+        # A period whose arrivals exceed its capacity has no periodic
+        # solution: report its second run (one warm-up period).
+        again = ~settled & ~(growing[todo] & (pass_number >= 2))
+        if not again.any():
+            break
+        todo, x_start, var_start = todo[again], res.x_end[again], res.var_end[again]
+    return _FluidResult(waits, throughput)
+
+
+def _hourly_inputs(values: dict[str, object], whole: dict[str, int]):
+    """Validate and broadcast hour-by-hour inputs to 2-D (rows, hours) arrays."""
+    frame = None
+    for value in values.values():
+        if isinstance(value, (pd.DataFrame, pd.Series)):
+            frame = value
+            break
+    arrays = {}
+    for name, value in values.items():
+        arr = _as_float_array(value, name)
+        if name in whole:
+            _require(arr == np.round(arr), arr, name, "whole numbers of booths")
+            _require(arr >= whole[name], arr, name, f">= {whole[name]}")
+        arrays[name] = arr
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError as exc:
+        shapes = ", ".join(f"{n}{a.shape}" for n, a in arrays.items())
+        raise ModelDomainError(
+            f"inputs do not broadcast against each other: {shapes}; the last axis "
+            "is the hour"
+        ) from exc
+    if len(shape) == 0 or shape[-1] < 1:
+        raise ModelDomainError(
+            "hour-by-hour models need at least one axis (the last axis is the hour); "
+            f"got shape {shape}"
+        )
+    if frame is not None and shape != frame.shape:
+        raise ModelDomainError(
+            f"a {type(frame).__name__} input (hours, or rows x hours) has shape "
+            f"{frame.shape} but the inputs broadcast to {shape}"
+        )
+    hours = shape[-1]
+    flat = {
+        n: np.ascontiguousarray(np.broadcast_to(a, shape).reshape(-1, hours))
+        for n, a in arrays.items()
+    }
+    return flat, shape, frame
+
+
+def _check_capacity_somewhere(lam, c, arrivals_name, servers_name):
+    stuck = (lam.sum(axis=1) > 0.0) & (c.max(axis=1) == 0.0)
+    if stuck.any():
+        row = int(np.argmax(stuck))
+        raise ModelDomainError(
+            f"{servers_name} is 0 in every hour while {arrivals_name} is > 0 (row "
+            f"{row} of the flattened leading axes): the backlog can never be served "
+            "and waits are unbounded"
+        )
+
+
+def _reshape_like(result: np.ndarray, shape: tuple[int, ...], frame):
+    out = result.reshape(shape)
+    if isinstance(frame, pd.DataFrame):
+        return pd.DataFrame(out, index=frame.index, columns=frame.columns)
+    if isinstance(frame, pd.Series):
+        return pd.Series(out, index=frame.index)
+    return out
+
+
+def hourly_waits(
+    arrivals_per_hour: ArrayLike,
+    servers: ArrayLike,
+    services_per_hour: ArrayLike,
+    service_cv: ArrayLike = 1.0,
+) -> np.ndarray | pd.DataFrame | pd.Series:
+    """Mean wait in queue of the vehicles arriving in each hour, with backlog.
+
+    The day (or week) is modelled hour by hour. Whatever queue is left at the
+    end of an hour is carried into the next, so over-saturated hours
+    (arrivals above capacity, the normal case at busy ports) give finite waits
+    that grow through the peak and fall as the backlog drains.
+
+    Parameters
+    ----------
+    arrivals_per_hour : array_like or DataFrame
+        Mean arrival rate in each hour (Poisson arrivals, rate constant within
+        the hour). The **last axis is the hour** (24 for a day, 168 for a
+        week, any length >= 1); leading axes (draws, years, options, streams)
+        broadcast. A DataFrame is read as rows x hours, a Series as hours.
+        [vehicles/hour]
+    servers : array_like
+        Booths open in each hour; whole numbers >= 0. Zero means closed: the
+        hour's arrivals join the backlog and wait for the next open hour.
+        [booths]
+    services_per_hour : array_like
+        Processing rate of one open booth in each hour, i.e. 60 over the mean
+        processing time in minutes. [vehicles/hour/booth]
+    service_cv : array_like, default 1.0
+        Coefficient of variation of the processing time (1 = exponential).
+        [-]
+
+    Returns
+    -------
+    ndarray or DataFrame
+        Mean wait in queue (to reach a booth, excluding processing) of the
+        vehicles arriving in each hour, same shape as the broadcast inputs
+        (a DataFrame or Series in gives the same type with the same labels).
+        For an hour without arrivals: the wait a vehicle arriving at
+        mid-hour would have. [hours]
+
+    Raises
+    ------
+    ModelDomainError
+        If an input is not finite, ``arrivals_per_hour`` < 0,
+        ``services_per_hour`` <= 0, ``service_cv`` < 0, ``servers`` is not a
+        whole number >= 0, the inputs do not broadcast, or a series has
+        arrivals but no booth open in any hour.
+
+    Warnings
+    --------
+    The hours are taken to repeat: the result is the **periodic** solution in
+    which the period (e.g. the day) starts with the backlog left at the end
+    of the previous, identical period, and the vehicles still queued at the
+    end are followed into the next period, so their whole wait is counted. If
+    the period's arrivals exceed its capacity, no periodic solution exists
+    (the backlog grows without bound from one period to the next); the result
+    is then that of the second of two identical periods, the first starting
+    from the stationary state of the last hour, and the vehicles still queued
+    at the end are assumed to be served at the period's mean rate.
+
+    Notes
+    -----
+    **Method: pointwise-stationary fluid flow approximation (PSFFA) with a
+    variance correction.** Within an hour the arrival rate :math:`\\lambda`,
+    booths :math:`c`, processing rate :math:`\\mu` and processing-time CV
+    :math:`c_s` are constant. The state is the mean :math:`x` and variance
+    :math:`v` of the number of vehicles in the system (queue plus booths):
+
+    .. math::
+
+        \\frac{dx}{dt} = \\lambda - \\mu\\,B(x, v), \\qquad
+        \\frac{dv}{dt} = \\lambda + \\mu B(x, v)\\, c_s^2
+                        - 2 \\mu \\operatorname{Cov}(N, \\min(N, c)),
+
+    where :math:`B = E[\\min(N, c)]` is the expected number of busy booths
+    (the first equation is exact; the second is the diffusion approximation
+    of the variance). The closure:
+
+    * *PSFFA* (Wang et al. 1996; Rider 1976 for one server) takes the
+      utilisation :math:`\\rho(x)` at which a stationary queue would hold
+      :math:`x` vehicles, :math:`x = c\\rho + K L_q^{M/M/c}(\\rho)` with the
+      exact Erlang C queue :math:`L_q^{M/M/c} = \\rho C(c, c\\rho)/(1-\\rho)`
+      and the Allen-Cunneen factor :math:`K = (1 + c_s^2)/2`, and sets the
+      idle booths to :math:`c(1-\\rho(x))`.
+    * *Variance correction.* PSFFA alone ties the shape of the distribution
+      to its mean, so it relaxes too fast: it overstates waits while a
+      near-capacity queue builds up and during over-saturation, and
+      understates them while a backlog drains (by 6-15 % of daily delay in
+      the simulation tests). The idle booths are therefore multiplied by
+      :math:`I_\\mathcal{N}(x, v) / I_\\mathcal{N}(x, v_s(x))`, the ratio of
+      :math:`E[(c-N)^+]` for a normal :math:`N` with the actual variance to
+      one with the variance :math:`v_s` of the stationary family at the same
+      mean (closed form in Erlang C); :math:`\\operatorname{Cov}` is the
+      stationary value :math:`cK\\rho` scaled by the same kind of ratio.
+
+    Properties: at a constant load below capacity the state converges to the
+    stationary Allen-Cunneen queue (exact M/M/c for :math:`c_s = 1`), so
+    light, steady hours give the textbook answer; for
+    :math:`\\lambda \\ge c\\mu` there is no steady state, the variance is
+    small relative to the backlog, all booths are busy and the queue grows at
+    :math:`\\lambda - c\\mu` like a deterministic fluid queue (Newell 1982);
+    near capacity the queue builds up and drains with a realistic lag.
+    The state carries over hour boundaries; when the number of booths changes
+    it is kept and the closure re-evaluated. With no booth open, every vehicle
+    present waits.
+
+    *Waits by hour of arrival.* With :math:`A(t)` the cumulative arrivals and
+    :math:`E(t) = A(t) - L_q(t)` the cumulative entries into service
+    (:math:`L_q = x - B`, made non-decreasing), vehicles are served first come
+    first served, so vehicle number :math:`n` arriving at :math:`A^{-1}(n)`
+    reaches a booth at :math:`E^{-1}(n)`. The mean wait of the hour-h cohort
+    is the area between the two curves over that cohort divided by its size;
+    summed over hours it equals :math:`\\int L_q\\,dt` (Little's law).
+
+    *Numerics.* Exponential Euler steps, 6 per hour, each equation
+    linearised in its own state (stable for any processing rate; where the
+    queue settles within a step the variance is set to its stationary value,
+    where the correction is immaterial); the discretisation moves daily
+    delay by about 1-2 % against a 600-step reference. :math:`\\rho(x)` is
+    found by safeguarded Newton iteration on a cubic table of
+    :math:`\\rho C(c, c\\rho)` built with the Erlang B recursion. The loops
+    run over hours and steps, never over draws or other leading axes.
+
+    *Validation.* Against discrete-event simulations (ciw, tests in
+    ``tests/test_queueing.py``) of time-varying M(t)/G/c(t) queues - light
+    load, a day at utilisation 0.95, a three-hour over-saturated peak, 120
+    booths, processing-time CV 0.5 and 2 (gamma), booths varying by hour and
+    secondary inspection - daily vehicle-hours of delay agree within 10 % and
+    peak-hour waits within 20 %. Allen-Cunneen uses two moments only: for a
+    heavy-tailed (lognormal) processing time with CV 2 it overstates
+    stationary multi-booth waits by about 20 %. Booths closing mid-service,
+    balking, lane choice and platoon arrivals are not modelled.
+
+    References
+    ----------
+    .. [1] Wang, W.-P., Tipper, D., Banerjee, S., "A simple approximation for
+       modeling nonstationary queues", *Proceedings IEEE INFOCOM '96*,
+       pp. 255-262, 1996. https://doi.org/10.1109/INFCOM.1996.497901
+    .. [2] Tipper, D., Sundareswaran, M. K., "Numerical methods for modeling
+       computer networks under nonstationary conditions", *IEEE Journal on
+       Selected Areas in Communications* 8(9), 1990, 1682-1695.
+       https://doi.org/10.1109/49.62855
+    .. [3] Rider, K. L., "A simple approximation to the average queue size in
+       the time-dependent M/M/1 queue", *Journal of the ACM* 23(2), 1976,
+       361-367. https://doi.org/10.1145/321941.321955
+    .. [4] Rothkopf, M. H., Oren, S. S., "A closure approximation for the
+       nonstationary M/M/s queue", *Management Science* 25(6), 1979,
+       522-534 (two-moment closures). https://doi.org/10.1287/mnsc.25.6.522
+    .. [5] Newell, G. F., *Applications of Queueing Theory*, 2nd ed.,
+       Chapman and Hall, 1982, ch. 2-3 (fluid and diffusion approximations,
+       cumulative arrival and departure curves).
+       https://doi.org/10.1007/978-94-009-5970-5
+    .. [6] Cox, S. M., Matthews, P. C., "Exponential time differencing for
+       stiff systems", *Journal of Computational Physics* 176(2), 2002,
+       430-455. https://doi.org/10.1006/jcph.2002.6995
+
+    Examples
+    --------
+    A constant, light load gives the stationary M/M/1 answer (Wq = 0.5 h for
+    1 arrival and 2 services per hour):
+
+    >>> import numpy as np
+    >>> w = hourly_waits(np.full(24, 1.0), np.ones(24), 2.0)
+    >>> print(np.round(w[:3], 6))
+    [0.5 0.5 0.5]
+
+    An over-saturated peak: 10 booths serving 60 vehicles/hour each (capacity
+    600/hour), 900 arrivals/hour from 8:00 to 10:00, 300/hour otherwise. The
+    backlog grows by 300 vehicles an hour to 600 (one hour of capacity) at
+    10:00 and drains by 300 an hour until 12:00. A vehicle arriving at 9:00
+    waits 30 minutes, at 10:00 an hour, at 11:00 30 minutes, so the hourly
+    means are about 15, 45, 45 and 15 minutes:
+
+    >>> arrivals = np.full(24, 300.0)
+    >>> arrivals[8:10] = 900.0
+    >>> w = hourly_waits(arrivals, np.full(24, 10), 60.0)
+    >>> print(np.round(w[7:13] * 60).astype(int))  # minutes, 7:00 to 13:00
+    [ 0 15 45 45 15  1]
+    """
+    flat, shape, frame = _hourly_inputs(
+        {
+            "arrivals_per_hour": arrivals_per_hour,
+            "servers": servers,
+            "services_per_hour": services_per_hour,
+            "service_cv": service_cv,
+        },
+        whole={"servers": 0},
+    )
+    lam, c = flat["arrivals_per_hour"], flat["servers"]
+    mu, cs = flat["services_per_hour"], flat["service_cv"]
+    _check_hourly_values(lam, c, mu, cs, "")
+    result = _fluid_queue(lam, c, mu, 0.5 * (1.0 + cs**2))
+    return _reshape_like(result.waits, shape, frame)
+
+
+def _check_hourly_values(lam, c, mu, cs, prefix):
+    _require(lam >= 0, lam, f"{prefix}arrivals_per_hour", ">= 0 vehicles/hour")
+    _require(mu > 0, mu, f"{prefix}services_per_hour", "> 0 vehicles/hour per booth")
+    _require(cs >= 0, cs, f"{prefix}service_cv", ">= 0")
+    _check_capacity_somewhere(lam, c, f"{prefix}arrivals_per_hour", f"{prefix}servers")
+
+
+def daily_delay_vehicle_hours(
+    arrivals_per_hour: ArrayLike,
+    servers: ArrayLike,
+    services_per_hour: ArrayLike,
+    service_cv: ArrayLike = 1.0,
+) -> float | np.ndarray | pd.Series:
+    """Total queueing delay of one period's arrivals (e.g. one day).
+
+    Parameters
+    ----------
+    arrivals_per_hour, servers, services_per_hour, service_cv : array_like
+        As in :func:`hourly_waits`; the last axis is the hour.
+
+    Returns
+    -------
+    ndarray, float or Series
+        Sum over hours of arrivals x mean wait, i.e. the vehicle-hours spent
+        queueing by the vehicles that arrive during the period, with the
+        last axis summed out (a float for a single series; a DataFrame in
+        gives a Series indexed like its rows). [vehicle-hours/period]
+
+    Raises
+    ------
+    ModelDomainError
+        As :func:`hourly_waits`.
+
+    Notes
+    -----
+    Backlog at the end of the period is **counted in full**: each vehicle's
+    whole wait is attributed to the period it arrived in, including the part
+    spent after midnight, and the period starts with the backlog left by the
+    previous, identical period (periodic solution; see
+    :func:`hourly_waits`). This equals the time integral of the queue over
+    one period of the periodic solution (Little's law).
+
+    Examples
+    --------
+    A constant M/M/1 day with 1 arrival and 2 services per hour: 24 vehicles
+    each wait 0.5 h on average.
+
+    >>> import numpy as np
+    >>> round(daily_delay_vehicle_hours(np.full(24, 1.0), np.ones(24), 2.0), 6)
+    12.0
+    """
+    waits = hourly_waits(arrivals_per_hour, servers, services_per_hour, service_cv)
+    if isinstance(waits, pd.DataFrame):
+        arrivals = np.broadcast_to(
+            np.asarray(arrivals_per_hour, dtype=float), waits.shape
+        )
+        return pd.Series(
+            (waits.to_numpy() * arrivals).sum(axis=-1),
+            index=waits.index,
+            name="daily_delay_vehicle_hours",
+        )
+    waits = np.asarray(waits)
+    arrivals = np.broadcast_to(np.asarray(arrivals_per_hour, dtype=float), waits.shape)
+    total = (waits * arrivals).sum(axis=-1)
+    return float(total) if total.ndim == 0 else total
+
+
+class TwoStageWaits(NamedTuple):
+    """Result of :func:`two_stage_hourly_waits` (arrays shaped like the inputs).
+
+    Attributes
+    ----------
+    primary_wait_hours : ndarray
+        Mean wait before primary inspection of the vehicles arriving in each
+        hour. [hours]
+    secondary_wait_hours : ndarray
+        Mean wait before secondary inspection of the referred vehicles
+        reaching secondary in each hour. [hours]
+    mean_wait_hours : ndarray
+        Mean over all vehicles arriving at primary in each hour of their
+        total wait: ``primary + referral_share x secondary``. [hours]
+    secondary_arrivals_per_hour : ndarray
+        Referred vehicles reaching secondary in each hour. [vehicles/hour]
+    """
+
+    primary_wait_hours: np.ndarray
+    secondary_wait_hours: np.ndarray
+    mean_wait_hours: np.ndarray
+    secondary_arrivals_per_hour: np.ndarray
+
+
+def two_stage_hourly_waits(
+    arrivals_per_hour: ArrayLike,
+    servers: ArrayLike,
+    services_per_hour: ArrayLike,
+    referral_share: ArrayLike,
+    secondary_servers: ArrayLike,
+    secondary_services_per_hour: ArrayLike,
+    service_cv: ArrayLike = 1.0,
+    secondary_cv: ArrayLike = 1.0,
+) -> TwoStageWaits:
+    """Waits at primary inspection and at secondary inspection, hour by hour.
+
+    Parameters
+    ----------
+    arrivals_per_hour, servers, services_per_hour, service_cv : array_like
+        Primary inspection, as in :func:`hourly_waits` (last axis = hour).
+        [vehicles/hour], [booths], [vehicles/hour/booth], [-]
+    referral_share : array_like
+        Share of vehicles leaving primary that are referred to secondary
+        inspection, in [0, 1]. [-]
+    secondary_servers : array_like
+        Secondary inspection bays (or teams) open in each hour; whole numbers
+        >= 0. [bays]
+    secondary_services_per_hour : array_like
+        Secondary inspections completed per hour by one bay, i.e. 60 over the
+        mean secondary inspection time in minutes. [vehicles/hour/bay]
+    secondary_cv : array_like, default 1.0
+        Coefficient of variation of the secondary inspection time. [-]
+
+    Returns
+    -------
+    TwoStageWaits
+        Primary wait, secondary wait, mean total wait over all vehicles, and
+        the secondary arrival rate, each shaped like the broadcast inputs.
+        [hours], [vehicles/hour]
+
+    Raises
+    ------
+    ModelDomainError
+        As :func:`hourly_waits`, for either stage, and if ``referral_share``
+        is outside [0, 1].
+
+    Notes
+    -----
+    The stages are solved in sequence. The primary stage is
+    :func:`hourly_waits`. Vehicles entering primary inspection in an hour
+    (its throughput: the hour's arrivals plus the backlog it works off, at
+    most its capacity) are referred with probability ``referral_share``;
+    that flow, treated as Poisson (random referral thins and smooths the
+    departures), is the secondary stage's arrival rate for the same hour,
+    and the secondary stage is again solved with :func:`hourly_waits`'s
+    method. The primary inspection time itself (minutes) is not added as a
+    delay to the secondary arrivals.
+
+    ``mean_wait_hours`` adds the secondary wait of the same hour: exact for
+    daily totals when referred vehicles reach secondary within the hour of
+    arrival, approximate (shifted by the primary wait) during long primary
+    queues. Daily totals can also be computed exactly as
+    ``sum(arrivals x primary) + sum(secondary_arrivals x secondary)``.
+
+    References
+    ----------
+    .. [1] Whitt, W., "The queueing network analyzer", *Bell System Technical
+       Journal* 62(9), 1983, 2779-2815 (decomposition of queueing networks,
+       thinning of departure flows).
+       https://doi.org/10.1002/j.1538-7305.1983.tb03204.x
+
+    Examples
+    --------
+    Light primary (M/M/1, 1 arrival and 2 services per hour: 0.5 h), all
+    vehicles referred to a single bay with 4 inspections per hour: secondary
+    M/M/1 with rho = 1/4, Wq = 0.25/(4 - 1) = 1/12 h.
+
+    >>> import numpy as np
+    >>> r = two_stage_hourly_waits(np.full(24, 1.0), np.ones(24), 2.0, 1.0,
+    ...                            np.ones(24), 4.0)
+    >>> print(round(float(r.primary_wait_hours[0]), 4),
+    ...       round(float(r.secondary_wait_hours[0]), 4),
+    ...       round(float(r.mean_wait_hours[0]), 4))
+    0.5 0.0833 0.5833
+    """
+    flat, shape, frame = _hourly_inputs(
+        {
+            "arrivals_per_hour": arrivals_per_hour,
+            "servers": servers,
+            "services_per_hour": services_per_hour,
+            "referral_share": referral_share,
+            "secondary_servers": secondary_servers,
+            "secondary_services_per_hour": secondary_services_per_hour,
+            "service_cv": service_cv,
+            "secondary_cv": secondary_cv,
+        },
+        whole={"servers": 0, "secondary_servers": 0},
+    )
+    lam, c = flat["arrivals_per_hour"], flat["servers"]
+    mu, cs = flat["services_per_hour"], flat["service_cv"]
+    share = flat["referral_share"]
+    c2, mu2 = flat["secondary_servers"], flat["secondary_services_per_hour"]
+    cs2 = flat["secondary_cv"]
+    _check_hourly_values(lam, c, mu, cs, "")
+    _require((share >= 0) & (share <= 1), share, "referral_share", "in [0, 1]")
+    _require(mu2 > 0, mu2, "secondary_services_per_hour", "> 0 vehicles/hour per bay")
+    _require(cs2 >= 0, cs2, "secondary_cv", ">= 0")
+    primary = _fluid_queue(lam, c, mu, 0.5 * (1.0 + cs**2))
+    lam2 = share * np.maximum(primary.throughput, 0.0)
+    _check_capacity_somewhere(lam2, c2, "referred vehicles", "secondary_servers")
+    secondary = _fluid_queue(lam2, c2, mu2, 0.5 * (1.0 + cs2**2))
+    mean = primary.waits + share * secondary.waits
+    return TwoStageWaits(
+        *(
+            _reshape_like(v, shape, frame)
+            for v in (primary.waits, secondary.waits, mean, lam2)
+        )
+    )
