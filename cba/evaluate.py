@@ -62,6 +62,8 @@ METRIC_COLUMNS = [
 MC_COLUMNS = ["npv_p05", "npv_p50", "npv_p95", "p_npv_positive", "p_best"]
 HOURS = 24
 MINUTES_PER_HOUR = 60.0
+#: Years between the periods at which the queue model runs (see :func:`anchor_periods`).
+ANCHOR_STEP = 3
 _VOT = {
     "personal": "vtts_personal",
     "business": "vtts_business",
@@ -250,42 +252,71 @@ def _stream_state(site: Site, inp: Inputs, sid: str) -> StreamState:
     )
 
 
-def daily_delay(state: StreamState, daily_volume: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Vehicle-hours spent at the crossing per day, and mean time by hour.
+def anchor_periods(n_periods: int, step: int = ANCHOR_STEP) -> np.ndarray:
+    """Periods at which the queue is evaluated; delay in between is interpolated.
 
-    Time at the crossing = primary queue wait + primary processing + (for the
-    referred share) secondary queue wait + secondary inspection. Secondary
-    arrivals are the referred share of each hour's arrivals.
+    Periods 0, 1, 2 and then every ``step`` years, plus the last period.
+
+    Examples
+    --------
+    >>> anchor_periods(21).tolist()
+    [0, 1, 2, 5, 8, 11, 14, 17, 20]
+    """
+    pts = set(range(0, min(3, n_periods))) | set(range(2, n_periods, step)) | {n_periods - 1}
+    return np.array(sorted(pts))
+
+
+def _queue_jobs(jobs: list[tuple[StreamState, np.ndarray]], anchors: np.ndarray, n_periods: int):
+    """Evaluate several streams/options in one vectorised queue call.
+
+    Each job is a stream state and its daily volumes (D, T). The queue runs at
+    the anchor periods only; daily delay at other periods is interpolated
+    linearly in time (volumes change smoothly from year to year).
 
     Returns
     -------
-    delay : ndarray (D, T)
-        Vehicle-hours per day. [vehicle-hours/day]
-    wait : ndarray (D, T, H)
-        Mean time per vehicle arriving in each hour. [hours]
+    list of (delay (D, T), shown wait (D, H) in the first year of operation)
+        Delay in vehicle-hours per day; shown wait = mean time at the crossing
+        per vehicle by arrival hour [hours], NaN in hours with no arrivals.
     """
-    arrivals = daily_volume[..., None] * state.profile
-    shape = arrivals.shape
-    primary = queueing.hourly_waits(
+    if not jobs:
+        return []
+    shape = (len(jobs),) + jobs[0][1][:, anchors].shape + (HOURS,)
+
+    def stack(fn):
+        return np.stack([np.broadcast_to(fn(st, vol), shape[1:]) for st, vol in jobs])
+
+    arrivals = stack(lambda st, vol: vol[:, anchors, None] * st.profile)
+    mu = stack(lambda st, vol: st.services_per_hour)
+    referral = stack(lambda st, vol: st.referral)
+    mu2 = stack(lambda st, vol: st.secondary_services_per_hour)
+    res = queueing.two_stage_hourly_waits(
         arrivals,
-        np.broadcast_to(state.booths, shape),
-        np.broadcast_to(state.services_per_hour, shape),
-        np.broadcast_to(state.cv, shape),
+        stack(lambda st, vol: st.booths),
+        mu,
+        referral,
+        stack(lambda st, vol: st.secondary_booths),
+        mu2,
+        service_cv=stack(lambda st, vol: st.cv),
     )
-    referral = np.broadcast_to(state.referral, shape)
-    sec_arrivals = arrivals * referral
-    secondary = queueing.hourly_waits(
-        sec_arrivals,
-        np.broadcast_to(state.secondary_booths, shape),
-        np.broadcast_to(state.secondary_services_per_hour, shape),
-        1.0,
-    )
-    time_per_vehicle = (primary + 1.0 / state.services_per_hour
-                        + referral * (secondary + 1.0 / state.secondary_services_per_hour))
-    delay = (arrivals * time_per_vehicle).sum(axis=-1)
-    # Shown per hour only where vehicles arrive (a closed hour has no one waiting).
+    time_per_vehicle = (res.primary_wait_hours + 1.0 / mu
+                        + referral * (res.secondary_wait_hours + 1.0 / mu2))
+    delay_a = (arrivals * time_per_vehicle).sum(axis=-1)  # (J, D, A)
     shown = np.where(arrivals > 0, time_per_vehicle, np.nan)
-    return delay, shown
+    first = int(np.searchsorted(anchors, min(1, n_periods - 1)))
+    t = np.arange(n_periods)
+    out = []
+    for j in range(len(jobs)):
+        d = delay_a[j]
+        full = np.empty((d.shape[0], n_periods))
+        for k in range(len(anchors) - 1):  # a loop over a handful of year segments
+            a0, a1 = anchors[k], anchors[k + 1]
+            w = (t[a0:a1 + 1] - a0) / (a1 - a0)
+            full[:, a0:a1 + 1] = d[:, k:k + 1] * (1 - w) + d[:, k + 1:k + 2] * w
+        if len(anchors) == 1:
+            full[:] = d[:, :1]
+        out.append((full, shown[j][:, first, :]))
+    return out
 
 
 def _apply_changes(state: StreamState, inp: Inputs, oid: str, sid: str, site: Site) -> StreamState:
@@ -358,7 +389,7 @@ def _book(rows: list, oid: str, side: str, component: str, stakeholder: str, arr
 
 
 #: Default number of draws evaluated at once (bounds memory for large runs).
-CHUNK_DRAWS = 2000
+CHUNK_DRAWS = 500
 
 
 def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
@@ -417,13 +448,30 @@ def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarr
     days = _common(inp, site, "days_per_year")[:, None]
     D = inp.n_draws
     base_states = {sid: _stream_state(site, inp, sid) for sid in site.file.streams}
-    base_delay, base_wait = {}, {}
-    wait_rows = []
-    delay_rows = []
+    T = len(years)
+    anchors = anchor_periods(T)
+    # Every queue evaluation of the site (status quo and each option) in one call.
+    jobs, keys = [], []
+    option_inputs = {}
     for sid, st in base_states.items():
-        base_delay[sid], w = daily_delay(st, vols[sid] / days)
-        base_wait[sid] = w
-        wait_rows.append(("status_quo", sid, w[:, min(1, w.shape[1] - 1), :].sum(axis=0)))
+        jobs.append((st, vols[sid] / days))
+        keys.append(("status_quo", sid))
+    for oid, opt in site.file.options.items():
+        if opt.kind == "status_quo":
+            continue
+        ovols = _option_volumes(site, inp, oid, vols)
+        option_inputs[oid] = ovols
+        for sid in site.file.streams:
+            st = _apply_changes(base_states[sid], inp, oid, sid, site)
+            if st is not base_states[sid] or not np.array_equal(ovols[sid], vols[sid]):
+                jobs.append((st, ovols[sid] / days))
+                keys.append((oid, sid))
+    results = dict(zip(keys, _queue_jobs(jobs, anchors, T)))
+    base_delay = {sid: results[("status_quo", sid)][0] for sid in base_states}
+    base_wait = {sid: results[("status_quo", sid)][1] for sid in base_states}
+    wait_rows, delay_rows = [], []
+    for sid in base_states:
+        wait_rows.append(("status_quo", sid, base_wait[sid].sum(axis=0)))
         delay_rows.append(("status_quo", sid, base_delay[sid].sum(axis=0)))
 
     value_co2 = _common(inp, site, "value_co2")[:, None]
@@ -434,16 +482,11 @@ def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarr
         if opt.kind == "status_quo":
             continue
         ramp = _ramp(site, oid, years)[None, :]
-        ovols = _option_volumes(site, inp, oid, vols)
+        ovols = option_inputs[oid]
         booth_hours_added = np.zeros((D, 1))
         for sid, s in site.file.streams.items():
-            st = _apply_changes(base_states[sid], inp, oid, sid, site)
-            changed = st is not base_states[sid] or not np.array_equal(ovols[sid], vols[sid])
-            if changed:
-                odelay, w = daily_delay(st, ovols[sid] / days)
-            else:
-                odelay, w = base_delay[sid], base_wait[sid]
-            wait_rows.append((oid, sid, w[:, min(1, w.shape[1] - 1), :].sum(axis=0)))
+            odelay, w = results.get((oid, sid), (base_delay[sid], base_wait[sid]))
+            wait_rows.append((oid, sid, w.sum(axis=0)))
             # Delay with the ramp: the option's effect phases in linearly.
             saved_per_day = (base_delay[sid] - odelay) * ramp
             delay_rows.append((oid, sid, (base_delay[sid] - saved_per_day).sum(axis=0)))
@@ -497,7 +540,6 @@ def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarr
                 _book(rows, oid, "transfer", "staffing_reimbursement", opt.staffing.payer, -cost)
             else:
                 _book(rows, oid, "cost", "officer_time", opt.staffing.payer, cost)
-        T = len(years)
         for i, c in enumerate(opt.costs):
             amount = inp.values[f"options.{oid}.costs[{i}].amount"]
             if c.kind == "capital":
