@@ -104,7 +104,7 @@ def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, quiet):
 @click.option("--params-dir", type=click.Path(file_okay=False), default="parameters",
               show_default=True, help="Used when no FILES are given.")
 def validate(files, params_dir):
-    """Check parameter FILES (default: all of PARAMS_DIR/common and PARAMS_DIR/sites).
+    """Check parameter FILES (default: PARAMS_DIR/common, cases and sites).
 
     Prints one line per problem (file, key path, value, what is allowed) and
     exits with 2 if any file is invalid.
@@ -114,7 +114,7 @@ def validate(files, params_dir):
     paths = [Path(f) for f in files]
     if not paths:
         root = Path(params_dir)
-        paths = sorted((root / "common").glob("*.yaml")) + sorted((root / "sites").glob("*.yaml"))
+        paths = [f for sub in ("common", "cases", "sites") for f in sorted((root / sub).glob("*.yaml"))]
         if not paths:
             _fail(f"no parameter files found under {root}")
             sys.exit(EXIT_BAD_INPUT)
@@ -144,6 +144,42 @@ def sites_cmd(params_dir):
             continue
         opts = ", ".join(s.file.options)
         click.echo(f"{s.id:28s} {s.info.name}  [{opts}]")
+
+
+@cli.command("new-site")
+@click.argument("site_id")
+@click.option("--port", "port_code", required=True,
+              help="BTS port code, e.g. 2506 (Otay Mesa) or 2402+2401 (El Paso area).")
+@click.option("--name", default=None, help="Display name (default: the BTS port name).")
+@click.option("--params-dir", type=click.Path(file_okay=False), default="parameters", show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite an existing site file.")
+def new_site(site_id, port_code, name, params_dir, force):
+    """Scaffold PARAMS_DIR/sites/SITE_ID.yaml for a port from the shipped BTS data.
+
+    The file is valid at once (volumes follow the port's data; other values are
+    generic, labelled assumptions to replace) and is checked before it is written.
+    """
+    import tempfile
+
+    from .params import load_site
+    from .scaffold import new_site_document, render_site_yaml
+
+    target = Path(params_dir) / "sites" / f"{site_id}.yaml"
+    if target.exists() and not force:
+        _fail(f"{target} exists; use --force to overwrite")
+        sys.exit(EXIT_BAD_INPUT)
+    try:
+        text = render_site_yaml(new_site_document(site_id, port_code, name))
+        with tempfile.TemporaryDirectory() as tmp:
+            probe = Path(tmp) / f"{site_id}.yaml"
+            probe.write_text(text, encoding="utf-8")
+            load_site(probe, Path(params_dir) / "common")
+    except CBAError as exc:
+        _fail(str(exc))
+        sys.exit(EXIT_BAD_INPUT)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {target}; edit its assumptions, then: cba validate {target} && cba run {site_id}")
 
 
 def main(argv=None):

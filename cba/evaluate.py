@@ -13,6 +13,7 @@ year is period 0, then ``horizon_years`` years of operation), ``H = 24`` hours.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,9 @@ __all__ = [
     "Appraisal",
     "appraise",
     "model_inputs",
+    "outlooks_for",
+    "volume_paths",
+    "anchor_periods",
     "parameter_table",
     "CASHFLOW_COLUMNS",
     "METRIC_COLUMNS",
@@ -193,6 +197,33 @@ def _common(inp: Inputs, site: Site, name: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- volumes
+@functools.lru_cache(maxsize=64)
+def _cached_outlook(port_code: str, measure: str, start: int, end: int) -> pd.DataFrame:
+    from . import demand
+
+    return demand.annual_outlook(port_code, measure, start, end)
+
+
+def outlooks_for(site: Site) -> dict[str, pd.DataFrame]:
+    """Demand outlook of every data-based stream of a site (fitted once per process).
+
+    Returns
+    -------
+    dict
+        ``"port|measure"`` -> annual outlook (see :func:`cba.demand.annual_outlook`).
+    """
+    info = site.info
+    out = {}
+    for s in site.file.streams.values():
+        v = s.volume
+        if v.port_code is not None:
+            key = f"{v.port_code}|{v.measure}"
+            if key not in out:
+                out[key] = _cached_outlook(v.port_code, v.measure, info.base_year,
+                                           info.base_year + info.horizon_years).copy()
+    return out
+
+
 def volume_paths(site: Site, inp: Inputs, outlooks: dict[str, pd.DataFrame] | None = None,
                  rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
     """Annual volume of each stream, shape (D, T). [vehicles/year]"""
@@ -212,7 +243,7 @@ def volume_paths(site: Site, inp: Inputs, outlooks: dict[str, pd.DataFrame] | No
         key = f"{vol.port_code}|{vol.measure}"
         ol = (outlooks or {}).get(key)
         if ol is None:
-            ol = demand.annual_outlook(vol.port_code, vol.measure, int(years[0]), int(years[-1]))
+            ol = _cached_outlook(vol.port_code, vol.measure, int(years[0]), int(years[-1]))
         share = inp.values[f"streams.{sid}.volume.share"][:, None]
         if rng is not None and inp.n_draws > 1:
             paths = demand.sample_annual_paths(ol.loc[years], inp.n_draws, rng)

@@ -47,6 +47,11 @@ __all__ = [
     "appendix_html",
     "assumptions_html",
     "provenance_html",
+    "table_html",
+    "traffic_table",
+    "traffic_html",
+    "plot_forecasts",
+    "show_forecasts",
     "show_figure",
     "show_waits",
     "show_components",
@@ -374,11 +379,11 @@ def save_results(site: Site, appraisal: Appraisal, out_dir: str | Path, prov: di
     (out / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True), encoding="utf-8")
 
 
-def _table_html(df: pd.DataFrame, caption: str, index: bool = False) -> str:
+def table_html(df: pd.DataFrame, caption: str, index: bool = False) -> str:
     """A DataFrame as an escaped HTML table with a caption."""
     body = df.to_html(index=index, escape=True, border=0, classes="cba-table", na_rep="")
-    return body.replace('<table border="0" class="dataframe cba-table">',
-                        f'<table class="cba-table"><caption>{_e(caption)}</caption>', 1)
+    start = body.index(">", body.index("<table")) + 1
+    return body[:start] + f"<caption>{_e(caption)}</caption>" + body[start:]
 
 
 def title_html(site: Site) -> str:
@@ -390,7 +395,7 @@ def title_html(site: Site) -> str:
 
 def options_html(site: Site, appraisal: Appraisal) -> str:
     """The options table as HTML."""
-    return _table_html(options_table(site, appraisal), "Options compared at each discount rate")
+    return table_html(options_table(site, appraisal), "Options compared at each discount rate")
 
 
 def delay_html(site: Site, appraisal: Appraisal) -> str:
@@ -403,27 +408,27 @@ def delay_html(site: Site, appraisal: Appraisal) -> str:
                       aggfunc="sum", sort=False).round(1)
     t.columns = [names[c] for c in t.columns]
     t.index = [site.file.streams[s].description for s in t.index]
-    return _table_html(t, f"Vehicle-hours of delay per average day in {first}", index=True)
+    return table_html(t, f"Vehicle-hours of delay per average day in {first}", index=True)
 
 
 def stakeholder_html(site: Site, appraisal: Appraisal) -> str:
     """Who pays, who gains, as HTML."""
-    return _table_html(stakeholder_table(site, appraisal), "Present value of net gain by stakeholder (M$)", index=True)
+    return table_html(stakeholder_table(site, appraisal), "Present value of net gain by stakeholder (M$)", index=True)
 
 
 def appendix_html(site: Site) -> str:
     """Parameter appendix as HTML."""
-    return _table_html(appendix_table(site), "Every parameter used")
+    return table_html(appendix_table(site), "Every parameter used")
 
 
 def assumptions_html(site: Site) -> str:
     """Labelled assumptions as HTML."""
-    return _table_html(assumptions_table(site), "Labelled assumptions (judgement calls, with ranges)")
+    return table_html(assumptions_table(site), "Labelled assumptions (judgement calls, with ranges)")
 
 
 def provenance_html(prov: dict) -> str:
     """Provenance as HTML."""
-    return _table_html(provenance_table(prov), "What produced this report")
+    return table_html(provenance_table(prov), "What produced this report")
 
 
 def show_figure(fig, alt: str) -> None:
@@ -481,3 +486,79 @@ def show_waits(site: Site, appraisal: Appraisal) -> None:
 def show_components(site: Site, appraisal: Appraisal) -> None:
     """Benefits-and-costs chart with alt text."""
     show_figure(plot_components(site, appraisal), components_alt(site, appraisal))
+
+
+def traffic_table(site: Site) -> pd.DataFrame:
+    """Base-year volume of each stream and where it comes from."""
+    from .evaluate import outlooks_for
+
+    outlooks = outlooks_for(site)
+    y0 = site.info.base_year
+    rows = []
+    for sid, s in site.file.streams.items():
+        v = s.volume
+        if v.port_code is not None:
+            ol = outlooks[f"{v.port_code}|{v.measure}"]
+            port_total = float(ol.loc[y0, "mean"])
+            vol = port_total * v.share.value
+            src = (f"BTS port {v.port_code} '{v.measure}' forecast for {y0} "
+                   f"({port_total:,.0f}) x share {v.share.value:g}: {v.share.source.label()}")
+            band = f"{ol.loc[y0, 'lower_80'] * v.share.value:,.0f} to {ol.loc[y0, 'upper_80'] * v.share.value:,.0f}"
+        else:
+            vol = v.annual.value
+            src = v.annual.source.label()
+            band = ""
+        rows.append({"Stream": s.description, f"Volume in {y0} (per year)": f"{vol:,.0f}",
+                     "Per average day": f"{vol / site.param('days_per_year').value:,.0f}",
+                     "80 % interval": band, "Source": src})
+    return pd.DataFrame(rows)
+
+
+def traffic_html(site: Site) -> str:
+    """Base-year traffic table as HTML."""
+    return table_html(traffic_table(site), f"Traffic in the base year {site.info.base_year}")
+
+
+def plot_forecasts(site: Site):
+    """Monthly history and forecast with 80 % and 95 % bands for each port series used."""
+    import matplotlib.pyplot as plt
+
+    from . import demand
+
+    keys = []
+    for s in site.file.streams.values():
+        v = s.volume
+        if v.port_code is not None and (v.port_code, v.measure) not in keys:
+            keys.append((v.port_code, v.measure))
+    if not keys:
+        return None
+    fig, axes = plt.subplots(1, len(keys), figsize=(5.5 * len(keys), 3.6), squeeze=False)
+    horizon = 12 * (site.info.base_year - 2022 + 3)
+    for ax, (port, measure) in zip(axes[0], keys):
+        hist = demand.monthly_crossings(port, measure)
+        fc = demand.forecast(hist, horizon)
+        h = hist[hist.index >= "2010-01-01"]
+        ax.plot(h.index, h.values / 1e3, color="#333333", lw=1, label="observed (BTS)")
+        ax.fill_between(fc.index, fc["lower_95"] / 1e3, fc["upper_95"] / 1e3, color="#1f77b4", alpha=0.15, label="95 % interval")
+        ax.fill_between(fc.index, fc["lower_80"] / 1e3, fc["upper_80"] / 1e3, color="#1f77b4", alpha=0.3, label="80 % interval")
+        ax.plot(fc.index, fc["mean"] / 1e3, color="#1f77b4", lw=1.5, label="forecast")
+        ax.set_title(f"Port {port}: {measure} (inbound)", fontsize=9)
+        ax.set_ylabel("Thousands per month")
+    axes[0][-1].legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def forecasts_alt(site: Site) -> str:
+    """Alt text of the forecast chart."""
+    t = traffic_table(site)
+    parts = [f"{r['Stream']}: {r[t.columns[1]]} a year" for _, r in t.iterrows()]
+    return ("Line charts of monthly inbound crossings since 2010 from BTS data, with the statsmodels "
+            "forecast and its 80 % and 95 % intervals. Base-year volumes: " + "; ".join(parts) + ".")
+
+
+def show_forecasts(site: Site) -> None:
+    """Forecast chart with alt text (nothing for a site without data-based streams)."""
+    fig = plot_forecasts(site)
+    if fig is not None:
+        show_figure(fig, forecasts_alt(site))

@@ -55,6 +55,8 @@ UNITS: dict[str, str] = {
     "index": "price index level (base period = 100)",
     "MXN/USD": "Mexican pesos per US dollar",
     "officer-hours/year": "officer-hours per year",
+    "officer-hours": "officer-hours (a total)",
+    "calendar year": "a calendar year, e.g. 2015",
 }
 
 #: Units that are money and therefore need a ``dollar_year``.

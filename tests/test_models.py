@@ -85,3 +85,11 @@ def test_sampling_is_seeded():
     a = uncertainty.sample(d, 5, np.random.default_rng(3))
     b = uncertainty.sample(d, 5, np.random.default_rng(3))
     assert (a == b).all()
+
+
+def test_table_html_escapes_and_captions():
+    from cba.report import table_html
+
+    html = table_html(pd.DataFrame({"name": ["<b>x</b>"]}), "A <caption>")
+    assert "<caption>A &lt;caption&gt;</caption>" in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html

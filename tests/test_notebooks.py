@@ -72,3 +72,14 @@ def test_failed_run_keeps_last_good_report(rendered, tmp_path):
 def test_unknown_injected_parameter_refused(tmp_path):
     with pytest.raises(Exception, match="unknown notebook parameter"):
         batch._check_injected(ROOT / "notebooks" / "site_report.ipynb", {"site_fille": "x"})
+
+
+@pytest.mark.slow
+def test_shipped_site_report_shows_forecast(tmp_path):
+    """A data-based site renders with its traffic table and forecast chart."""
+    res = batch.run_site(ROOT / "parameters" / "sites" / "santa_teresa.yaml", tmp_path,
+                         ROOT / "notebooks" / "site_report.ipynb")
+    assert res.ok, res.message
+    html = (tmp_path / "santa_teresa" / "report.html").read_text()
+    assert "Traffic in the base year" in html
+    assert "forecast and its 80 % and 95 % intervals" in html  # alt text of the forecast chart
