@@ -18,7 +18,7 @@ help:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[notebooks,test]'
+	$(BIN)/python -m pip install --quiet -e '.[notebooks,test,dask]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (border-cba)" >/dev/null
 	touch $(STAMP)
 

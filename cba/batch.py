@@ -340,6 +340,7 @@ def write_index(out_root: str | Path) -> Path:
     s = pd.read_csv(summary_path) if summary_path.exists() else pd.DataFrame(columns=SUMMARY_COLUMNS)
     base = s[s["rate_name"] == "discount_rate_base"] if len(s) else s
     e = html.escape
+    has_mc = "p_npv_positive" in base.columns and base["p_npv_positive"].notna().any()
     rows = []
     for site, g in base.groupby("site", sort=True):
         cand = g[g["option_kind"] != "status_quo"]
@@ -351,7 +352,8 @@ def write_index(out_root: str | Path) -> Path:
                 f"<tr{cls}><td>{link}</td><td>{e(str(r['option_name']))}</td>"
                 f"<td data-v=\"{r['npv']:.0f}\">{r['npv'] / 1e6:,.2f}</td>"
                 f"<td data-v=\"{_num(r['bcr'])}\">{_fmt(r['bcr'])}</td>"
-                f"<td>{e(str(r['status']))}</td></tr>"
+                + (f"<td>{_pct(r.get('p_npv_positive'))}</td>" if has_mc else "")
+                + f"<td>{e(str(r['status']))}</td></tr>"
             )
     failed = [k for k, v in sorted(status.items()) if not v.get("ok", True)]
     failed_html = ""
@@ -360,12 +362,47 @@ def write_index(out_root: str | Path) -> Path:
         failed_html = (f"<section><h2>Sites that failed in the last run</h2><p>Their last good "
                        f"report (if any) is still shown.</p><ul>{items}</ul></section>")
     doc = _INDEX_TEMPLATE.format(rows="\n".join(rows), failed=failed_html,
-                                 n_sites=base["site"].nunique() if len(base) else 0)
+                                 n_sites=base["site"].nunique() if len(base) else 0,
+                                 mc_head='<th scope="col">P(NPV &gt; 0)</th>' if has_mc else "",
+                                 chart=_index_chart(base))
     path = out_root / "index.html"
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(doc, encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def _pct(x):
+    return "" if x is None or pd.isna(x) else f"{x:.0%}"
+
+
+def _index_chart(base: pd.DataFrame) -> str:
+    """Inline SVG bar chart of the best NPV per site (no script, works offline)."""
+    if base is None or not len(base):
+        return ""
+    cand = base[base["option_kind"] != "status_quo"]
+    if not len(cand):
+        return ""
+    best = cand.loc[cand.groupby("site")["npv"].idxmax()].sort_values("npv", ascending=False)
+    vmax = max(float(best["npv"].abs().max()), 1.0)
+    bar_h, label_w, width = 22, 260, 420
+    height = bar_h * len(best) + 30
+    zero = label_w + width / 2
+    parts = [f'<svg role="img" aria-labelledby="chart-title" width="{label_w + width + 120}" '
+             f'height="{height}" xmlns="http://www.w3.org/2000/svg">',
+             '<title id="chart-title">Best option per site: net present value at the base rate</title>',
+             f'<line x1="{zero}" y1="0" x2="{zero}" y2="{height - 20}" stroke="#333"/>']
+    for i, (_, r) in enumerate(best.iterrows()):
+        y = i * bar_h + 4
+        w = abs(float(r["npv"])) / vmax * (width / 2)
+        x = zero if r["npv"] >= 0 else zero - w
+        color = "#2ca02c" if r["npv"] >= 0 else "#d62728"
+        label = html.escape(f"{r['site_name']}: {r['option_name']}")
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="11">{label}</text>')
+        parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h - 6}" fill="{color}"/>')
+        parts.append(f'<text x="{label_w + width + 4}" y="{y + 14}" font-size="11">{r["npv"] / 1e6:,.1f} M$</text>')
+    parts.append("</svg>")
+    return "<figure>" + "".join(parts) + "<figcaption>Best option per site: NPV at the base rate (million dollars).</figcaption></figure>"
 
 
 def _num(x):
@@ -393,11 +430,34 @@ caption {{ text-align: left; margin-bottom: .5rem; color: #555; }}
 against the status quo at the base 7 % real discount rate, for {n_sites} sites. The best
 option per site (highest positive NPV) is highlighted. Click a site for its full report.</p>
 {failed}
+{chart}
 <table><caption>Sites and options at the base discount rate</caption>
 <thead><tr><th scope="col">Site</th><th scope="col">Option</th><th scope="col">NPV (M$)</th>
-<th scope="col">BCR</th><th scope="col">Status</th></tr></thead>
+<th scope="col">BCR</th>{mc_head}<th scope="col">Status</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>
+<script>
+// Sort the table by a column when its header is clicked (numbers by data-v).
+document.querySelectorAll("thead th").forEach(function (th, col) {{
+  th.style.cursor = "pointer";
+  th.title = "Sort by this column";
+  th.addEventListener("click", function () {{
+    var body = th.closest("table").tBodies[0];
+    var rows = Array.from(body.rows);
+    var asc = th.dataset.asc !== "1";
+    th.dataset.asc = asc ? "1" : "0";
+    rows.sort(function (a, b) {{
+      var x = a.cells[col], y = b.cells[col];
+      var vx = x.dataset.v !== undefined ? parseFloat(x.dataset.v) : x.textContent;
+      var vy = y.dataset.v !== undefined ? parseFloat(y.dataset.v) : y.textContent;
+      if (vx < vy) return asc ? -1 : 1;
+      if (vx > vy) return asc ? 1 : -1;
+      return 0;
+    }});
+    rows.forEach(function (r) {{ body.appendChild(r); }});
+  }});
+}});
+</script>
 </body></html>
 """

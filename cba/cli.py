@@ -52,8 +52,11 @@ def cli():
               show_default=True, help="Parameter folder holding sites/ and common/.")
 @click.option("--notebook", type=click.Path(dir_okay=False), default="notebooks/site_report.ipynb",
               show_default=True, help="Report notebook run for each site.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the sites on a Dask distributed cluster (e.g. tcp://host:8786) "
+                   "instead of a local process pool.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, quiet):
+def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quiet):
     """Render reports for SITES (ids from PARAMS_DIR/sites, or paths; none = all).
 
     Every site file is validated first. Each site renders into
@@ -80,12 +83,30 @@ def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, quiet):
         _fail(msg)
     start = time.perf_counter()
     outcomes = []
+    client = None
     if good:
         try:
-            outcomes = batch.run_batch(good, out_dir, notebook, jobs, draws, seed, progress=not quiet)
+            executor = None
+            if scheduler:
+                try:
+                    from distributed import Client
+                except ImportError:
+                    _fail("--scheduler needs the 'distributed' package: pip install 'border-cba[dask]'")
+                    sys.exit(EXIT_BAD_INPUT)
+                try:
+                    client = Client(scheduler, timeout=30)
+                except (OSError, TimeoutError) as exc:
+                    _fail(f"cannot reach the Dask scheduler at {scheduler}: {exc}")
+                    sys.exit(EXIT_BAD_INPUT)
+                executor = client.get_executor()
+            outcomes = batch.run_batch(good, out_dir, notebook, jobs, draws, seed,
+                                       executor=executor, progress=not quiet)
         except CBAError as exc:
             _fail(str(exc))
             sys.exit(EXIT_BAD_INPUT)
+        finally:
+            if client is not None:
+                client.close()
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
         _fail(f"site {o.site} failed: {o.message}")

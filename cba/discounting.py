@@ -158,6 +158,8 @@ def irr(net_flows) -> float | None:
     True
     """
     f = np.asarray(net_flows, dtype=float)
+    if not np.all(np.isfinite(f)):
+        raise ModelDomainError("net flows contain NaN or infinite values; no IRR can be computed")
     nz = f[np.abs(f) > 1e-9 * max(1.0, np.abs(f).max(initial=0.0))]
     if nz.size == 0 or np.all(nz > 0) or np.all(nz < 0):
         return None

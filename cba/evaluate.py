@@ -297,12 +297,18 @@ def anchor_periods(n_periods: int, step: int = ANCHOR_STEP) -> np.ndarray:
     return np.array(sorted(pts))
 
 
-def _queue_jobs(jobs: list[tuple[StreamState, np.ndarray]], anchors: np.ndarray, n_periods: int):
+def _queue_jobs(jobs: list[tuple[StreamState, np.ndarray]], anchors: np.ndarray, n_periods: int,
+                volume_cap=None):
     """Evaluate several streams/options in one vectorised queue call.
 
     Each job is a stream state and its daily volumes (D, T). The queue runs at
     the anchor periods only; daily delay at other periods is interpolated
     linearly in time (volumes change smoothly from year to year).
+
+    ``volume_cap`` (D, 1) limits the traffic the queue sees to that multiple of
+    the job's base-period volume: beyond it base staffing is assumed to grow
+    with workload, so the time per vehicle stays at its capped level while the
+    number of vehicles keeps growing.
 
     Returns
     -------
@@ -312,10 +318,14 @@ def _queue_jobs(jobs: list[tuple[StreamState, np.ndarray]], anchors: np.ndarray,
     """
     if not jobs:
         return []
+    if volume_cap is not None:
+        jobs = [(st, np.minimum(vol, volume_cap * vol[:, :1]), vol) for st, vol in jobs]
+    else:
+        jobs = [(st, vol, vol) for st, vol in jobs]
     shape = (len(jobs),) + jobs[0][1][:, anchors].shape + (HOURS,)
 
     def stack(fn):
-        return np.stack([np.broadcast_to(fn(st, vol), shape[1:]) for st, vol in jobs])
+        return np.stack([np.broadcast_to(fn(st, vol), shape[1:]) for st, vol, _ in jobs])
 
     arrivals = stack(lambda st, vol: vol[:, anchors, None] * st.profile)
     mu = stack(lambda st, vol: st.services_per_hour)
@@ -338,7 +348,10 @@ def _queue_jobs(jobs: list[tuple[StreamState, np.ndarray]], anchors: np.ndarray,
     t = np.arange(n_periods)
     out = []
     for j in range(len(jobs)):
-        d = delay_a[j]
+        queued, actual = jobs[j][1], jobs[j][2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_vehicle = np.where(queued[:, anchors] > 0, delay_a[j] / queued[:, anchors], 0.0)
+        d = per_vehicle
         full = np.empty((d.shape[0], n_periods))
         for k in range(len(anchors) - 1):  # a loop over a handful of year segments
             a0, a1 = anchors[k], anchors[k + 1]
@@ -346,7 +359,7 @@ def _queue_jobs(jobs: list[tuple[StreamState, np.ndarray]], anchors: np.ndarray,
             full[:, a0:a1 + 1] = d[:, k:k + 1] * (1 - w) + d[:, k + 1:k + 2] * w
         if len(anchors) == 1:
             full[:] = d[:, :1]
-        out.append((full, shown[j][:, first, :]))
+        out.append((full * actual, shown[j][:, first, :]))
     return out
 
 
@@ -497,7 +510,8 @@ def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarr
             if st is not base_states[sid] or not np.array_equal(ovols[sid], vols[sid]):
                 jobs.append((st, ovols[sid] / days))
                 keys.append((oid, sid))
-    results = dict(zip(keys, _queue_jobs(jobs, anchors, T)))
+    cap = _common(inp, site, "queue_volume_cap_factor")[:, None]
+    results = dict(zip(keys, _queue_jobs(jobs, anchors, T, cap)))
     base_delay = {sid: results[("status_quo", sid)][0] for sid in base_states}
     base_wait = {sid: results[("status_quo", sid)][1] for sid in base_states}
     wait_rows, delay_rows = [], []

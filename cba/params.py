@@ -906,6 +906,7 @@ REQUIRED_COMMON = (
     "value_co2",
     "emissions_us_share",
     "inventory_carrying_rate",
+    "queue_volume_cap_factor",
     "days_per_year",
 )
 

@@ -48,6 +48,11 @@ __all__ = [
     "assumptions_html",
     "provenance_html",
     "table_html",
+    "plot_npv_distribution",
+    "risk_table",
+    "plot_tornado",
+    "switching_table",
+    "show_risk",
     "traffic_table",
     "traffic_html",
     "plot_forecasts",
@@ -562,3 +567,115 @@ def show_forecasts(site: Site) -> None:
     fig = plot_forecasts(site)
     if fig is not None:
         show_figure(fig, forecasts_alt(site))
+
+
+def plot_npv_distribution(site: Site, appraisal: Appraisal):
+    """Distribution of NPV over Monte Carlo draws, per option, at the base rate."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    d = appraisal.npv_draws
+    d = d[d["rate_name"] == "discount_rate_base"].copy()
+    opts = site.file.options
+    d = d[d["option"].map(lambda o: opts[o].kind != "status_quo")]
+    d["Option"] = d["option"].map(lambda o: opts[o].name)
+    d["NPV (M$)"] = d["npv"] / 1e6
+    palette = {opts[k].name: v for k, v in option_colors(site).items()}
+    fig, ax = plt.subplots(figsize=(9, 0.8 + 0.9 * d["Option"].nunique()))
+    sns.boxplot(data=d, y="Option", x="NPV (M$)", hue="Option", palette=palette, ax=ax,
+                whis=(5, 95), showfliers=False, legend=False)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_ylabel("")
+    ax.set_xlabel(f"NPV at the base rate, M USD of {site.info.report_dollar_year} "
+                  "(box: 25-75 %, whiskers: 5-95 % of draws)")
+    fig.tight_layout()
+    return fig
+
+
+def risk_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
+    """Monte Carlo summary per option at the base rate."""
+    m = _base(appraisal)
+    opts = site.file.options
+    m = m[m["option"].map(lambda o: opts[o].kind != "status_quo")]
+    return pd.DataFrame({
+        "Option": m["option"].map(lambda o: opts[o].name),
+        "Mean NPV (M$)": (m["npv"] / 1e6).round(2),
+        "NPV 5th pct (M$)": (m["npv_p05"] / 1e6).round(2),
+        "NPV median (M$)": (m["npv_p50"] / 1e6).round(2),
+        "NPV 95th pct (M$)": (m["npv_p95"] / 1e6).round(2),
+        "P(NPV > 0)": m["p_npv_positive"].map(lambda x: f"{x:.0%}"),
+        "P(best option)": m["p_best"].map(lambda x: f"{x:.0%}"),
+    })
+
+
+def plot_tornado(site: Site, appraisal: Appraisal, tornado_table: pd.DataFrame, n: int = 10):
+    """Tornado chart of the ``n`` most influential inputs for the recommended option."""
+    import matplotlib.pyplot as plt
+
+    oid = _recommended(site, appraisal)
+    t = tornado_table[tornado_table["option"] == oid].head(n).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.8 + 0.38 * max(len(t), 1)))
+    if len(t):
+        c = float(t["npv_central"].iloc[0]) / 1e6
+        y = range(len(t))
+        ax.barh(y, t["npv_low"] / 1e6 - c, left=c, color="#d62728", alpha=0.8, label="input at its 10th percentile")
+        ax.barh(y, t["npv_high"] / 1e6 - c, left=c, color="#1f77b4", alpha=0.8, label="input at its 90th percentile")
+        ax.set_yticks(list(y))
+        ax.set_yticklabels([_short_label(d) for d in t["description"]], fontsize=8)
+        ax.axvline(c, color="black", lw=0.8)
+        ax.axvline(0, color="grey", lw=0.8, ls=":")
+        ax.legend(fontsize=7, loc="lower right")
+    ax.set_xlabel(f"NPV of {site.file.options[oid].name} at the base rate (M USD)")
+    fig.tight_layout()
+    return fig
+
+
+def _short_label(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _recommended(site: Site, appraisal: Appraisal) -> str:
+    base = _base(appraisal)
+    cand = base[base["option"].map(lambda o: site.file.options[o].kind != "status_quo")]
+    return str(cand.sort_values("npv", ascending=False)["option"].iloc[0])
+
+
+def switching_table(site: Site, switching: pd.DataFrame) -> pd.DataFrame:
+    """Switching values as a display table."""
+    opts = site.file.options
+    return pd.DataFrame({
+        "Option": switching["option"].map(lambda o: opts[o].name),
+        "Input": switching["key"],
+        "Central value": switching["central"].map(lambda x: f"{x:.4g}"),
+        "NPV = 0 at": [("none within the support" if pd.isna(v) else f"{v:.4g}")
+                       for v in switching["switching_value"]],
+        "Support searched": [f"{lo:.4g} to {hi:.4g}" for lo, hi in zip(switching["low"], switching["high"])],
+    })
+
+
+def show_risk(site: Site, appraisal: Appraisal, risk: dict) -> None:
+    """The risk section: distribution, P(NPV > 0), tornado, switching values, sentences."""
+    from IPython.display import HTML, display
+
+    sentences = "".join(f"<li>{_e(s)}</li>" for s in risk["sentences"].values())
+    display(HTML(f"<ul>{sentences}</ul>"))
+    if appraisal.npv_draws is not None and "p_npv_positive" in appraisal.metrics:
+        display(HTML(table_html(risk_table(site, appraisal), "Monte Carlo results at the base rate")))
+        show_figure(plot_npv_distribution(site, appraisal),
+                    "Box plots of the NPV of each option over the Monte Carlo draws at the base rate; "
+                    + "; ".join(f"{r['Option']}: P(NPV > 0) {r['P(NPV > 0)']}"
+                                for _, r in risk_table(site, appraisal).iterrows()) + ".")
+    else:
+        display(HTML("<p>This run has no Monte Carlo draws (run with <code>--draws N</code> for the "
+                     "distribution of NPV and the probability that it is positive).</p>"))
+    t = risk["tornado"]
+    if len(t):
+        oid = _recommended(site, appraisal)
+        top = t[t["option"] == oid].head(3)["description"].str.lower().tolist()
+        show_figure(plot_tornado(site, appraisal, t),
+                    f"Tornado chart for {site.file.options[oid].name}: NPV when each of the ten most "
+                    f"influential inputs moves to its 10th or 90th percentile; the largest swings come "
+                    f"from {', '.join(top)}.")
+    if len(risk["switching"]):
+        display(HTML(table_html(switching_table(site, risk["switching"]),
+                                "Switching values: the input value at which the option's NPV is zero")))

@@ -26,7 +26,7 @@ from . import uncertainty
 from .evaluate import _walk_params, appraise
 from .params import Site
 
-__all__ = ["uncertain_parameters", "tornado", "switching_values", "robustness_sentences"]
+__all__ = ["uncertain_parameters", "tornado", "switching_values", "robustness_sentences", "risk_analysis"]
 
 #: Quantiles of the tornado's low and high cases.
 TORNADO_QUANTILES = (0.10, 0.90)
@@ -47,7 +47,7 @@ def uncertain_parameters(site: Site) -> pd.DataFrame:
 
 def _npv_by_scenario(site: Site, overrides: dict, n: int, outlooks=None) -> pd.DataFrame:
     res = appraise(site, overrides=overrides, n_scenarios=n, outlooks=outlooks)
-    d = res.npv_draws
+    d = res.npv_draws if res.npv_draws is not None else res.metrics.assign(draw=0)
     d = d[d["rate_name"] == BASE_RATE]
     return d.pivot(index="draw", columns="option", values="npv")
 
@@ -144,7 +144,7 @@ def switching_values(site: Site, keys: list[str] | None = None, grid: int = 17,
                 def f(x, option=option, key=key):
                     return float(_npv_by_scenario(site, {key: np.array([x])}, 1, outlooks).loc[0, option])
 
-                root = brentq(f, a, b, xtol=1e-10 * max(1.0, abs(b)), rtol=1e-8, maxiter=60)
+                root = brentq(f, a, b, xtol=1e-6 * max(1.0, abs(b)), rtol=1e-6, maxiter=60)
             rows.append({"option": option, "key": key, "central": central,
                          "switching_value": float(root), "low": lo, "high": hi, "note": ""})
     return pd.DataFrame(rows, columns=["option", "key", "central", "switching_value", "low", "high", "note"])
@@ -176,3 +176,26 @@ def robustness_sentences(site: Site, metrics: pd.DataFrame, tornado_table: pd.Da
             text += f" It breaks even when {r['key'].split('.')[-1]} = {r['switching_value']:.4g} (central {r['central']:.4g})."
         out[oid] = text
     return out
+
+
+def risk_analysis(site: Site, appraisal, top: int = 5, outlooks=None) -> dict:
+    """Tornado for every option, switching values for each option's ``top``
+    most influential parameters, and one sentence per option.
+
+    Returns
+    -------
+    dict
+        ``{"tornado": DataFrame, "switching": DataFrame, "sentences": dict}``
+    """
+    from .evaluate import outlooks_for
+
+    outlooks = outlooks if outlooks is not None else outlooks_for(site)
+    t = tornado(site, outlooks=outlooks)
+    keys = [] if t.empty else list(dict.fromkeys(t.groupby("option").head(top)["key"]))
+    sw = switching_values(site, keys=keys, outlooks=outlooks) if keys else pd.DataFrame(
+        columns=["option", "key", "central", "switching_value", "low", "high", "note"])
+    if not sw.empty and not t.empty:
+        wanted = set(map(tuple, t.groupby("option").head(top)[["option", "key"]].to_numpy()))
+        sw = sw[[(o, k) in wanted for o, k in zip(sw["option"], sw["key"])]].reset_index(drop=True)
+    return {"tornado": t, "switching": sw,
+            "sentences": robustness_sentences(site, appraisal.metrics, t, sw)}

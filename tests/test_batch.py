@@ -1,0 +1,74 @@
+"""The batch runner: any executor (Dask), failure isolation, summary and index."""
+
+import pandas as pd
+import pytest
+
+from cba import batch
+
+from .conftest import NOTEBOOK, PARAMS, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_summary_and_index(rendered_batch):
+    out, _ = rendered_batch
+    s = pd.read_csv(out / "summary.csv")
+    for col in ("site", "option", "discount_rate", "pv_benefits", "pv_costs", "npv", "bcr", "irr",
+                "payback_years", "breakeven_toll_usd"):
+        assert col in s.columns
+    assert set(s["site"]) == {"good_site", "markup_site"}
+    st = pd.read_csv(out / "stakeholders.csv")
+    tot = st.groupby(["site", "option", "discount_rate"])["pv_net"].sum()
+    npv = s.set_index(["site", "option", "discount_rate"])["npv"]
+    pd.testing.assert_series_equal(tot.sort_index(), npv.loc[tot.index].sort_index(),
+                                   check_names=False, rtol=1e-8, atol=1e-3)
+    index = (out / "index.html").read_text()
+    assert "<svg" in index
+    assert ('class="best"' in index) == bool((s["npv"] > 0).any())
+
+
+def test_failure_mid_batch_keeps_others_and_says_so(tmp_path):
+    bad = tmp_path / "broken_site.yaml"
+    # valid YAML and schema, but a stream volume the queue cannot serve (no booth ever open)
+    text = (PARAMS / "good_site.yaml").read_text().replace("id: good_site", "id: broken_site")
+    text = text.replace("value: [2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2]",
+                        "value: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]")
+    bad.write_text(text)
+    out = tmp_path / "reports"
+    outcomes = batch.run_batch([PARAMS / "good_site.yaml", bad], out, NOTEBOOK, jobs=2, progress=False)
+    status = {o.site: o.ok for o in outcomes}
+    assert status == {"good_site": True, "broken_site": False}
+    assert (out / "good_site" / "report.html").exists()
+    assert not (out / "broken_site" / "report.html").exists()
+    assert (out / "broken_site" / "report.failed.ipynb").exists()
+    assert "broken_site" in (out / "index.html").read_text()
+    assert not list(out.glob(".*tmp"))
+
+
+def test_dask_executor_runs_the_same_batch(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        outcomes = batch.run_batch([PARAMS / "good_site.yaml"], tmp_path, NOTEBOOK,
+                                   executor=client.get_executor(), progress=False)
+    assert [o.ok for o in outcomes] == [True], [o.message for o in outcomes]
+    assert (tmp_path / "good_site" / "report.html").exists()
+    assert (tmp_path / "summary.csv").exists()
+
+
+def test_index_highlights_best_positive_option(tmp_path):
+    site = tmp_path / "x_site"
+    site.mkdir()
+    pd.DataFrame({
+        "site": "x_site", "option": ["status_quo", "a", "b"], "discount_rate": 0.07,
+        "rate_name": "discount_rate_base", "pv_benefits": [0, 5e6, 9e6], "pv_costs": [0, 1e6, 2e6],
+        "npv": [0, 4e6, 7e6], "bcr": [float("nan"), 5, 4.5], "irr": float("nan"),
+        "payback_years": float("nan"), "first_year_benefits": 0, "breakeven_toll_usd": float("nan"),
+        "site_name": "X <b>", "option_name": ["Status quo", "A", "B"],
+        "option_kind": ["status_quo", "sponsor_staffing", "pre_inspection"],
+    }).to_csv(site / "metrics.csv", index=False)
+    batch.write_summary(tmp_path)
+    html = batch.write_index(tmp_path).read_text()
+    best = [line for line in html.splitlines() if 'class="best"' in line]
+    assert len(best) == 1 and ">B<" in best[0]
+    assert "X &lt;b&gt;" in html and "X <b>" not in html

@@ -1,0 +1,94 @@
+"""Tornado, switching values and Monte Carlo against closed-form answers."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+
+from cba import sensitivity
+from cba.evaluate import appraise
+from cba.params import Distribution
+
+
+def test_tornado_sorted_and_centred(good_site, good_appraisal):
+    t = sensitivity.tornado(good_site)
+    base = good_appraisal.metrics.query("rate_name == 'discount_rate_base'").set_index("option")["npv"]
+    for oid, g in t.groupby("option"):
+        assert (np.diff(g["swing"].to_numpy()) <= 1e-9).all()
+        assert_allclose(g["npv_central"], base[oid], rtol=1e-9)
+    # a higher value of truck-driver time raises every option's NPV
+    v = t[t["key"] == "common.vtts_truck_driver"]
+    assert (v["npv_high"] > v["npv_low"]).all()
+
+
+def test_switching_value_is_a_root(good_site):
+    sw = sensitivity.switching_values(good_site, keys=["streams.trucks.processing_minutes"])
+    row = sw[sw["option"] == "donated_lanes"].iloc[0]
+    assert np.isfinite(row["switching_value"])
+    res = appraise(good_site, overrides={"streams.trucks.processing_minutes": row["switching_value"]})
+    npv = res.metrics.query("option == 'donated_lanes' and rate_name == 'discount_rate_base'")["npv"].item()
+    assert abs(npv) < 1e-4 * res.metrics["pv_costs"].abs().max()
+
+
+def test_switching_none_within_support(good_site):
+    sw = sensitivity.switching_values(good_site, keys=["common.idle_fuel_truck"])
+    assert sw["switching_value"].isna().all()
+    assert (sw["note"] == "none within the support").all()
+
+
+def _only(site, key, dist):
+    """The site with every distribution removed except ``dist`` on ``key``."""
+    def strip(model, path=""):
+        data = model.model_dump()
+
+        def walk(x):
+            if isinstance(x, dict):
+                if "distribution" in x:
+                    x["distribution"] = None
+                for v in x.values():
+                    walk(v)
+            elif isinstance(x, list):
+                for v in x:
+                    walk(v)
+        walk(data)
+        return type(model).model_validate(data)
+
+    common = {k: strip(v) for k, v in site.common.items()}
+    name = key.split(".", 1)[1]
+    common[name] = common[name].model_copy(update={"distribution": dist})
+    return replace(site, file=strip(site.file), common=common)
+
+
+def test_monte_carlo_matches_closed_form_normal(good_site):
+    """NPV is linear in the value of truck-driver time; with that value normal,
+    NPV is normal with known mean and sd, and P(NPV > 0) follows."""
+    mu, sd = 35.7, 6.0
+    site = _only(good_site, "common.vtts_truck_driver", Distribution(type="normal", mean=mu, sd=sd))
+    rate = "discount_rate_base"
+
+    def npv_at(x):
+        m = appraise(site, overrides={"common.vtts_truck_driver": x}).metrics
+        return m.query(f"option == 'donated_lanes' and rate_name == '{rate}'")["npv"].item()
+
+    a = npv_at(mu)
+    b = npv_at(mu + 1.0) - a  # exact slope: NPV is linear in this input
+    mean, sdev = a, abs(b) * sd
+    # shift the mean so that P(NPV > 0) is interesting: x* where NPV = 0
+    n = 20000
+    mc = appraise(site, n_draws=n, seed=42, chunk_size=5000).npv_draws
+    x = mc.query(f"option == 'donated_lanes' and rate_name == '{rate}'")["npv"].to_numpy()
+    se = sdev / np.sqrt(n)
+    assert abs(x.mean() - mean) < 4 * se
+    assert abs(x.std(ddof=1) / sdev - 1) < 4 / np.sqrt(2 * n)
+    p = stats.norm.sf(0, loc=mean, scale=sdev)
+    assert abs((x > 0).mean() - p) < 4 * np.sqrt(p * (1 - p) / n) + 1e-9
+
+
+def test_chunk_size_does_not_change_results(good_site):
+    a = appraise(good_site, n_draws=60, seed=9, chunk_size=7)
+    b = appraise(good_site, n_draws=60, seed=9, chunk_size=500)
+    assert_allclose(a.metrics.select_dtypes("number").to_numpy(),
+                    b.metrics.select_dtypes("number").to_numpy(), rtol=1e-12, equal_nan=True)
+    assert_allclose(a.npv_draws["npv"], b.npv_draws["npv"], rtol=1e-12)
