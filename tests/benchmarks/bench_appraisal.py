@@ -1,0 +1,69 @@
+"""Benchmark of one site's appraisal: deterministic, Monte Carlo scaling and memory.
+
+Run with `make bench` (or `python tests/benchmarks/bench_appraisal.py`). Prints:
+- deterministic appraisal of one site (demand outlooks fitted beforehand, as in a
+  notebook that appraises a site repeatedly), best of 5;
+- Monte Carlo time at 1,000 / 10,000 / 100,000 draws and the time per draw;
+- peak resident memory of a fresh process running 100,000 draws.
+Compare ratios within one run: the machine is shared and absolute times vary.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "parameters" / "sites" / "pharr_reynosa.yaml"
+
+CHILD = """
+import resource, sys, time
+from cba.params import load_site
+from cba.evaluate import appraise, outlooks_for
+site = load_site(sys.argv[1]); ol = outlooks_for(site)
+appraise(site, outlooks=ol)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter(); appraise(site, n_draws=int(sys.argv[2]), seed=1, outlooks=ol)
+dt = time.perf_counter() - t
+print(before / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, dt)
+"""
+
+
+def main() -> None:
+    from cba.evaluate import appraise, outlooks_for
+    from cba.params import load_site
+
+    site = load_site(SITE)
+    t0 = time.perf_counter()
+    ol = outlooks_for(site)
+    fit = time.perf_counter() - t0
+    appraise(site, outlooks=ol)  # warm-up (compiles the queue kernel)
+    det = min(_time(lambda: appraise(site, outlooks=ol)) for _ in range(5))
+    print(f"site: {site.id}; demand outlooks fitted once in {fit:.2f} s")
+    print(f"deterministic appraisal: {det * 1000:.1f} ms (target < 50 ms)")
+    per = {}
+    for n in (1_000, 10_000):
+        dt = _time(lambda: appraise(site, n_draws=n, seed=1, outlooks=ol))
+        per[n] = dt
+        print(f"Monte Carlo {n:>7,} draws: {dt:7.2f} s  ({dt / n * 1e6:6.1f} us per draw)")
+    out = subprocess.run([sys.executable, "-c", CHILD, str(SITE), "100000"], capture_output=True,
+                         text=True, check=True).stdout.split()
+    base_mb, peak_mb, dt = (float(x) for x in out)
+    per[100_000] = dt
+    print(f"Monte Carlo 100,000 draws: {dt:7.2f} s  ({dt / 1e5 * 1e6:6.1f} us per draw); "
+          f"peak memory {peak_mb:.0f} MB (process before the run: {base_mb:.0f} MB; target < 1 GB)")
+    print(f"scaling 1k -> 10k: x{per[10_000] / per[1_000]:.1f}; 10k -> 100k: x{per[100_000] / per[10_000]:.1f} "
+          "(linear = x10)")
+    print("target: 10,000 draws < 3 s")
+
+
+def _time(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+if __name__ == "__main__":
+    main()
