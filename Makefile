@@ -4,11 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?=
+DRAWS  ?= 1000
+SEED   ?= 20250101
 
 .PHONY: setup browser reports test bench lab validate clean help
 
 help:
-	@echo "make reports   set up .venv, then render every site into reports/"
+	@echo "make reports   set up .venv, then render every site into reports/ (DRAWS=1000 Monte Carlo draws)"
 	@echo "make test      set up .venv, then run the whole test suite"
 	@echo "make bench     run the benchmarks and print their figures"
 	@echo "make lab       open JupyterLab on notebooks/"
@@ -34,7 +36,7 @@ validate: setup
 	$(BIN)/cba validate
 
 reports: setup
-	$(BIN)/cba run $(if $(JOBS),--jobs $(JOBS),)
+	$(BIN)/cba run --draws $(DRAWS) --seed $(SEED) $(if $(JOBS),--jobs $(JOBS),)
 
 test: setup browser
 	$(BIN)/python -m pytest

@@ -385,10 +385,10 @@ def _index_chart(base: pd.DataFrame) -> str:
         return ""
     best = cand.loc[cand.groupby("site")["npv"].idxmax()].sort_values("npv", ascending=False)
     vmax = max(float(best["npv"].abs().max()), 1.0)
-    bar_h, label_w, width = 22, 260, 420
+    bar_h, label_w, width = 22, 330, 360
     height = bar_h * len(best) + 30
     zero = label_w + width / 2
-    parts = [f'<svg role="img" aria-labelledby="chart-title" width="{label_w + width + 120}" '
+    parts = [f'<svg role="img" aria-labelledby="chart-title" width="{label_w + width + 420}" '
              f'height="{height}" xmlns="http://www.w3.org/2000/svg">',
              '<title id="chart-title">Best option per site: net present value at the base rate</title>',
              f'<line x1="{zero}" y1="0" x2="{zero}" y2="{height - 20}" stroke="#333"/>']
@@ -397,10 +397,12 @@ def _index_chart(base: pd.DataFrame) -> str:
         w = abs(float(r["npv"])) / vmax * (width / 2)
         x = zero if r["npv"] >= 0 else zero - w
         color = "#2ca02c" if r["npv"] >= 0 else "#d62728"
-        label = html.escape(f"{r['site_name']}: {r['option_name']}")
+        name = str(r["site_name"])
+        label = html.escape(name if len(name) <= 48 else name[:45] + "...")
         parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="11">{label}</text>')
         parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h - 6}" fill="{color}"/>')
-        parts.append(f'<text x="{label_w + width + 4}" y="{y + 14}" font-size="11">{r["npv"] / 1e6:,.1f} M$</text>')
+        value = html.escape(f"{r['npv'] / 1e6:,.1f} M$ ({r['option_name']})")
+        parts.append(f'<text x="{label_w + width + 4}" y="{y + 14}" font-size="11">{value}</text>')
     parts.append("</svg>")
     return "<figure>" + "".join(parts) + "<figcaption>Best option per site: NPV at the base rate (million dollars).</figcaption></figure>"
 
