@@ -31,8 +31,11 @@ Glossary of argument names used here (units in brackets):
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
+import numba
+import numba.extending
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
@@ -423,6 +426,7 @@ class _ClosureTable:
 
     def __init__(self, booth_counts: np.ndarray):
         n = _TABLE_INTERVALS
+        self.intervals = n
         self.counts = np.unique(np.asarray(booth_counts, dtype=np.int64))
         rho = np.linspace(0.0, 1.0, n + 1)
         c = self.counts[:, None].astype(float)
@@ -445,6 +449,15 @@ class _ClosureTable:
         self.a1 = np.ascontiguousarray(m0).ravel()
         self.a2 = np.ascontiguousarray(3.0 * (f1 - f0) - 2.0 * m0 - m1).ravel()
         self.a3 = np.ascontiguousarray(2.0 * (f0 - f1) + m0 + m1).ravel()
+
+    def slots(self) -> np.ndarray:
+        """Offset of each booth count's block, indexed by the booth count.
+
+        Counts not in the table (and 0) get offset 0, as in :meth:`base`.
+        """
+        slots = np.zeros(int(self.counts[-1]) + 1, dtype=np.int64)
+        slots[self.counts] = np.arange(self.counts.size) * self.intervals
+        return slots
 
     def base(self, servers: np.ndarray) -> np.ndarray:
         """Offset of each booth count's block in the flattened table."""
@@ -827,8 +840,12 @@ class _FluidResult(NamedTuple):
     throughput: np.ndarray  # (rows, hours) entries into service in each hour [vehicles]
 
 
-def _fluid_queue(lam, c, mu, k):
-    """Periodic solution of the fluid model on 2-D (rows, hours) arrays."""
+def _fluid_queue_reference(lam, c, mu, k):
+    """Periodic solution of the fluid model on 2-D (rows, hours) arrays, in numpy.
+
+    The vectorised numpy implementation of :func:`_fluid_queue`, kept as the
+    reference the compiled kernel is tested against (tests only).
+    """
     rows, hours = lam.shape
     open_counts = np.unique(c[c > 0])
     table = _ClosureTable(open_counts if open_counts.size else np.array([1]))
@@ -863,6 +880,836 @@ def _fluid_queue(lam, c, mu, k):
         if not again.any():
             break
         todo, x_start, var_start = todo[again], res.x_end[again], res.var_end[again]
+    return _FluidResult(waits, throughput)
+
+
+# --------------------------------------------------------------------------
+# Compiled kernel (numba). The same fluid model as the numpy reference above,
+# with explicit loops: over blocks of rows, hours and sub-steps, and within a
+# sub-step over the rows of the block. The rows of a block move in lockstep
+# (their control flow is the same: the hour flags of _run_period are shared),
+# so the per-row arithmetic of a sub-step runs as one loop over the block,
+# which the compiler turns into SIMD instructions. Hence the elementary
+# functions below are written out (exp, expm1 and the normal CDF, accurate to
+# about 1e-15, 1e-15 and 1e-13 relative): calls into libm would stop that.
+# Per-row bookkeeping (crossing times, Newton solves at booth changes) stays
+# scalar. Each step mirrors the numpy function named in its docstring or
+# comment; results agree with _fluid_queue_reference to about 1e-12 hours
+# (tests/test_queueing.py). Numerical settings are arguments, not globals
+# (numba freezes globals when it compiles). Inlined helpers take scalars
+# only: an array argument is reference-counted inside the SIMD loop, which
+# stops vectorisation.
+# --------------------------------------------------------------------------
+
+_JIT = {"cache": True, "error_model": "numpy"}  # x/0 gives inf/nan, as in numpy
+_JIT_INLINE = {**_JIT, "inline": "always"}  # small helpers inside SIMD loops
+_JIT_FMA = {**_JIT, "fastmath": {"contract"}}  # a * b + c may fuse (FMA)
+_BLOCK_ROWS = 32  # rows integrated in lockstep (a few SIMD vectors)
+_SQRT1_2 = 0.7071067811865476  # 1/sqrt(2)
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two (Cody-Waite reduction):
+_LN2_LO = 1.90821492927058770002e-10  # _LN2_HI has trailing zero bits
+_INV_LN2 = 1.4426950408889634  # 1/ln 2
+# Taylor coefficients 1/i! of e^r - 1, i = 1..13: truncation error below
+# 1e-17 for |r| <= ln(2)/2
+_EXPM1_TAYLOR = tuple(1.0 / math.factorial(i) for i in range(1, 14))
+# erfcx(a) = exp(a^2) erfc(a) as one polynomial in y = 4/(4 + a) (the variable
+# of Johnson's Faddeeva package), interpolated at Chebyshev points on
+# [_ERFCX_Y0, 1]: relative error about 3e-14 for 0 <= a <= 4/_ERFCX_Y0 - 4 = 29.3,
+# beyond the clip of the normal argument at 40 / sqrt(2) = 28.3. One
+# polynomial, not a table of pieces: table look-ups would stop SIMD.
+_ERFCX_Y0 = 0.12
+_ERFCX_DEGREE = 21  # _nb_erfcx_poly is written out for this degree
+_ERFCX_T_SCALE = 2.0 / (1.0 - _ERFCX_Y0)  # t = y * scale - shift in [-1, 1]
+_ERFCX_T_SHIFT = (1.0 + _ERFCX_Y0) / (1.0 - _ERFCX_Y0)
+
+
+def _erfcx_coefficients() -> np.ndarray:
+    """Monomial coefficients in t of the erfcx interpolant (lowest power first).
+
+    erfcx(4 / y - 4) ~ sum_p coef[p] t^p with y = (t + shift) / scale,
+    interpolated at Chebyshev points from scipy.special.erfcx.
+    """
+
+    def erfcx_of_t(t):
+        y = (t + _ERFCX_T_SHIFT) / _ERFCX_T_SCALE
+        return special.erfcx(4.0 / y - 4.0)
+
+    cheb = np.polynomial.chebyshev.chebinterpolate(erfcx_of_t, _ERFCX_DEGREE)
+    poly = np.polynomial.chebyshev.cheb2poly(cheb)  # trailing zeros trimmed
+    coef = np.zeros(_ERFCX_DEGREE + 1)
+    coef[: poly.size] = poly
+    return coef
+
+
+# A global array: numba compiles it in as a constant. (Arrays passed into the
+# small inlined helpers would be reference-counted inside the SIMD loops,
+# which stops vectorisation.)
+_ERFCX_COEF = _erfcx_coefficients()
+
+
+@numba.extending.intrinsic
+def _nb_int_as_float(typingctx, bits):
+    """The float64 whose IEEE 754 bit pattern is the int64 ``bits``."""
+    sig = numba.types.float64(numba.types.int64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(numba.types.float64))
+
+    return sig, codegen
+
+
+@numba.njit(**_JIT_INLINE)
+def _nb_exp_parts(x):
+    """2^n and e^r - 1 with x = n ln 2 + r, |r| <= ln(2)/2, for x <= 0.
+
+    exp(x) = 2^n (1 + (e^r - 1)); expm1(x) = 2^n (e^r - 1) + (2^n - 1).
+    2^n is built from its bits as 2^(n - n // 2) 2^(n // 2), both factors
+    normal, so that results in the subnormal range round correctly without a
+    branch. Arguments below -1000 are taken as -1000 (exp underflows to 0).
+    """
+    x = max(x, -1000.0)
+    nf = math.floor(x * _INV_LN2 + 0.5)
+    r = (x - nf * _LN2_HI) - nf * _LN2_LO
+    # Estrin's scheme (short dependency chains) for sum_i r^i / (i + 1)!
+    c = _EXPM1_TAYLOR
+    r2 = r * r
+    r4 = r2 * r2
+    s0 = (c[0] + c[1] * r) + (c[2] + c[3] * r) * r2
+    s1 = (c[4] + c[5] * r) + (c[6] + c[7] * r) * r2
+    s2 = (c[8] + c[9] * r) + (c[10] + c[11] * r) * r2
+    p = (s0 + s1 * r4) + (s2 + c[12] * r4) * (r4 * r4)
+    n = int(nf)
+    half = n >> 1
+    two_n = _nb_int_as_float((n - half + 1023) << 52) * _nb_int_as_float(
+        (half + 1023) << 52
+    )
+    return two_n, p * r
+
+
+@numba.njit(**_JIT_INLINE)
+def _nb_exp(x):
+    """exp(x) for x <= 0."""
+    two_n, em = _nb_exp_parts(x)
+    return two_n + two_n * em
+
+
+@numba.njit(**_JIT_INLINE)
+def _nb_expm1(x):
+    """exp(x) - 1 for x <= 0, accurate for small |x|."""
+    two_n, em = _nb_exp_parts(x)
+    return two_n * em + (two_n - 1.0)
+
+
+@numba.njit(**_JIT_INLINE)
+def _nb_erfcx_poly(t):
+    """The erfcx polynomial at t (degree 21) by Estrin's scheme."""
+    c = _ERFCX_COEF
+    t2 = t * t
+    t4 = t2 * t2
+    t8 = t4 * t4
+    r0 = (c[0] + c[1] * t) + (c[2] + c[3] * t) * t2
+    r1 = (c[4] + c[5] * t) + (c[6] + c[7] * t) * t2
+    r2 = (c[8] + c[9] * t) + (c[10] + c[11] * t) * t2
+    r3 = (c[12] + c[13] * t) + (c[14] + c[15] * t) * t2
+    r4 = (c[16] + c[17] * t) + (c[18] + c[19] * t) * t2
+    r5 = c[20] + c[21] * t
+    return ((r0 + r1 * t4) + (r2 + r3 * t4) * t8) + (r4 + r5 * t4) * (t8 * t8)
+
+
+@numba.njit(**_JIT_INLINE)
+def _nb_ndtr_pdf(z, y):
+    """Standard normal CDF and density at z, |z| <= 40 (scipy.special.ndtr).
+
+    ``y`` is 4 / (4 + |z| / sqrt 2) (see _nb_ndtr_pdf_pair). The tail is
+    0.5 erfc(|z| / sqrt 2) = 0.5 exp(-z^2 / 2) erfcx(|z| / sqrt 2), with
+    erfcx from its polynomial in y (_erfcx_coefficients): relative error
+    below 1e-13 (3e-13 near |z| = 40, from rounding z^2 / 2).
+    """
+    e = _nb_exp(-0.5 * z * z)
+    p = _nb_erfcx_poly(y * _ERFCX_T_SCALE - _ERFCX_T_SHIFT)
+    tail = 0.5 * e * p
+    cdf = 1.0 - tail if z > 0.0 else tail
+    return cdf, _INV_SQRT_2PI * e
+
+
+@numba.njit(**_JIT_INLINE)
+def _nb_ndtr_pdf_pair(z1, z2):
+    """_nb_ndtr_pdf at two points, sharing one division."""
+    d1 = 4.0 + abs(z1) * _SQRT1_2
+    d2 = 4.0 + abs(z2) * _SQRT1_2
+    inv = 4.0 / (d1 * d2)
+    cdf1, pdf1 = _nb_ndtr_pdf(z1, d2 * inv)
+    cdf2, pdf2 = _nb_ndtr_pdf(z2, d1 * inv)
+    return cdf1, pdf1, cdf2, pdf2
+
+
+@numba.njit(**_JIT_INLINE)
+def _nb_table(rho, base, n, table):
+    """f(rho) and df/drho from the closure table (_ClosureTable.evaluate).
+
+    ``table`` holds the coefficients a0, a1, a2, a3 of each interval as a row.
+    """
+    u = rho * n
+    i = min(int(u), n - 1)
+    s = u - i
+    j = base + i
+    b1, b2, b3 = table[j, 1], table[j, 2], table[j, 3]
+    f = ((b3 * s + b2) * s + b1) * s + table[j, 0]
+    fp = ((3.0 * b3 * s + 2.0 * b2) * s + b1) * n
+    return f, fp
+
+
+@numba.njit(**_JIT)
+def _nb_solve_utilisation(
+    x, c, k, base, n, table, rho_max, rho_start, newton_tol, max_iter
+):
+    """Safeguarded Newton for rho(x), as _solve_utilisation (one row)."""
+    inv_c = 1.0 / c if c > 0.0 else 0.0
+    hi = min(x * inv_c, rho_max)
+    lo = 0.0
+    rho = min(max(rho_start, lo), hi)
+    for _ in range(max_iter):
+        f, fp = _nb_table(rho, base, n, table)
+        free = x - c * rho
+        h = (1.0 - rho) * free - k * f
+        dh = -free - c * (1.0 - rho) - k * fp
+        if h > 0.0:
+            lo = rho
+        else:
+            hi = rho
+        new = rho - h / dh
+        if not (new >= lo and new <= hi):  # also for NaN
+            new = 0.5 * (lo + hi)
+        done = abs(new - rho) <= newton_tol
+        rho = new
+        if done:
+            break
+    f, fp = _nb_table(rho, base, n, table)
+    return rho, f, fp
+
+
+@numba.njit(**_JIT_INLINE)
+def _nb_c_minus_1_over_c(c):
+    """(c - 1) / c, 0 when c = 0 (constant within an hour)."""
+    return (c - 1.0) / c if c > 0.0 else 0.0
+
+
+@numba.njit(**_JIT_INLINE)
+def _nb_stationary_variance(rho, f, c, k, c_minus_1_over_c):
+    """Variance of N in the stationary reference family (_stationary_variance).
+
+    1/rho and 1/(1 - rho) come from one division (divisions are the slowest
+    SIMD operations here).
+    """
+    one_minus = 1.0 - rho
+    rho_pos = max(rho, 1e-300)
+    inv_both = 1.0 / (rho_pos * one_minus)
+    inv_rho = one_minus * inv_both
+    inv_one_minus = rho_pos * inv_both
+    erl_c = f * inv_rho
+    lq = f * inv_one_minus
+    p_c1 = erl_c * one_minus * inv_rho
+    p_c2 = p_c1 * c_minus_1_over_c * inv_rho
+    three_plus = 1.0 if c >= 3.0 else 0.0
+    below3 = max(1.0 - erl_c - p_c1 - p_c2, 0.0) * three_plus
+    a = c * rho
+    var_s = max(a * a * (below3 - 1.0) + a + erl_c * (c * c - c), 0.0)
+    var_q = lq * (1.0 + rho) * inv_one_minus - lq * lq
+    return var_s + (k * k) * var_q + 2.0 * k * lq * c * one_minus
+
+
+@numba.njit(**_JIT_INLINE)
+def _nb_closure(x, var, relax, rho, f, c, mu, k, var_floor, c_minus_1_over_c):
+    """Variance, departures, queue, Cov and dCov/dvar, as _closure."""
+    var_ref = _nb_stationary_variance(rho, f, c, k, c_minus_1_over_c)
+    var = max(var_ref + relax * (var - var_ref), var_floor)
+    gap = c - x
+    sd_v = math.sqrt(var)
+    sd_r = math.sqrt(max(var_ref, var_floor))
+    gap_over_both = gap / (sd_v * sd_r)
+    z_v = min(max(gap_over_both * sd_r, -40.0), 40.0)
+    z_r = min(max(gap_over_both * sd_v, -40.0), 40.0)
+    cdf_v, pdf_v, cdf_r, pdf_r = _nb_ndtr_pdf_pair(z_v, z_r)
+    idle_v = gap * cdf_v + sd_v * pdf_v
+    idle_r = gap * cdf_r + sd_r * pdf_r
+    idle = (c - c * rho) * idle_v / max(idle_r, 1e-300)
+    busy = min(max(c - idle, 0.0), min(x, c))
+    scale = (c * k) * rho / max(var_ref * cdf_r, 1e-300)
+    return (
+        var,
+        mu * busy,
+        x - busy,
+        scale * var * cdf_v,
+        scale * (cdf_v - 0.5 * z_v * pdf_v),
+    )
+
+
+@numba.njit(**_JIT)
+def _nb_closure_queue(x, var, rho, f, c, mu, k, var_floor):
+    """Queue of _nb_closure without relaxation (scalar; not inlined)."""
+    cm1c = _nb_c_minus_1_over_c(c)
+    return _nb_closure(x, var, 1.0, rho, f, c, mu, k, var_floor, cm1c)[2]
+
+
+# Rows of the per-row state of a block (_nb_run_block's ``state``).
+(
+    _S_X,  # mean number in system [vehicles]
+    _S_VAR,  # its variance [vehicles^2]
+    _S_RHO,  # utilisation rho(x) of the closure
+    _S_F,  # f(rho) = rho C(c, c rho)
+    _S_FP,  # df/drho (at the last Newton point)
+    _S_SLOPE,  # dx/drho at the start of the sub-step
+    _S_DEP,  # closure: departures [vehicles/hour]
+    _S_QUEUE,  # closure: queue [vehicles]
+    _S_COV,  # closure: Cov(N, min(N, c))
+    _S_DCOV,  # closure: dCov/dvar
+    _S_SERVED,  # E(t), cumulative entries into service [vehicles]
+    _S_SERVED_START,  # E at the start of the period
+    _S_SERVED_HOUR,  # E at the start of the hour
+    _S_AREA,  # integral of E over time [vehicle-hours]
+    _S_ARRIVED,  # cumulative arrivals [vehicles]
+    _S_NEXT,  # next target of E not yet reached [vehicles]
+    _S_W,  # w = c mu dt / slope, the PSFFA relaxation rate x step
+    _S_EXPM1,  # expm1(-w)
+    _S_INV_C,  # 1 / c (0 when c = 0), constant within the hour
+    _S_CM1C,  # (c - 1) / c, constant within the hour
+    _S_ROWS,
+) = range(21)
+
+
+@numba.njit(**_JIT)
+def _nb_record(
+    b, hour, dt, e_points, area_points, targets, cross_time, cross_area, pointer, state
+):
+    """Record when E first reaches each target within one hour (``record``).
+
+    Row ``b`` of the block; E and its integral at the sub-step ends are in
+    column b of ``e_points`` and ``area_points``, E linear in between.
+    """
+    steps = e_points.shape[0] - 1
+    e_last = e_points[steps, b]
+    ptr = pointer[b]
+    tgt = state[_S_NEXT, b]
+    j = 0
+    while tgt <= e_last:
+        while e_points[j, b] < tgt:  # j: first point >= target (E rises)
+            j += 1
+        j0 = max(j - 1, 0)
+        e0 = e_points[j0, b]
+        rise = e_points[j, b] - e0
+        frac = min(max((tgt - e0) / max(rise, 1e-300), 0.0), 1.0)
+        if j == 0:
+            frac = 0.0
+        cross_time[b, ptr] = hour + (j0 + frac) * dt
+        cross_area[b, ptr] = area_points[j0, b] + (frac * dt) * (e0 + 0.5 * frac * rise)
+        ptr += 1
+        tgt = targets[b, ptr]
+    pointer[b] = ptr
+    state[_S_NEXT, b] = tgt
+
+
+@numba.njit(**_JIT)
+def _nb_finish_row(b, r, hours, bounds, cross_time, cross_area, pointer, state, waits):
+    """Cohort waits of row ``r`` from the crossing times (end of _run_period)."""
+    served = state[_S_SERVED, b]
+    area = state[_S_AREA, b]
+    total = bounds[b, hours]
+    ptr = pointer[b]
+    rate = max((served - state[_S_SERVED_START, b]) / hours, 1e-300)
+    t_prev = 0.0
+    a_prev = 0.0
+    for j in range(hours + 1):
+        # reached this period, or (periodic) the previous period's boundary
+        # reached this period, or extrapolated at the period's mean rate
+        if ptr > hours + j:
+            t_cross = cross_time[b, hours + j]
+            a_cross = cross_area[b, hours + j]
+        elif ptr > j:
+            t_cross = hours + cross_time[b, j]
+            a_cross = area + cross_area[b, j] + total * cross_time[b, j]
+        else:
+            t_cross = hours + (bounds[b, j] - served) / rate
+            a_cross = area + (t_cross - hours) * 0.5 * (served + bounds[b, j])
+        if j > 0:
+            h = j - 1
+            cohort = bounds[b, j] - bounds[b, h]
+            entry = bounds[b, j] * t_cross - bounds[b, h] * t_prev
+            entry -= a_cross - a_prev
+            mid = h + 0.5
+            if cohort > 0.0:
+                wait = entry / cohort - mid
+            else:
+                wait = t_prev - mid
+            waits[r, h] = max(wait, 0.0)
+        t_prev = t_cross
+        a_prev = a_cross
+
+
+@numba.njit(**_JIT_FMA)
+def _nb_run_block(
+    rows,
+    lam,
+    c,
+    mu,
+    k,
+    same,
+    closing,
+    n,
+    table,
+    slots,
+    rho_max,
+    settings,
+    x_start,
+    var_start,
+    x_end,
+    var_end,
+    waits,
+    thru,
+    work,
+):
+    """One period of the rows ``rows`` of a block (as _run_period).
+
+    Row b of the block is input row ``rows[b]``; its start state is read from
+    ``x_start``/``var_start`` and its end state written to ``x_end``/``var_end``
+    (indexed by input row), its waits and entries into service to ``waits``
+    and ``thru``. ``work`` is the scratch space of _nb_fluid_queue.
+    """
+    steps, newton, newton_tol, max_iter, var_floor = settings
+    (
+        state,
+        pointer,
+        lam_b,
+        c_b,
+        mu_b,
+        k_b,
+        base_b,
+        bounds,
+        targets,
+        cross_time,
+        cross_area,
+        e_points,
+        area_points,
+    ) = work
+    nb = rows.shape[0]
+    hours = lam.shape[1]
+    dt = 1.0 / steps
+    x, var, rho, f, fp = (
+        state[_S_X],
+        state[_S_VAR],
+        state[_S_RHO],
+        state[_S_F],
+        state[_S_FP],
+    )
+    slope, dep, queue, cov, dcov = (
+        state[_S_SLOPE],
+        state[_S_DEP],
+        state[_S_QUEUE],
+        state[_S_COV],
+        state[_S_DCOV],
+    )
+    served, area, arrived = state[_S_SERVED], state[_S_AREA], state[_S_ARRIVED]
+    for b in range(nb):
+        r = rows[b]
+        for h in range(hours):
+            lam_b[h, b] = lam[r, h]
+            c_b[h, b] = c[r, h]
+            mu_b[h, b] = mu[r, h]
+            k_b[h, b] = k[r, h]
+            base_b[h, b] = slots[int(c[r, h])]
+        # cohort boundaries n_0..n_H, then the sorted targets of E: the
+        # previous period's boundaries n_j - N, then n_1..n_H, then +inf
+        bounds[b, 0] = 0.0
+        for h in range(hours):
+            bounds[b, h + 1] = bounds[b, h] + lam[r, h]
+        total = bounds[b, hours]
+        for j in range(hours + 1):
+            targets[b, j] = bounds[b, j] - total
+        for j in range(hours):
+            targets[b, hours + 1 + j] = bounds[b, j + 1]
+        targets[b, 2 * hours + 1] = np.inf
+        # targets already reached at the start are reached at time 0, area 0
+        cross_time[b, :] = 0.0
+        cross_area[b, :] = 0.0
+        x[b] = x_start[r]
+        var[b] = var_start[r]
+        rho[b] = 0.0
+        area[b] = 0.0
+        arrived[b] = 0.0
+
+    w, em1 = state[_S_W], state[_S_EXPM1]
+    inv_c, cm1c = state[_S_INV_C], state[_S_CM1C]
+    for h in range(hours):
+        lam_h, c_h, mu_h, k_h, base_h = lam_b[h], c_b[h], mu_b[h], k_b[h], base_b[h]
+        for b in range(nb):  # constants of the hour
+            inv_c[b] = 1.0 / c_h[b] if c_h[b] > 0.0 else 0.0
+            cm1c[b] = _nb_c_minus_1_over_c(c_h[b])
+        reuse = same[h]
+        if not reuse:
+            # booths changed in some row: re-solve rho(x) (scalar per row);
+            # booths closing first finish their vehicles (see _run_period)
+            hb = h - 1 if h > 0 else hours - 1
+            for b in range(nb):
+                if closing[h]:
+                    c_before = c_b[hb, b]
+                    if h == 0:
+                        rho_b, f_b, _ = _nb_solve_utilisation(
+                            x[b],
+                            c_before,
+                            k_b[hb, b],
+                            base_b[hb, b],
+                            n,
+                            table,
+                            rho_max,
+                            rho[b],
+                            newton_tol,
+                            max_iter,
+                        )
+                        queue_before = _nb_closure_queue(
+                            x[b],
+                            var[b],
+                            rho_b,
+                            f_b,
+                            c_before,
+                            mu_b[hb, b],
+                            k_b[hb, b],
+                            var_floor,
+                        )
+                        busy_before = x[b] - queue_before
+                    else:
+                        busy_before = x[b] - queue[b]
+                    x[b] = x[b] - max(busy_before - c_h[b], 0.0)
+                rho[b], f[b], fp[b] = _nb_solve_utilisation(
+                    x[b],
+                    c_h[b],
+                    k_h[b],
+                    base_h[b],
+                    n,
+                    table,
+                    rho_max,
+                    rho[b],
+                    newton_tol,
+                    max_iter,
+                )
+        for sub in range(steps + 1):
+            # closure at the current point (or, at the start of an hour with
+            # unchanged booths, the end state of the previous hour with this
+            # hour's mu), then E and its integral
+            for b in range(nb):
+                one_minus = 1.0 - rho[b]
+                sl = c_h[b] + k_h[b] * (fp[b] * one_minus + f[b]) / (
+                    one_minus * one_minus
+                )
+                slope[b] = max(sl, 1e-300)
+            # w: PSFFA relaxation rate x step; exp(-w) relaxes the variance
+            # and expm1(-w) is used by the step
+            if sub == 0 and reuse:
+                for b in range(nb):
+                    dep[b] = dep[b] * (mu_h[b] / mu_b[h - 1, b])
+                    w[b] = max(c_h[b] * mu_h[b] * dt / slope[b], 1e-300)
+                    em1[b] = _nb_expm1(-w[b])
+            else:
+                for b in range(nb):
+                    wb = max(c_h[b] * mu_h[b] * dt / slope[b], 1e-300)
+                    two_n, em = _nb_exp_parts(-wb)
+                    w[b] = wb
+                    em1[b] = two_n * em + (two_n - 1.0)
+                    var[b], dep[b], queue[b], cov[b], dcov[b] = _nb_closure(
+                        x[b],
+                        var[b],
+                        two_n + two_n * em,
+                        rho[b],
+                        f[b],
+                        c_h[b],
+                        mu_h[b],
+                        k_h[b],
+                        var_floor,
+                        cm1c[b],
+                    )
+            if h == 0 and sub == 0:
+                for b in range(nb):
+                    served[b] = -queue[b]
+                    state[_S_SERVED_START, b] = served[b]
+                    state[_S_SERVED_HOUR, b] = served[b]
+                    # targets already reached at the start: never recorded
+                    ptr = 0
+                    for j in range(2 * hours + 2):
+                        ptr += targets[b, j] <= served[b]
+                    pointer[b] = ptr
+                    state[_S_NEXT, b] = targets[b, ptr]
+            else:
+                if sub == 0:
+                    for b in range(nb):
+                        state[_S_SERVED_HOUR, b] = served[b]
+                for b in range(nb):
+                    # E = A - queue, kept non-decreasing
+                    e_new = max(served[b], arrived[b] - queue[b])
+                    if sub > 0:
+                        area[b] = area[b] + (0.5 * dt) * (served[b] + e_new)
+                    served[b] = e_new
+            for b in range(nb):
+                e_points[sub, b] = served[b]
+                area_points[sub, b] = area[b]
+            if sub == steps:
+                break
+            # exponential Euler step, each equation linearised in its own
+            # state; then rho(x) by predictor and Newton (_track_utilisation)
+            for b in range(nb):
+                lam_dt = lam_h[b] * dt
+                cmu_dt = c_h[b] * mu_h[b] * dt
+                x_old = x[b]
+                x_new = x_old + (lam_dt - dep[b] * dt) * (-em1[b] / w[b])
+                x_new = max(x_new, max(x_old + lam_dt - cmu_dt, 0.0))
+                wv = max((2.0 * dt) * mu_h[b] * dcov[b], 1e-300)
+                cs2 = 2.0 * k_h[b] - 1.0
+                rate_v = lam_h[b] + dep[b] * cs2 - 2.0 * mu_h[b] * cov[b]
+                var[b] = max(var[b] + rate_v * dt * (-_nb_expm1(-wv) / wv), var_floor)
+                hi = min(x_new * inv_c[b], rho_max)
+                rho[b] = min(max(rho[b] + (x_new - x_old) / slope[b], 0.0), hi)
+                x[b] = x_new
+                arrived[b] = arrived[b] + lam_dt
+            for _ in range(newton):
+                for b in range(nb):  # table look-ups (scalar: no SIMD gathers)
+                    f[b], fp[b] = _nb_table(rho[b], base_h[b], n, table)
+                for b in range(nb):
+                    xb = x[b]
+                    free = xb - c_h[b] * rho[b]
+                    one_minus = 1.0 - rho[b]
+                    h_val = one_minus * free - k_h[b] * f[b]
+                    dh = free + c_h[b] * one_minus + k_h[b] * fp[b]
+                    hi = min(xb * inv_c[b], rho_max)
+                    new = min(max(rho[b] + h_val / max(dh, 1e-300), 0.0), hi)
+                    f[b] = f[b] + fp[b] * (new - rho[b])
+                    rho[b] = new
+        for b in range(nb):
+            _nb_record(
+                b,
+                h,
+                dt,
+                e_points,
+                area_points,
+                targets,
+                cross_time,
+                cross_area,
+                pointer,
+                state,
+            )
+            thru[rows[b], h] = served[b] - state[_S_SERVED_HOUR, b]
+
+    for b in range(nb):
+        r = rows[b]
+        _nb_finish_row(
+            b, r, hours, bounds, cross_time, cross_area, pointer, state, waits
+        )
+        x_end[r] = x[b]
+        var_end[r] = var[b]
+
+
+@numba.njit(**_JIT)
+def _nb_fluid_queue(
+    lam,
+    c,
+    mu,
+    k,
+    growing,
+    n,
+    table,
+    slots,
+    rho_max,
+    settings,
+    periodic_tol,
+    passes,
+    block_rows,
+):
+    """Periodic solution of the fluid model (as _fluid_queue_reference).
+
+    Rows are independent except for the hour flags of _run_period, which the
+    reference computes over the rows run together in each pass; so do we.
+    """
+    steps, _, _, _, var_floor = settings
+    rows, hours = lam.shape
+    last = hours - 1
+    waits = np.empty((rows, hours))
+    thru = np.empty((rows, hours))
+    x_start = np.empty(rows)
+    var_start = np.empty(rows)
+    x_end = np.empty(rows)
+    var_end = np.empty(rows)
+    for r in range(rows):
+        # start: the stationary state of the last hour when below capacity
+        c_last = c[r, last]
+        rho0 = lam[r, last] / (c_last * mu[r, last])
+        if not (c_last > 0.0 and rho0 < 1.0):
+            rho0 = 0.0
+        f0 = _nb_table(rho0, slots[int(c_last)], n, table)[0]
+        lq0 = f0 / (1.0 - rho0)
+        x_start[r] = c_last * rho0 + k[r, last] * lq0
+        var_start[r] = max(
+            _nb_stationary_variance(
+                rho0, f0, c_last, k[r, last], _nb_c_minus_1_over_c(c_last)
+            ),
+            var_floor,
+        )
+    bsz = block_rows
+    work = (
+        np.empty((_S_ROWS, bsz)),  # state
+        np.empty(bsz, dtype=np.int64),  # pointer: next target of E
+        np.empty((hours, bsz)),  # inputs by hour: arrivals
+        np.empty((hours, bsz)),  # booths
+        np.empty((hours, bsz)),  # services per booth-hour
+        np.empty((hours, bsz)),  # Allen-Cunneen factor
+        np.empty((hours, bsz), dtype=np.int64),  # closure table offset
+        np.empty((bsz, hours + 1)),  # cohort boundaries
+        np.empty((bsz, 2 * hours + 2)),  # targets of E
+        np.empty((bsz, 2 * hours + 1)),  # crossing times
+        np.empty((bsz, 2 * hours + 1)),  # areas under E at the crossings
+        np.empty((steps + 1, bsz)),  # E at the sub-step ends of the hour
+        np.empty((steps + 1, bsz)),  # its integral
+    )
+    todo = np.arange(rows)
+    n_todo = rows
+    same = np.zeros(hours, dtype=np.bool_)
+    closing = np.zeros(hours, dtype=np.bool_)
+    for pass_number in range(1, passes + 1):
+        for h in range(hours):
+            hb = h - 1 if h > 0 else last
+            same[h] = h > 0
+            closing[h] = False
+            for i in range(n_todo):
+                r = todo[i]
+                if c[r, h] != c[r, hb] or k[r, h] != k[r, hb]:
+                    same[h] = False
+                if c[r, h] < c[r, hb]:
+                    closing[h] = True
+        for start in range(0, n_todo, bsz):
+            _nb_run_block(
+                todo[start : min(start + bsz, n_todo)],
+                lam,
+                c,
+                mu,
+                k,
+                same,
+                closing,
+                n,
+                table,
+                slots,
+                rho_max,
+                settings,
+                x_start,
+                var_start,
+                x_end,
+                var_end,
+                waits,
+                thru,
+                work,
+            )
+        n_again = 0
+        for i in range(n_todo):
+            r = todo[i]
+            x0, v0 = x_start[r], var_start[r]
+            settled = abs(x_end[r] - x0) <= periodic_tol * (1.0 + x0) and abs(
+                var_end[r] - v0
+            ) <= periodic_tol * (1.0 + v0)
+            # a period whose arrivals exceed its capacity has no periodic
+            # solution: report its second run
+            if not settled and not (growing[r] and pass_number >= 2):
+                todo[n_again] = r
+                n_again += 1
+                x_start[r] = x_end[r]
+                var_start[r] = var_end[r]
+        n_todo = n_again
+        if n_todo == 0:
+            break
+    return waits, thru
+
+
+def _readonly_view(values: np.ndarray) -> np.ndarray:
+    """C-contiguous float64 read-only view (copy only if needed).
+
+    The kernel sees one array type whatever the caller passes (numba
+    compiles, and caches, one version per argument type).
+    """
+    view = np.ascontiguousarray(values, dtype=np.float64).view()
+    view.flags.writeable = False
+    return view
+
+
+def _distinct_rows(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows that are bit-for-bit identical in every (rows, hours) array.
+
+    Returns ``first``, the row numbers of one row of each distinct kind, and
+    ``kind``, the position in ``first`` of each row's kind. Rows are hashed,
+    sorted by hash, and a row joins its predecessor's kind only if all its
+    values are equal to it (a hash collision merely leaves rows apart).
+    """
+    bits = [a.view(np.uint64) for a in arrays]
+    rows, hours = bits[0].shape
+    hashes = np.zeros(rows, dtype=np.uint64)
+    for i, words in enumerate(bits):
+        # multiplicative hash, wrapping modulo 2^64 (unsigned integer
+        # arithmetic): a distinct odd multiplier for each column
+        odd = np.arange(2 * i * hours + 1, 2 * (i + 1) * hours, 2, dtype=np.uint64)
+        hashes += words @ (odd * np.uint64(0x9E3779B97F4A7C15))
+    order = np.argsort(hashes, kind="stable")
+    sorted_hashes = hashes[order]
+    same_as_previous = np.zeros(rows, dtype=bool)
+    same_as_previous[1:] = sorted_hashes[1:] == sorted_hashes[:-1]
+    (candidates,) = np.nonzero(same_as_previous)
+    for words in bits:
+        same_as_previous[candidates] &= np.all(
+            words[order[candidates]] == words[order[candidates - 1]], axis=1
+        )
+    kind = np.empty(rows, dtype=np.intp)
+    kind[order] = np.cumsum(~same_as_previous) - 1
+    return order[~same_as_previous], kind
+
+
+def _fluid_queue(lam, c, mu, k):
+    """Periodic solution of the fluid model on 2-D (rows, hours) arrays.
+
+    Builds the closure table (numpy) and runs the compiled kernel
+    :func:`_nb_fluid_queue`; same results as :func:`_fluid_queue_reference`
+    to about 1e-12. Identical rows (Monte Carlo draws that share all queue
+    inputs, say) are solved once: the result of a row does not depend on
+    its duplicates (the hour flags of the batch are the same with or
+    without them).
+    """
+    lam, c, mu, k = (_readonly_view(v) for v in (lam, c, mu, k))
+    first, kind = _distinct_rows(lam, c, mu, k)
+    if first.size == kind.size:
+        return _fluid_queue_distinct(lam, c, mu, k)
+    distinct = _fluid_queue_distinct(
+        *(_readonly_view(v[first]) for v in (lam, c, mu, k))
+    )
+    return _FluidResult(distinct.waits[kind], distinct.throughput[kind])
+
+
+def _fluid_queue_distinct(lam, c, mu, k):
+    """:func:`_fluid_queue` on read-only float arrays (see _readonly_view)."""
+    open_counts = np.flatnonzero(np.bincount(c.astype(np.intp).ravel())[1:]) + 1
+    table = _ClosureTable(open_counts if open_counts.size else np.array([1]))
+    growing = lam.sum(axis=1) >= (c * mu).sum(axis=1)
+    settings = (
+        int(_SUBSTEPS_PER_HOUR),
+        int(_NEWTON_PER_SUBSTEP),
+        float(_NEWTON_TOL),
+        int(_NEWTON_MAX_ITER),
+        float(_VAR_FLOOR),
+    )
+    waits, throughput = _nb_fluid_queue(
+        lam,
+        c,
+        mu,
+        k,
+        growing,
+        int(table.intervals),
+        np.stack([table.a0, table.a1, table.a2, table.a3], axis=1),
+        table.slots(),
+        float(_RHO_MAX),
+        settings,
+        float(_PERIODIC_TOL),
+        int(_MAX_PASSES),
+        int(_BLOCK_ROWS),
+    )
     return _FluidResult(waits, throughput)
 
 
@@ -1047,8 +1894,17 @@ def hourly_waits(
     where the correction is immaterial); the discretisation moves daily
     delay by about 1-2 % against a 600-step reference. :math:`\\rho(x)` is
     found by safeguarded Newton iteration on a cubic table of
-    :math:`\\rho C(c, c\\rho)` built with the Erlang B recursion. The loops
-    run over hours and steps, never over draws or other leading axes.
+    :math:`\\rho C(c, c\\rho)` built with the Erlang B recursion.
+
+    *Compiled kernel.* The integration runs in machine code compiled with
+    numba: explicit loops over rows (draws and other leading axes,
+    flattened), hours and sub-steps, with blocks of 32 rows integrated in
+    lockstep so that each sub-step is one SIMD loop over the block. It
+    replaced a vectorised numpy implementation (kept for the tests) and
+    agrees with it to about 1e-12 hours. The first call in a new environment
+    compiles the kernel (about 10 s); the machine code is cached on disk
+    (numba ``cache=True``, in ``__pycache__``), so later processes load it
+    in well under a second.
 
     *Validation.* Against discrete-event simulations (ciw, tests in
     ``tests/test_queueing.py``) of time-varying M(t)/G/c(t) queues - light

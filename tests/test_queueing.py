@@ -845,3 +845,182 @@ def test_closed_and_empty_night_hours():
         arrivals, lanes, np.array([[25.0], [30.0], [60.0]])
     )
     assert np.all(np.diff(total) < 0) and np.all(np.isfinite(total))
+
+
+# ---------------------------------------------------------------------------
+# Compiled kernel (numba) against the vectorised numpy reference
+# ---------------------------------------------------------------------------
+
+
+def _random_hourly_rows(rng, rows, hours):
+    """Random (rows, hours) inputs covering the model's regimes.
+
+    Light and over-saturated hours, hours without arrivals, booths closed in
+    some hours, booth counts changing by hour in some rows only (so the hour
+    flags of the batch matter), more booths in the last hour than the first
+    (booths closing at the start of the period), periods whose arrivals exceed
+    their capacity (no periodic solution), and CV from 0 to 2.
+    """
+    t = np.arange(hours)
+    profile = 0.3 + np.exp(-0.5 * ((t % 24 - 10) / 2.5) ** 2)
+    booths = rng.integers(1, 13, size=(rows, 1)) * np.ones(hours)
+    mu = rng.uniform(20.0, 80.0, size=(rows, 1)) * np.ones(hours)
+    # peak utilisation from 0.3 to 1.6
+    peak = rng.uniform(0.3, 1.6, size=(rows, 1)) * booths[:, :1] * mu[:, :1]
+    arrivals = peak * profile / profile.max()
+    varying = rng.random(rows) < 0.4
+    booths[varying] += rng.integers(-2, 3, size=(int(varying.sum()), hours))
+    booths = np.maximum(booths, 0.0)
+    closed = (rng.random(rows) < 0.3)[:, None] & (t % 24 < 5)
+    booths[closed] = 0.0
+    quiet = (rng.random(rows) < 0.3)[:, None] & (t % 24 < 3)
+    arrivals[quiet] = 0.0
+    booths[rng.random(rows) < 0.2, -1] += 3.0  # last hour: more booths
+    swamped = rng.random(rows) < 0.1
+    arrivals[swamped] *= 3.0  # arrivals above the period's capacity
+    booths[booths.max(axis=1) == 0.0, :] = 1.0  # some booth open in each row
+    service_cv = rng.uniform(0.0, 2.0, size=(rows, 1)) * np.ones(hours)
+    return arrivals, booths, mu, service_cv
+
+
+def _assert_waits_match(compiled, reference, arrivals):
+    """Compiled and reference hourly waits agree (rtol 1e-9).
+
+    Waits are differences of crossing times of up to the period length, hence
+    an absolute rounding floor of 1e-13 h per hour of period. Two kinds of
+    hour are ill-conditioned in the model itself (in the reference too, where
+    they also depend on which rows share the batch), so they are held to
+    looser checks:
+
+    * hours without arrivals report the wait of a vehicle arriving at
+      mid-hour, i.e. when the backlog ahead of it is gone; when it drains to
+      zero within the hour, rounding decides the sub-step at which the queue
+      first reaches exactly 0: checked to one sub-step;
+    * rounding-level flows (below 1e-9 vehicles/hour, e.g. referrals from
+      closed booths) divide rounding noise by a tiny cohort: checked to be
+      finite and >= 0.
+    """
+    hours = arrivals.shape[-1]
+    some = arrivals > 1e-9
+    assert_allclose(compiled[some], reference[some], rtol=1e-9, atol=1e-13 * hours)
+    none = arrivals == 0.0
+    step = 1.0 / queueing._SUBSTEPS_PER_HOUR
+    assert_allclose(compiled[none], reference[none], rtol=0, atol=step * 1.0001)
+    assert np.all(np.isfinite(compiled)) and np.all(compiled >= 0.0)
+
+
+@pytest.mark.parametrize(
+    ("rows", "hours", "seed"), [(120, 24, 1), (33, 24, 4), (9, 1, 2), (12, 168, 3)]
+)
+def test_compiled_kernel_matches_numpy_reference(rows, hours, seed):
+    # _fluid_queue (numba) against _fluid_queue_reference (numpy, the
+    # vectorised implementation it replaced), on one batch of rows
+    rng = np.random.default_rng(seed)
+    lam, c, mu, cs = _random_hourly_rows(rng, rows, hours)
+    k = 0.5 * (1.0 + cs**2)
+    compiled = queueing._fluid_queue(lam, c, mu, k)
+    reference = queueing._fluid_queue_reference(lam, c, mu, k)
+    _assert_waits_match(compiled.waits, reference.waits, lam)
+    assert_allclose(compiled.throughput, reference.throughput, rtol=1e-9, atol=1e-9)
+    # the regimes were drawn
+    assert (lam > c * mu).any() and (lam == 0).any()
+    if hours > 1:
+        assert (c == 0).any() and (np.diff(c, axis=1) != 0).any()
+    if hours == 24:
+        assert (lam.sum(axis=1) >= (c * mu).sum(axis=1)).any()
+
+
+def test_compiled_kernel_matches_reference_through_public_functions():
+    # leading axes (draws x streams x hours) through hourly_waits and
+    # two_stage_hourly_waits, against the numpy reference on the same rows
+    rng = np.random.default_rng(11)
+    lam, c, mu, cs = _random_hourly_rows(rng, 4 * 6, 24)
+    shape = (4, 6, 24)
+    w = hourly_waits(*(v.reshape(shape) for v in (lam, c, mu, cs)))
+    assert w.shape == shape
+    reference = queueing._fluid_queue_reference(lam, c, mu, 0.5 * (1.0 + cs**2))
+    _assert_waits_match(w.reshape(-1, 24), reference.waits, lam)
+    r = two_stage_hourly_waits(
+        lam.reshape(shape),
+        c.reshape(shape),
+        mu.reshape(shape),
+        0.3,
+        np.full(shape, 2),
+        6.0,
+        service_cv=cs.reshape(shape),
+        secondary_cv=1.5,
+    )
+    _assert_waits_match(r.primary_wait_hours.reshape(-1, 24), reference.waits, lam)
+    lam2 = r.secondary_arrivals_per_hour.reshape(-1, 24)
+    assert_allclose(
+        lam2, 0.3 * np.maximum(reference.throughput, 0.0), rtol=1e-9, atol=1e-9
+    )
+    # the secondary stage on the same (compiled) referral flows: hours with
+    # next to no referrals (rounding-level flows) have ill-conditioned waits
+    second = queueing._fluid_queue_reference(
+        lam2, np.full((24, 24), 2.0), np.full((24, 24), 6.0), np.full((24, 24), 1.625)
+    )
+    _assert_waits_match(r.secondary_wait_hours.reshape(-1, 24), second.waits, lam2)
+
+
+def test_compiled_kernel_follows_numerical_settings():
+    # the settings are read at call time, not frozen into the compiled code
+    rng = np.random.default_rng(5)
+    lam, c, mu, cs = _random_hourly_rows(rng, 10, 24)
+    k = 0.5 * (1.0 + cs**2)
+    old = (queueing._SUBSTEPS_PER_HOUR, queueing._NEWTON_PER_SUBSTEP)
+    try:
+        queueing._SUBSTEPS_PER_HOUR, queueing._NEWTON_PER_SUBSTEP = 17, 2
+        compiled = queueing._fluid_queue(lam, c, mu, k)
+        reference = queueing._fluid_queue_reference(lam, c, mu, k)
+        _assert_waits_match(compiled.waits, reference.waits, lam)
+    finally:
+        queueing._SUBSTEPS_PER_HOUR, queueing._NEWTON_PER_SUBSTEP = old
+    default = queueing._fluid_queue(lam, c, mu, k)
+    assert not np.allclose(default.waits, compiled.waits, rtol=1e-6, atol=0)
+
+
+def test_compiled_elementary_functions_match_numpy_and_scipy():
+    # the kernel's own exp, expm1 and normal CDF/density (written out so that
+    # they vectorise) against numpy and scipy
+    from scipy import special
+
+    x = -np.concatenate([np.geomspace(1e-300, 800.0, 400), [0.0, 0.3, 745.0]])
+    exp_nb = np.array([queueing._nb_exp(v) for v in x])
+    expm1_nb = np.array([queueing._nb_expm1(v) for v in x])
+    normal = np.exp(x) > 1e-300
+    assert_allclose(exp_nb[normal], np.exp(x[normal]), rtol=5e-16, atol=0)
+    assert_allclose(exp_nb[~normal], np.exp(x[~normal]), rtol=0, atol=1e-300)
+    assert_allclose(expm1_nb, np.expm1(x), rtol=5e-16, atol=0)
+    z = np.concatenate([np.linspace(-40.0, 40.0, 801), [-37.5, -8.3, 0.0, 1e-9]])
+    pairs = [queueing._nb_ndtr_pdf_pair(a, b) for a, b in zip(z, z[::-1])]
+    cdf = np.array([p[0] for p in pairs])
+    pdf = np.array([p[1] for p in pairs])
+    cdf_mirror = np.array([p[2] for p in pairs])[::-1]
+    for values in (cdf, cdf_mirror):
+        # relative accuracy in the far lower tail too (the closure uses
+        # ratios of small CDF values); 0 below the double range
+        assert_allclose(values, special.ndtr(z), rtol=5e-13, atol=1e-300)
+    assert_allclose(
+        pdf, np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi), rtol=1e-15, atol=1e-300
+    )
+
+
+def test_identical_rows_solved_once_give_the_same_results():
+    # Monte Carlo batches often repeat rows; the kernel solves each distinct
+    # row once. Every row of the batch below is also in the batch without
+    # repeats, so the batch's hour flags agree and results are bit-for-bit.
+    rng = np.random.default_rng(8)
+    lam, c, mu, cs = _random_hourly_rows(rng, 20, 24)
+    k = 0.5 * (1.0 + cs**2)
+    pick = np.concatenate([np.arange(20), rng.integers(0, 20, size=30)])
+    rng.shuffle(pick)
+    repeated = queueing._fluid_queue(lam[pick], c[pick], mu[pick], k[pick])
+    once = queueing._fluid_queue(lam, c, mu, k)
+    np.testing.assert_array_equal(repeated.waits, once.waits[pick])
+    np.testing.assert_array_equal(repeated.throughput, once.throughput[pick])
+    reference = queueing._fluid_queue_reference(lam[pick], c[pick], mu[pick], k[pick])
+    _assert_waits_match(repeated.waits, reference.waits, lam[pick])
+    first, kind = queueing._distinct_rows(lam[pick], c[pick], mu[pick], k[pick])
+    assert first.size == 20
+    assert_allclose(lam[pick][first][kind], lam[pick], rtol=0, atol=0)
