@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import benefits, costs, discounting, emissions, funding, queueing, staffing, uncertainty, units
+from . import benefits, costs, discounting, emissions, funding, options, queueing, staffing, uncertainty, units
 from .exceptions import ParameterError
 from .params import Param, Site
 
@@ -364,38 +364,45 @@ def _queue_jobs(jobs: list[tuple[StreamState, np.ndarray]], anchors: np.ndarray,
 
 
 def _apply_changes(state: StreamState, inp: Inputs, oid: str, sid: str, site: Site) -> StreamState:
-    ch = site.file.options[oid].changes.get(sid)
-    if ch is None:
+    """A stream's queue inputs under option ``oid`` (each of its parts in turn)."""
+    changed = [p for p in options.parts(site.file.options, oid)
+               if sid in site.file.options[p].changes]
+    if not changed:
         return state
     v = inp.values
-    p = f"options.{oid}.changes.{sid}."
     booths = state.booths
     services = state.services_per_hour
     referral = state.referral
-    if ch.extra_booths is not None:
-        booths = booths + v[p + "extra_booths"][None, None, :]
-    if ch.processing_factor is not None:
-        services = services / v[p + "processing_factor"][:, None, None]
-    if ch.secondary_referral_factor is not None:
-        referral = np.clip(referral * v[p + "secondary_referral_factor"][:, None, None], 0.0, 1.0)
+    for part in changed:
+        ch = site.file.options[part].changes[sid]
+        p = f"options.{part}.changes.{sid}."
+        if ch.extra_booths is not None:
+            booths = booths + v[p + "extra_booths"][None, None, :]
+        if ch.processing_factor is not None:
+            services = services / v[p + "processing_factor"][:, None, None]
+        if ch.secondary_referral_factor is not None:
+            referral = np.clip(referral * v[p + "secondary_referral_factor"][:, None, None], 0.0, 1.0)
+    booths = np.maximum(booths, 0.0)  # combined conversions cannot close more booths than exist
     return StreamState(state.profile, booths, services, state.cv, referral,
                        state.secondary_booths, state.secondary_services_per_hour)
 
 
 def _option_volumes(site: Site, inp: Inputs, oid: str, vols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Stream volumes under option ``oid``: traffic shifts of each part, in order."""
     out = {k: v.copy() for k, v in vols.items()}
-    for sid, ch in site.file.options[oid].changes.items():
-        if ch.shift_to is not None:
-            moved = vols[sid] * inp.values[f"options.{oid}.changes.{sid}.shift_share"][:, None]
-            out[sid] = out[sid] - moved
-            out[ch.shift_to] = out[ch.shift_to] + moved
+    for part in options.parts(site.file.options, oid):
+        before = {k: v.copy() for k, v in out.items()}
+        for sid, ch in site.file.options[part].changes.items():
+            if ch.shift_to is not None:
+                moved = before[sid] * inp.values[f"options.{part}.changes.{sid}.shift_share"][:, None]
+                out[sid] = out[sid] - moved
+                out[ch.shift_to] = out[ch.shift_to] + moved
     return out
 
 
 def _ramp(site: Site, oid: str, years: np.ndarray) -> np.ndarray:
-    o = site.file.options[oid]
-    start = o.start_year if o.start_year is not None else site.info.base_year + 1
-    return np.clip((years - start + 1) / o.ramp_up_years, 0.0, 1.0)
+    start, ramp_up = options.timing(site.file.options, oid, site.info.base_year)
+    return np.clip((years - start + 1) / ramp_up, 0.0, 1.0)
 
 
 # --------------------------------------------------------------------------- results
@@ -528,7 +535,6 @@ def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarr
             continue
         ramp = _ramp(site, oid, years)[None, :]
         ovols = option_inputs[oid]
-        booth_hours_added = np.zeros((D, 1))
         for sid, s in site.file.streams.items():
             odelay, w = results.get((oid, sid), (base_delay[sid], base_wait[sid]))
             wait_rows.append((oid, sid, w.sum(axis=0)))
@@ -568,46 +574,57 @@ def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarr
                 _book(rows, oid, "benefit", "emissions_air_quality", "users_mx", emis * (1 - us_emissions_share))
                 _book(rows, oid, "benefit", "emissions_co2", "users_us", co2 * us_emissions_share)
                 _book(rows, oid, "benefit", "emissions_co2", "users_mx", co2 * (1 - us_emissions_share))
-            ch = opt.changes.get(sid)
-            if ch is not None and ch.extra_booths is not None:
-                extra = inp.values[f"options.{oid}.changes.{sid}.extra_booths"]
-                booth_hours_added = booth_hours_added + np.clip(extra, 0, None).sum()
-        # officer time for added booth-hours
-        if opt.staffing is not None and np.any(booth_hours_added > 0):
-            hours = staffing.officer_hours_per_year(
-                booth_hours_added, _common(inp, site, "officers_per_booth")[:, None], days
-            ) * ramp
-            premium = _common(inp, site, "overtime_premium")[:, None] if opt.staffing.pay == "overtime" else 1.0
-            cost = staffing.staffing_cost_usd(hours, _common(inp, site, "officer_hourly_cost")[:, None], premium)
-            if opt.staffing.reimbursed_to_cbp:
-                _book(rows, oid, "cost", "officer_time", "us_federal", cost)
-                _book(rows, oid, "transfer", "staffing_reimbursement", "us_federal", cost)
-                _book(rows, oid, "transfer", "staffing_reimbursement", opt.staffing.payer, -cost)
-            else:
-                _book(rows, oid, "cost", "officer_time", opt.staffing.payer, cost)
-        for i, c in enumerate(opt.costs):
-            amount = inp.values[f"options.{oid}.costs[{i}].amount"]
-            if c.kind == "capital":
-                start = opt.start_year or site.info.base_year + 1
-                spend = (c.year if c.year is not None else start) - site.info.base_year
-                life = inp.values[f"options.{oid}.costs[{i}].asset_life_years"]
-                outlay, resid = costs.capital_flows(amount, life, spend, T)
-                _book(rows, oid, "cost", "capital", c.payer, outlay)
-                _book(rows, oid, "cost", "residual_value", c.payer, -resid)
-            else:
-                _book(rows, oid, "cost", "operations", c.payer, costs.annual_flows(amount, ramp[0]))
-        tolled = (opt.funding.tolled_streams if opt.funding is not None and opt.funding.tolled_streams
+        # Each part of the option (the option itself unless it is a combination)
+        # books its own officer time and costs with its own payers.
+        for part_id in options.parts(site.file.options, oid):
+            part = site.file.options[part_id]
+            _book_part_costs(rows, site, inp, oid, part_id, part, ramp, days, T)
+        owner = options.funding_owner(site.file.options, oid)
+        fund = None if owner is None else site.file.options[owner].funding
+        tolled = (fund.tolled_streams if fund is not None and fund.tolled_streams
                   else list(site.file.streams))
         crossings[oid] = sum(ovols[sid] for sid in tolled) * (ramp > 0)
-        if opt.funding is not None and opt.funding.toll_surcharge is not None:
-            toll = inp.values[f"options.{oid}.funding.toll_surcharge"][:, None]
-            for sid in opt.funding.tolled_streams:
+        if fund is not None and fund.toll_surcharge is not None:
+            toll = inp.values[f"options.{owner}.funding.toll_surcharge"][:, None]
+            for sid in fund.tolled_streams:
                 us = inp.values[f"streams.{sid}.users_us_share"][:, None]
                 revenue = funding.toll_revenue_usd(toll, ovols[sid]) * (ramp > 0)
-                _book(rows, oid, "transfer", "toll_surcharge", opt.funding.recipient, revenue)
+                _book(rows, oid, "transfer", "toll_surcharge", fund.recipient, revenue)
                 _book(rows, oid, "transfer", "toll_surcharge", "users_us", -revenue * us)
                 _book(rows, oid, "transfer", "toll_surcharge", "users_mx", -revenue * (1 - us))
     return rows, wait_rows, delay_rows, crossings
+
+
+def _book_part_costs(rows, site: Site, inp: Inputs, oid: str, part_id: str, part, ramp, days, T) -> None:
+    """Officer time for a part's added booth-hours, and the part's own costs, booked to ``oid``."""
+    booth_hours_added = 0.0
+    for sid, ch in part.changes.items():
+        if ch.extra_booths is not None:
+            extra = inp.values[f"options.{part_id}.changes.{sid}.extra_booths"]
+            booth_hours_added = booth_hours_added + np.clip(extra, 0, None).sum()
+    if part.staffing is not None and booth_hours_added > 0:
+        hours = staffing.officer_hours_per_year(
+            np.full((inp.n_draws, 1), booth_hours_added),
+            _common(inp, site, "officers_per_booth")[:, None], days) * ramp
+        premium = _common(inp, site, "overtime_premium")[:, None] if part.staffing.pay == "overtime" else 1.0
+        cost = staffing.staffing_cost_usd(hours, _common(inp, site, "officer_hourly_cost")[:, None], premium)
+        if part.staffing.reimbursed_to_cbp:
+            _book(rows, oid, "cost", "officer_time", "us_federal", cost)
+            _book(rows, oid, "transfer", "staffing_reimbursement", "us_federal", cost)
+            _book(rows, oid, "transfer", "staffing_reimbursement", part.staffing.payer, -cost)
+        else:
+            _book(rows, oid, "cost", "officer_time", part.staffing.payer, cost)
+    start = options.timing(site.file.options, part_id, site.info.base_year)[0]
+    for i, c in enumerate(part.costs):
+        amount = inp.values[f"options.{part_id}.costs[{i}].amount"]
+        if c.kind == "capital":
+            spend = (c.year if c.year is not None else start) - site.info.base_year
+            life = inp.values[f"options.{part_id}.costs[{i}].asset_life_years"]
+            outlay, resid = costs.capital_flows(amount, life, spend, T)
+            _book(rows, oid, "cost", "capital", c.payer, outlay)
+            _book(rows, oid, "cost", "residual_value", c.payer, -resid)
+        else:
+            _book(rows, oid, "cost", "operations", c.payer, costs.annual_flows(amount, ramp[0]))
 
 
 def _rates(site: Site, inp: Inputs) -> list[tuple[str, float]]:

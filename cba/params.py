@@ -480,6 +480,7 @@ class Option(_Strict):
     costs: list[CostItem] = []
     staffing: Staffing | None = None
     funding: Funding | None = None
+    combines: list[str] = []
     source_note: str | None = None
 
 
@@ -680,6 +681,10 @@ def _semantic_checks(model: SiteFile | CommonFile) -> None:
                     f"unit '{c.amount.unit}' does not fit a {c.kind} cost; use '{want}'",
                     key_path=f"{base}.costs[{i}].amount.unit",
                 )
+    from .options import check_option
+
+    for oid, opt in model.options.items():
+        check_option(oid, opt, model.options)
     if "status_quo" not in model.options:
         raise ParameterError(
             "missing the 'status_quo' option; every site compares its options with it",
