@@ -145,6 +145,69 @@ def _walk_params(site: Site):
             yield f"options.{oid}.funding.toll_surcharge", o.funding.toll_surcharge
 
 
+def _correlated_keys(site: Site) -> dict[str, int]:
+    keys: dict[str, int] = {}
+    for c in site.file.correlations:
+        for k in c.between:
+            keys.setdefault(k, len(keys))
+    return keys
+
+
+def _correlation_matrix(site: Site, keys: list[str]) -> np.ndarray:
+    pos = {k: i for i, k in enumerate(keys)}
+    corr = np.eye(len(keys))
+    for c in site.file.correlations:
+        a, b = (pos.get(k) for k in c.between)
+        if a is not None and b is not None:
+            corr[a, b] = corr[b, a] = c.rho
+    return corr
+
+
+def check_correlations(site: Site) -> None:
+    """Check the site's ``correlations``; raise :class:`ParameterError` naming the entry.
+
+    Each pair names two different uncertain parameters (with a distribution)
+    of this site or the shared values, once; ``rho`` lies strictly between -1
+    and 1; together the pairs form a positive-definite correlation matrix.
+    """
+    import difflib
+
+    params = dict(_walk_params(site))
+    seen = set()
+    for i, c in enumerate(site.file.correlations):
+        path = f"correlations[{i}]"
+        for j, key in enumerate(c.between):
+            if key not in params:
+                close = difflib.get_close_matches(key, list(params), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ParameterError(f"unknown parameter '{key}'{hint}; allowed: a key path listed "
+                                     "in the report's parameter appendix", key_path=f"{path}.between[{j}]")
+            p = params[key]
+            if p.distribution is None or isinstance(p.value, tuple):
+                raise ParameterError(f"'{key}' has no distribution, so it cannot be correlated; "
+                                     "allowed: parameters with a distribution", key_path=f"{path}.between[{j}]")
+        a, b = c.between
+        if a == b:
+            raise ParameterError(f"'{a}' is correlated with itself; allowed: two different parameters",
+                                 key_path=f"{path}.between")
+        pair = frozenset(c.between)
+        if pair in seen:
+            raise ParameterError(f"the pair {a}, {b} is listed twice; allowed: each pair once",
+                                 key_path=f"{path}.between")
+        seen.add(pair)
+        if not -1.0 < c.rho < 1.0:
+            raise ParameterError(f"rho {c.rho:g} is out of range; allowed: > -1 and < 1", key_path=f"{path}.rho")
+    keys = list(_correlated_keys(site))
+    if keys:
+        try:
+            np.linalg.cholesky(_correlation_matrix(site, keys))
+        except np.linalg.LinAlgError:
+            raise ParameterError(
+                "the correlations are not consistent with each other (their matrix is not positive "
+                "definite); allowed: a set of pairs that some joint distribution can have - lower "
+                "the largest ones", key_path="correlations") from None
+
+
 def model_inputs(site: Site, n_draws: int = 0, seed: int | None = None,
                  overrides: dict[str, Any] | None = None, n_scenarios: int = 0) -> Inputs:
     """Numeric inputs for :func:`appraise`, converted to the report dollar-year.
@@ -179,11 +242,24 @@ def model_inputs(site: Site, n_draws: int = 0, seed: int | None = None,
     known = set()
     # Sort keys so the random stream a parameter gets does not depend on file order.
     per_draw = set()
+    correlated = _correlated_keys(site) if rng is not None else {}
+    uniforms: dict[str, np.ndarray] = {}
+    params: dict[str, Param] = {}
     for key, p in sorted(_walk_params(site), key=lambda kp: kp[0]):
         known.add(key)
-        values[key] = _numeric(site, p, n, rng, key, overrides)
+        if key in correlated and key not in overrides:
+            uniforms[key] = rng.random(n)  # the same uniforms the parameter gets uncorrelated
+            params[key] = p
+        else:
+            values[key] = _numeric(site, p, n, rng, key, overrides)
         if not isinstance(p.value, tuple):
             per_draw.add(key)
+    if uniforms:
+        keys = list(uniforms)
+        corr = _correlation_matrix(site, keys)
+        u = uncertainty.correlate_uniforms(np.column_stack([uniforms[k] for k in keys]), corr)
+        for j, key in enumerate(keys):
+            values[key] = _money(site, params[key], uncertainty.from_uniform(params[key].distribution, u[:, j]))
     unknown = set(overrides) - known
     if unknown:
         raise ParameterError(f"unknown override key(s): {sorted(unknown)}", key_path="overrides")

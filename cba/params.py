@@ -511,6 +511,19 @@ class SiteInfo(_Strict):
         return v
 
 
+class Correlation(_Strict):
+    """Rank correlation between two uncertain parameters in the Monte Carlo.
+
+    ``between`` names two key paths as they appear in the parameter appendix
+    (``common.vtts_truck_driver``, ``streams.trucks.processing_minutes``, ...);
+    ``rho`` is the correlation of their normal scores (Gaussian copula).
+    """
+
+    between: tuple[str, str]
+    rho: float
+    source: Source
+
+
 class SiteFile(_Strict):
     """Schema of a site file (``parameters/sites/<id>.yaml``)."""
 
@@ -519,6 +532,7 @@ class SiteFile(_Strict):
     parameters: dict[str, Param] = {}
     streams: dict[str, Stream]
     options: dict[str, Option]
+    correlations: list[Correlation] = []
 
 
 class CommonFile(_Strict):
@@ -955,7 +969,15 @@ def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
                 key_path=f"parameters.{name}",
             )
     hashes = {str(path): file_sha256(path), **hashes}
-    return Site(file=model, common=common, path=path, files=hashes, common_sources=origin)
+    site = Site(file=model, common=common, path=path, files=hashes, common_sources=origin)
+    if model.correlations:
+        from .evaluate import check_correlations
+
+        try:
+            check_correlations(site)
+        except ParameterError as exc:
+            raise ParameterError(exc.reason, file=str(path), key_path=exc.key_path) from None
+    return site
 
 
 def validate_file(path: str | Path, common_dir: str | Path | None = None) -> str:

@@ -60,6 +60,13 @@ __all__ = [
     "show_figure",
     "show_waits",
     "show_components",
+    "show_stakeholders",
+    "correlations_html",
+    "changes_html",
+    "sponsor_html",
+    "country_split_html",
+    "sponsor_table",
+    "country_split_table",
     "waits_alt",
     "components_alt",
 ]
@@ -260,6 +267,134 @@ def stakeholder_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     return t
 
 
+#: Country of each stakeholder account in the US / Mexico split (the sponsor is
+#: shown on its own: a city, bridge authority or private firm, on either side).
+STAKEHOLDER_COUNTRY = {"us_federal": "United States", "users_us": "United States",
+                       "mx_federal": "Mexico", "users_mx": "Mexico", "sponsor": "Sponsor"}
+
+#: Plain names of the stakeholder accounts.
+STAKEHOLDER_NAMES = {"us_federal": "US federal government", "mx_federal": "Mexican federal government",
+                     "sponsor": "Sponsor (city, bridge or private)", "users_us": "US users",
+                     "users_mx": "Mexican users"}
+
+
+def country_split_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
+    """Net benefits by country (US, Mexico, sponsor) per option at the base rate (M$)."""
+    s = appraisal.stakeholders
+    s = s[s["rate_name"] == "discount_rate_base"].copy()
+    s["country"] = s["stakeholder"].map(STAKEHOLDER_COUNTRY)
+    t = s.pivot_table(index="option", columns="country", values="pv_net", aggfunc="sum", sort=False)
+    t = t.reindex(columns=["United States", "Mexico", "Sponsor"], fill_value=0.0)
+    t = t[[o != "status_quo" for o in t.index]]
+    total = t.sum(axis=1)
+    out = (t / 1e6).round(2)
+    out["Total (= NPV)"] = (total / 1e6).round(2)
+    share = t["United States"] / total.where(total != 0)
+    out["US share of net gain"] = share.map(lambda x: "n/a" if pd.isna(x) else f"{x:.0%}")
+    out.index = out.index.map({oid: o.name for oid, o in site.file.options.items()})
+    out.index.name = "Option (PV net, M$)"
+    return out
+
+
+def sponsor_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
+    """The sponsor's financial view per option at the base rate.
+
+    PV of what the sponsor pays (officer-time reimbursements, capital net of
+    residual value, upkeep), PV of toll revenue, the sponsor's financial NPV
+    and the break-even toll surcharge per crossing. Only options with a sponsor.
+    """
+    from .discounting import discount_factors
+
+    cf = appraisal.cashflows
+    cf = cf[cf["stakeholder"] == "sponsor"].copy()
+    base = _base(appraisal).set_index("option")
+    if cf.empty:
+        return pd.DataFrame(columns=["Option", "Sponsor pays (PV, M$)", "Toll revenue (PV, M$)",
+                                     "Sponsor financial NPV (M$)", "Break-even toll (USD/crossing)"])
+    r = float(base["discount_rate"].iloc[0])
+    cf["pv"] = cf["value"] * discount_factors(r, cf["year"] - site.info.base_year)
+    rows = []
+    for oid, g in cf.groupby("option", sort=False):
+        toll = g.loc[g["component"] == "toll_surcharge", "pv"].sum()
+        pays = g.loc[g["side"] == "cost", "pv"].sum() - g.loc[
+            (g["side"] == "transfer") & (g["component"] != "toll_surcharge"), "pv"].sum()
+        be = base.loc[oid, "breakeven_toll_usd"] if oid in base.index else float("nan")
+        rows.append({"Option": site.file.options[oid].name,
+                     "Sponsor pays (PV, M$)": round(pays / 1e6, 2),
+                     "Toll revenue (PV, M$)": round(toll / 1e6, 2),
+                     "Sponsor financial NPV (M$)": round((toll - pays) / 1e6, 2),
+                     "Break-even toll (USD/crossing)": "n/a" if pd.isna(be) else f"{be:.2f}"})
+    return pd.DataFrame(rows)
+
+
+def plot_stakeholders(site: Site, appraisal: Appraisal):
+    """Who pays, who gains: PV net gain by stakeholder per option (bars), at the base rate."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    s = appraisal.stakeholders
+    s = s[(s["rate_name"] == "discount_rate_base") & (s["option"] != "status_quo")].copy()
+    names = {oid: o.name for oid, o in site.file.options.items()}
+    s["Option"] = s["option"].map(names)
+    s["Stakeholder"] = s["stakeholder"].map(STAKEHOLDER_NAMES)
+    s["PV net gain (M$)"] = s["pv_net"] / 1e6
+    n = max(s["Option"].nunique(), 1)
+    fig, ax = plt.subplots(figsize=(9, 1.0 + 1.1 * n))
+    if not s.empty:
+        sns.barplot(data=s, y="Option", x="PV net gain (M$)", hue="Stakeholder", orient="h", ax=ax,
+                    hue_order=list(STAKEHOLDER_NAMES.values()),
+                    palette=["#1f4e79", "#2e7d32", "#b26a00", "#6baed6", "#81c784"])
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_ylabel("")
+    ax.set_xlabel(f"Present value of net gain at the base rate (M USD of {site.info.report_dollar_year}); "
+                  "payers negative")
+    fig.tight_layout()
+    return fig
+
+
+def stakeholders_alt(site: Site, appraisal: Appraisal) -> str:
+    """Alt text of the who-pays-who-gains chart, generated from the results."""
+    s = appraisal.stakeholders
+    s = s[(s["rate_name"] == "discount_rate_base") & (s["option"] != "status_quo")]
+    parts = []
+    for oid, g in s.groupby("option", sort=False):
+        g = g.set_index("stakeholder")["pv_net"]
+        gain, pay = g.idxmax(), g.idxmin()
+        text = f"{site.file.options[oid].name}: {STAKEHOLDER_NAMES[gain]} gain most ({fmt_usd(g[gain])})"
+        if g[pay] < 0:
+            text += f", {STAKEHOLDER_NAMES[pay]} pays most ({fmt_usd(g[pay])})"
+        parts.append(text)
+    return "Horizontal bar chart of each stakeholder's net gain per option at the base rate. " + "; ".join(parts) + "."
+
+
+def show_stakeholders(site: Site, appraisal: Appraisal) -> None:
+    """Who-pays-who-gains chart with alt text."""
+    show_figure(plot_stakeholders(site, appraisal), stakeholders_alt(site, appraisal))
+
+
+def changes_html(site: Site) -> str:
+    """What each option changes, costs and how it is funded, as HTML."""
+    from .options import changes_table
+
+    return table_html(changes_table(site), "What each option changes, what it costs and who pays")
+
+
+def sponsor_html(site: Site, appraisal: Appraisal) -> str:
+    """The sponsor's financial view as HTML (a sentence when no option has a sponsor)."""
+    t = sponsor_table(site, appraisal)
+    if t.empty:
+        return "<p>No option of this site has a sponsor.</p>"
+    return table_html(t, "The sponsor's financial view at the base rate; the break-even toll is the "
+                         "surcharge per tolled crossing that makes the sponsor's financial NPV zero")
+
+
+def country_split_html(site: Site, appraisal: Appraisal) -> str:
+    """Net benefits by country as HTML."""
+    return table_html(country_split_table(site, appraisal),
+                      "Net gain by country at the base rate (M$); the sponsor is shown on its own", index=True)
+
+
 def appendix_table(site: Site) -> pd.DataFrame:
     """Every parameter used, with value, unit, source and whether it is an assumption."""
     t = parameter_table(site)
@@ -429,6 +564,17 @@ def appendix_html(site: Site) -> str:
 def assumptions_html(site: Site) -> str:
     """Labelled assumptions as HTML."""
     return table_html(assumptions_table(site), "Labelled assumptions (judgement calls, with ranges)")
+
+
+def correlations_html(site: Site) -> str:
+    """Correlations between uncertain inputs used in the Monte Carlo, as HTML."""
+    rows = [{"Input": c.between[0], "Correlated with": c.between[1], "rho (normal scores)": f"{c.rho:g}",
+             "Source": c.source.label()}
+            for c in site.file.correlations]
+    if not rows:
+        return "<p>All uncertain inputs are drawn independently of each other.</p>"
+    return table_html(pd.DataFrame(rows), "Correlations between uncertain inputs in the Monte Carlo "
+                                          "(Gaussian copula; every other input is drawn independently)")
 
 
 def provenance_html(prov: dict) -> str:

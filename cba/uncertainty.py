@@ -13,7 +13,7 @@ from scipy import stats
 
 from .exceptions import ModelDomainError
 
-__all__ = ["sample", "quantile", "pert_alpha_beta"]
+__all__ = ["sample", "quantile", "pert_alpha_beta", "from_uniform", "correlate_uniforms"]
 
 
 def pert_alpha_beta(low: float, mode: float, high: float, lamb: float = 4.0):
@@ -80,3 +80,51 @@ def sample(dist, n: int, rng: np.random.Generator) -> np.ndarray:
         raise ModelDomainError(f"number of draws {n} must be >= 1")
     u = rng.random(n)
     return np.asarray(_frozen(dist).ppf(u), dtype=float)
+
+
+def from_uniform(dist, u: np.ndarray) -> np.ndarray:
+    """Values of a parameter distribution at uniforms ``u`` (inverse transform).
+
+    ``sample(dist, n, rng)`` equals ``from_uniform(dist, rng.random(n))``.
+
+    Examples
+    --------
+    >>> from cba.params import Distribution
+    >>> from_uniform(Distribution(type="uniform", low=0.0, high=10.0), np.array([0.5]))
+    array([5.])
+    """
+    return np.asarray(_frozen(dist).ppf(u), dtype=float)
+
+
+def correlate_uniforms(u: np.ndarray, corr: np.ndarray) -> np.ndarray:
+    """Impose a Gaussian-copula correlation on independent uniforms.
+
+    ``u`` has shape ``(n, k)`` (draws x parameters), ``corr`` is a ``(k, k)``
+    correlation matrix of the normal scores. Each column is mapped to normal
+    scores, mixed with the Cholesky factor of ``corr`` and mapped back, so every
+    column stays uniform (each parameter keeps its own distribution) while the
+    normal scores get correlation ``corr``. With ``corr`` the identity the
+    uniforms come back unchanged.
+
+    Raises
+    ------
+    ModelDomainError
+        If ``corr`` is not a valid (symmetric, positive definite) correlation matrix.
+
+    Examples
+    --------
+    >>> u = np.array([[0.1, 0.7], [0.5, 0.5]])
+    >>> bool(np.allclose(correlate_uniforms(u, np.eye(2)), u))
+    True
+    """
+    corr = np.asarray(corr, dtype=float)
+    if not np.allclose(corr, corr.T) or not np.allclose(np.diag(corr), 1.0):
+        raise ModelDomainError("a correlation matrix must be symmetric with ones on the diagonal")
+    try:
+        chol = np.linalg.cholesky(corr)
+    except np.linalg.LinAlgError:
+        raise ModelDomainError(
+            "the correlations are not consistent with each other (the matrix is not "
+            "positive definite); lower some of them") from None
+    z = stats.norm.ppf(u) @ chol.T
+    return stats.norm.cdf(z)

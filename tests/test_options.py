@@ -202,3 +202,36 @@ def test_shipped_combinations_describe_their_parts():
     d = options.describe(site, "donated_lanes_with_rsp")
     assert d["kind"].startswith("Combination of options: Donated lanes")
     assert "[Donated lanes (Donations Acceptance)]" in d["costs"]
+
+
+# ----------------------------------------------------------------------- report views
+def test_sponsor_view_matches_the_sponsor_account(good_site, good_appraisal):
+    """Financial NPV in the sponsor table = the sponsor's pv_net; break-even closes it."""
+    from cba import report
+
+    t = report.sponsor_table(good_site, good_appraisal).set_index("Option")
+    st = good_appraisal.stakeholders
+    st = st[(st.rate_name == "discount_rate_base") & (st.stakeholder == "sponsor")].set_index("option")
+    for oid in ("sponsor_staffing", "donated_lanes"):
+        row = t.loc[good_site.file.options[oid].name]
+        assert row["Sponsor financial NPV (M$)"] == pytest.approx(st.loc[oid, "pv_net"] / 1e6, abs=0.006)
+        assert row["Sponsor pays (PV, M$)"] > 0
+    # the tolled option's sponsor recovers its outlay at the break-even toll:
+    # revenue scales linearly with the toll, so revenue x (break-even / toll) = outlay
+    row = t.loc[good_site.file.options["sponsor_staffing"].name]
+    be = float(row["Break-even toll (USD/crossing)"])
+    toll = float(good_site.file.options["sponsor_staffing"].funding.toll_surcharge.value)
+    assert row["Toll revenue (PV, M$)"] * be / toll == pytest.approx(row["Sponsor pays (PV, M$)"], abs=0.02)
+
+
+def test_country_split_adds_up_to_npv(good_site, good_appraisal):
+    from cba import report
+
+    t = report.country_split_table(good_site, good_appraisal)
+    parts = t[["United States", "Mexico", "Sponsor"]].sum(axis=1)
+    np.testing.assert_allclose(parts.to_numpy(), t["Total (= NPV)"].to_numpy(), atol=0.02)
+    m = good_appraisal.metrics
+    m = m[(m.rate_name == "discount_rate_base") & (m.option != "status_quo")]
+    np.testing.assert_allclose(t["Total (= NPV)"].to_numpy(), (m.npv / 1e6).round(2).to_numpy(), atol=0.011)
+    alt = report.stakeholders_alt(good_site, good_appraisal)
+    assert "gain most" in alt and "Sponsor-funded staffing" in alt
