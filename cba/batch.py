@@ -17,6 +17,7 @@ import html
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 import traceback
@@ -189,12 +190,14 @@ def run_site(site_file: str | Path, out_root: str | Path, notebook: str | Path,
         _publish(tmp, final)
         return SiteOutcome(sid, True, time.perf_counter() - start, "", str(final))
     except BaseException as exc:  # noqa: BLE001 - keep the batch going, report the failure
+        if isinstance(exc, KeyboardInterrupt):
+            # Interrupted, not failed: drop the unfinished work, leave the published report alone.
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         if out_nb.exists():
             final.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(out_nb, final / f"{REPORT_NAME}.failed.ipynb")
         shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(exc, KeyboardInterrupt):
-            raise
         msg = _short_error(exc)
         return SiteOutcome(sid, False, time.perf_counter() - start, msg, str(final))
 
@@ -270,6 +273,11 @@ def run_batch(site_files: list[Path], out_root: str | Path = "reports",
             bar.set_postfix_str(f"{res.site}: {'ok' if res.ok else 'FAILED'}")
             bar.update(1)
         bar.close()
+    except KeyboardInterrupt:
+        done = ", ".join(sorted(o.site for o in outcomes if o.ok)) or "none"
+        print(f"interrupted: sites finished before the interrupt are published ({done}); "
+              "no report is half-written; summary and index are unchanged", file=sys.stderr)
+        raise
     finally:
         if own:
             ex.shutdown(wait=True, cancel_futures=True)
@@ -325,11 +333,17 @@ def write_summary(out_root: str | Path) -> pd.DataFrame:
     summary = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
     extra = [c for c in summary.columns if c not in cols]
     summary = summary[cols + extra]
-    summary.to_csv(out_root / "summary.csv", index=False, float_format="%.10g")
+    _to_csv_atomic(summary, out_root / "summary.csv")
     if stakes:
-        pd.concat(stakes, ignore_index=True).to_csv(out_root / "stakeholders.csv", index=False,
-                                                    float_format="%.10g")
+        _to_csv_atomic(pd.concat(stakes, ignore_index=True), out_root / "stakeholders.csv")
     return summary
+
+
+def _to_csv_atomic(df: pd.DataFrame, path: Path) -> None:
+    """Write a CSV beside ``path`` and rename it into place (never half-written)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    df.to_csv(tmp, index=False, float_format="%.10g")
+    os.replace(tmp, path)
 
 
 def write_index(out_root: str | Path) -> Path:

@@ -518,6 +518,11 @@ def _book(rows: list, oid: str, side: str, component: str, stakeholder: str, arr
 #: Default number of draws evaluated at once (bounds memory for large runs).
 CHUNK_DRAWS = 500
 
+#: Sums over draws are taken in fixed blocks of this many draws, and chunks
+#: are whole blocks, so every total is added up in the same order whatever the
+#: chunk size: same seed, same numbers, bit for bit.
+REDUCE_BLOCK = 50
+
 
 def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
              overrides: dict[str, Any] | None = None,
@@ -541,8 +546,10 @@ def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
         Deterministic scenarios evaluated at once (see :func:`model_inputs`);
         their NPVs are in ``npv_draws``.
     chunk_size : int
-        Draws evaluated at once. All draws are sampled first, so results do
-        not depend on the chunk size; only peak memory does.
+        Draws evaluated at once, rounded up to a whole number of blocks of
+        :data:`REDUCE_BLOCK` draws. All draws are sampled first and every
+        sum over draws is taken block by block in a fixed order, so results
+        do not depend on the chunk size (bit for bit); only peak memory does.
 
     Returns
     -------
@@ -555,7 +562,7 @@ def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
     rng = np.random.default_rng(None if seed is None else seed + 1) if n_draws > 0 else None
     vols = volume_paths(site, inp, outlooks, rng)
     acc = _Accumulator(site, inp, years, n_draws)
-    step = max(int(chunk_size), 1)
+    step = max(-(-int(chunk_size) // REDUCE_BLOCK), 1) * REDUCE_BLOCK
     for a in range(0, inp.n_draws, step):
         b = min(a + step, inp.n_draws)
         part = _slice_inputs(inp, a, b)
@@ -599,8 +606,8 @@ def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarr
     base_wait = {sid: results[("status_quo", sid)][1] for sid in base_states}
     wait_rows, delay_rows = [], []
     for sid in base_states:
-        wait_rows.append(("status_quo", sid, base_wait[sid].sum(axis=0)))
-        delay_rows.append(("status_quo", sid, base_delay[sid].sum(axis=0)))
+        wait_rows.append(("status_quo", sid, base_wait[sid]))
+        delay_rows.append(("status_quo", sid, base_delay[sid]))
 
     value_co2 = _common(inp, site, "value_co2")[:, None]
     us_emissions_share = _common(inp, site, "emissions_us_share")[:, None]
@@ -613,10 +620,10 @@ def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarr
         ovols = option_inputs[oid]
         for sid, s in site.file.streams.items():
             odelay, w = results.get((oid, sid), (base_delay[sid], base_wait[sid]))
-            wait_rows.append((oid, sid, w.sum(axis=0)))
+            wait_rows.append((oid, sid, w))
             # Delay with the ramp: the option's effect phases in linearly.
             saved_per_day = (base_delay[sid] - odelay) * ramp
-            delay_rows.append((oid, sid, (base_delay[sid] - saved_per_day).sum(axis=0)))
+            delay_rows.append((oid, sid, base_delay[sid] - saved_per_day))
             vh_saved = saved_per_day * days
             occ_key = f"streams.{sid}.occupancy"
             occ = inp.values[occ_key][:, None] if occ_key in inp.values else _common(inp, site, f"occupancy_{s.mode}")[:, None]
@@ -731,20 +738,37 @@ class _Accumulator:
         self.options = list(site.file.options)
         self.total = inp.n_draws
         self.pv: dict[tuple, list] = {}       # (kind, option, rate_name[, who]) -> [arrays (Dc,)]
-        self.flow_sums: dict[tuple, np.ndarray] = {}  # (oid, side, comp, who) -> sum over draws (T,)
-        self.net_sums = {o: np.zeros(len(years)) for o in self.options}
-        self.benefit_sums = {o: np.zeros(len(years)) for o in self.options}
-        self.wait_sums: dict[tuple, np.ndarray] = {}
-        self.delay_sums: dict[tuple, np.ndarray] = {}
+        # Sums over draws, kept as block sums (see REDUCE_BLOCK) until the end.
+        self.blocks: dict[tuple, list] = {}
 
     def _pv(self, key, arr):
         self.pv.setdefault(key, []).append(arr)
+
+    def _sum(self, key, arr, n):
+        """Record the sums over draws of ``arr`` (n, ...) in blocks of REDUCE_BLOCK draws."""
+        arr = np.asarray(arr)
+        full = n // REDUCE_BLOCK * REDUCE_BLOCK
+        parts = []
+        if full:
+            parts.append(arr[:full].reshape((full // REDUCE_BLOCK, REDUCE_BLOCK) + arr.shape[1:]).sum(axis=1))
+        if full < n:
+            parts.append(arr[full:].sum(axis=0)[None])
+        self.blocks.setdefault(key, []).extend(parts)
+
+    def _totals(self, kind):
+        """(key without kind, total) for every recorded sum of one kind, in insertion order."""
+        return [(k[1:], self._total(k)) for k in self.blocks if k[0] == kind]
+
+    def _total(self, key):
+        """Sum over all draws: block sums added in draw order."""
+        return np.concatenate(self.blocks[key]).sum(axis=0)
 
     def add(self, rows, wait_rows, delay_rows, crossings, n):
         T = len(self.years)
         agg = {o: {"benefit": np.zeros((n, T)), "cost": np.zeros((n, T))} for o in self.options}
         stake: dict[tuple, np.ndarray] = {}
         sponsor_no_toll: dict[str, np.ndarray] = {}
+        seen: dict[tuple, np.ndarray] = {}
         for oid, side, comp, who, arr in rows:
             arr = np.broadcast_to(arr, (n, T))
             if side in agg[oid]:
@@ -752,27 +776,35 @@ class _Accumulator:
             stake[(oid, who)] = stake.get((oid, who), 0.0) + _SIGN[side] * arr
             if who == "sponsor" and comp != "toll_surcharge":
                 sponsor_no_toll[oid] = sponsor_no_toll.get(oid, 0.0) + _SIGN[side] * arr
-            key = (oid, side, comp, who)
-            self.flow_sums[key] = self.flow_sums.get(key, 0.0) + arr.sum(axis=0)
+            key = ("flow", oid, side, comp, who)
+            seen[key] = seen[key] + arr if key in seen else arr
+        for key, arr in seen.items():
+            self._sum(key, arr, n)
+
+        def pv(arr, df):
+            # row by row (not a BLAS product), so a draw's PV never depends on
+            # how many draws share the chunk
+            return (np.broadcast_to(arr, (n, T)) * df).sum(axis=1)
+
         for oid in self.options:
             b, c = agg[oid]["benefit"], agg[oid]["cost"]
-            self.net_sums[oid] += (b - c).sum(axis=0)
-            self.benefit_sums[oid] += b.sum(axis=0)
+            self._sum(("net", oid), b - c, n)
+            self._sum(("benefit", oid), b, n)
             for name, r in self.rates:
                 df = discounting.discount_factors(r, self.periods)
-                self._pv(("b", oid, name), b @ df)
-                self._pv(("c", oid, name), c @ df)
+                self._pv(("b", oid, name), pv(b, df))
+                self._pv(("c", oid, name), pv(c, df))
                 for who in _STAKEHOLDERS:
                     arr = stake.get((oid, who))
-                    self._pv(("s", oid, name, who), np.zeros(n) if arr is None else np.broadcast_to(arr, (n, T)) @ df)
+                    self._pv(("s", oid, name, who), np.zeros(n) if arr is None else pv(arr, df))
                 if oid in sponsor_no_toll:
-                    self._pv(("sp", oid, name), np.broadcast_to(sponsor_no_toll[oid], (n, T)) @ df)
+                    self._pv(("sp", oid, name), pv(sponsor_no_toll[oid], df))
                 if oid in crossings:
-                    self._pv(("q", oid, name), np.broadcast_to(crossings[oid], (n, T)) @ df)
+                    self._pv(("q", oid, name), pv(crossings[oid], df))
         for o, sid, w in wait_rows:
-            self.wait_sums[(o, sid)] = self.wait_sums.get((o, sid), 0.0) + w
+            self._sum(("wait", o, sid), np.broadcast_to(w, (n,) + np.shape(w)[-1:]), n)
         for o, sid, d in delay_rows:
-            self.delay_sums[(o, sid)] = self.delay_sums.get((o, sid), 0.0) + d
+            self._sum(("delay", o, sid), np.broadcast_to(d, (n,) + np.shape(d)[-1:]), n)
 
     def _get(self, key):
         parts = self.pv.get(key)
@@ -788,7 +820,7 @@ class _Accumulator:
                 pvb, pvc = self._get(("b", oid, name)), self._get(("c", oid, name))
                 npv_d = pvb - pvc
                 npv_all[oid] = npv_d
-                net_mean = self.net_sums[oid] / N
+                net_mean = self._total(("net", oid)) / N
                 is_sq = site.file.options[oid].kind == "status_quo"
                 sp, q = self._get(("sp", oid, name)), self._get(("q", oid, name))
                 be = (funding.breakeven_toll_usd(float(np.mean(sp)), float(np.mean(q)))
@@ -800,7 +832,7 @@ class _Accumulator:
                     "bcr": float(discounting.benefit_cost_ratio(np.mean(pvb), np.mean(pvc))),
                     "irr": (np.nan if is_sq else _none_nan(discounting.irr(net_mean))),
                     "payback_years": (np.nan if is_sq else float(discounting.discounted_payback(net_mean, r))),
-                    "first_year_benefits": float(self.benefit_sums[oid][min(1, T - 1)] / N),
+                    "first_year_benefits": float(self._total(("benefit", oid))[min(1, T - 1)] / N),
                     "breakeven_toll_usd": be,
                 })
                 if N > 1:
@@ -823,15 +855,15 @@ class _Accumulator:
         metrics = pd.DataFrame(metrics_rows, columns=METRIC_COLUMNS + extra)
         waits = pd.DataFrame(
             [(info.id, o, s, h, float(w[h]) / N * MINUTES_PER_HOUR)
-             for (o, s), w in self.wait_sums.items() for h in range(HOURS)],
+             for (o, s), w in self._totals("wait") for h in range(HOURS)],
             columns=["site", "option", "stream", "hour", "wait_minutes"],
         )
         delay = pd.DataFrame(
             [(info.id, o, s, int(y), float(d[i]) / N)
-             for (o, s), d in self.delay_sums.items() for i, y in enumerate(self.years)],
+             for (o, s), d in self._totals("delay") for i, y in enumerate(self.years)],
             columns=["site", "option", "stream", "year", "delay_vehicle_hours_per_day"],
         )
-        parts = [(k[0], k[1], k[2], k[3], v / N) for k, v in self.flow_sums.items()]
+        parts = [(k[0], k[1], k[2], k[3], v / N) for k, v in self._totals("flow")]
         return Appraisal(
             site_id=info.id,
             cashflows=_cashflow_frame(site, self.years, parts, self.n_draws),

@@ -67,6 +67,13 @@ _RHO_MAX = 1.0 - 1e-12  # utilisation cap of the closure (queue up to ~1e12 vehi
 _PERIODIC_TOL = 1e-9  # relative change of the start state accepted as periodic
 _MAX_PASSES = 4  # runs of the period to reach the periodic solution
 _VAR_FLOOR = 1e-12  # lower bound of the variance state [vehicles^2]
+# A cohort boundary counts as reached when entries into service are within
+# this many vehicles of it. The fluid backlog drains towards zero
+# asymptotically; without the allowance, rounding at the 1e-15 level decides
+# whether a vanishing backlog "clears", which moves the wait reported for
+# hours without arrivals by whole hours. Effect on other hours: about
+# 1e-6 / arrivals per hour [hours].
+_CLEARED_VEHICLES = 1e-6
 
 
 # --------------------------------------------------------------------------
@@ -666,7 +673,7 @@ def _run_period(lam, c, mu, k, table, x_start, var_start):
     n_targets = 2 * hours + 1
     targets = np.concatenate(
         [bounds - total, bounds[:, 1:], np.full((rows, 1), np.inf)], axis=1
-    )
+    ) - _CLEARED_VEHICLES
     cross_time = np.zeros((rows, n_targets))
     cross_area = np.zeros((rows, n_targets))
     pointer = np.zeros(rows, dtype=np.intp)
@@ -721,18 +728,22 @@ def _run_period(lam, c, mu, k, table, x_start, var_start):
         lam_dt = lam_h * dt
         base = table.base(c_h)
         hour = _hour_constants(c_h, mu_h, k_h)
-        same_booths = (
-            h > 0
-            and np.array_equal(c_h, c_t[h - 1])
-            and np.array_equal(k_h, k_t[h - 1])
-        )
-        if not same_booths:
+        # Rows whose booths (and processing CV) are as in the previous hour
+        # carry their state over the hour boundary; the others re-solve it.
+        # Decided row by row, so a row's result never depends on the other
+        # rows of the batch.
+        if h > 0:
+            same_rows = (c_h == c_t[h - 1]) & (k_h == k_t[h - 1])
+        else:
+            same_rows = np.zeros(rows, dtype=bool)
+        if not same_rows.all():
             # Booths closing finish the vehicles they are serving: those in
             # excess of the new booth count leave the system now (the queue
             # is unchanged). At the start of the period the previous hour is
             # the last hour of the (identical) previous period.
             c_before = c_t[h - 1]
-            if np.any(c_h < c_before):
+            closing_rows = c_h < c_before
+            if np.any(closing_rows):
                 if h == 0:
                     hour_before = _hour_constants(c_before, mu_t[-1], k_t[-1])
                     inv_before = np.divide(
@@ -752,8 +763,14 @@ def _run_period(lam, c, mu, k, table, x_start, var_start):
                     )
                 else:
                     busy_before = x - state.queue
-                x = x - np.maximum(busy_before - c_h, 0.0)
-            rho, f, fp = _solve_utilisation(x, c_h, inv_c, k_h, base, table, rho)
+                x = np.where(closing_rows, x - np.maximum(busy_before - c_h, 0.0), x)
+            rho_new, f_new, fp_new = _solve_utilisation(x, c_h, inv_c, k_h, base, table, rho)
+            if same_rows.any():
+                rho = np.where(same_rows, rho, rho_new)
+                f = np.where(same_rows, f, f_new)
+                fp = np.where(same_rows, fp, fp_new)
+            else:
+                rho, f, fp = rho_new, f_new, fp_new
         served_hour_start = served
         for sub in range(steps + 1):
             one_minus = 1.0 - rho
@@ -762,11 +779,18 @@ def _run_period(lam, c, mu, k, table, x_start, var_start):
             )  # dx/drho
             slope = np.maximum(slope, 1e-300)
             w = cmu_dt / slope  # PSFFA relaxation rate x step
-            if sub == 0 and same_booths:
+            if sub == 0 and same_rows.any():
                 # the end-of-hour state of the previous hour, with this hour's mu
-                state = state._replace(
+                carried = state._replace(
                     departures=state.departures * (mu_h / mu_t[h - 1])
                 )
+                if same_rows.all():
+                    state = carried
+                else:
+                    fresh = _closure(x, var, np.exp(-w), rho, f, hour)
+                    state = _Closure(
+                        *(np.where(same_rows, a, b) for a, b in zip(carried, fresh))
+                    )
             else:
                 state = _closure(x, var, np.exp(-w), rho, f, hour)
             var = state.var
@@ -887,8 +911,9 @@ def _fluid_queue_reference(lam, c, mu, k):
 # Compiled kernel (numba). The same fluid model as the numpy reference above,
 # with explicit loops: over blocks of rows, hours and sub-steps, and within a
 # sub-step over the rows of the block. The rows of a block move in lockstep
-# (their control flow is the same: the hour flags of _run_period are shared),
-# so the per-row arithmetic of a sub-step runs as one loop over the block,
+# (hours and sub-steps in step; each row decides for itself whether its state
+# carries over an hour boundary), so the per-row arithmetic of a sub-step
+# runs as one loop over the block,
 # which the compiler turns into SIMD instructions. Hence the elementary
 # functions below are written out (exp, expm1 and the normal CDF, accurate to
 # about 1e-15, 1e-15 and 1e-13 relative): calls into libm would stop that.
@@ -1323,9 +1348,9 @@ def _nb_run_block(
             bounds[b, h + 1] = bounds[b, h] + lam[r, h]
         total = bounds[b, hours]
         for j in range(hours + 1):
-            targets[b, j] = bounds[b, j] - total
+            targets[b, j] = bounds[b, j] - total - _CLEARED_VEHICLES
         for j in range(hours):
-            targets[b, hours + 1 + j] = bounds[b, j + 1]
+            targets[b, hours + 1 + j] = bounds[b, j + 1] - _CLEARED_VEHICLES
         targets[b, 2 * hours + 1] = np.inf
         # targets already reached at the start are reached at time 0, area 0
         cross_time[b, :] = 0.0
@@ -1343,53 +1368,53 @@ def _nb_run_block(
         for b in range(nb):  # constants of the hour
             inv_c[b] = 1.0 / c_h[b] if c_h[b] > 0.0 else 0.0
             cm1c[b] = _nb_c_minus_1_over_c(c_h[b])
-        reuse = same[h]
-        if not reuse:
-            # booths changed in some row: re-solve rho(x) (scalar per row);
-            # booths closing first finish their vehicles (see _run_period)
-            hb = h - 1 if h > 0 else hours - 1
-            for b in range(nb):
-                if closing[h]:
-                    c_before = c_b[hb, b]
-                    if h == 0:
-                        rho_b, f_b, _ = _nb_solve_utilisation(
-                            x[b],
-                            c_before,
-                            k_b[hb, b],
-                            base_b[hb, b],
-                            n,
-                            table,
-                            rho_max,
-                            rho[b],
-                            newton_tol,
-                            max_iter,
-                        )
-                        queue_before = _nb_closure_queue(
-                            x[b],
-                            var[b],
-                            rho_b,
-                            f_b,
-                            c_before,
-                            mu_b[hb, b],
-                            k_b[hb, b],
-                            var_floor,
-                        )
-                        busy_before = x[b] - queue_before
-                    else:
-                        busy_before = x[b] - queue[b]
-                    x[b] = x[b] - max(busy_before - c_h[b], 0.0)
-                rho[b], f[b], fp[b] = _nb_solve_utilisation(
-                    x[b],
-                    c_h[b],
-                    k_h[b],
-                    base_h[b],
-                    n,
-                    table,
-                    rho_max,
-                    rho[b],
-                    newton_tol,
-                    max_iter,
-                )
+        # rows whose booths changed re-solve rho(x) (scalar per row); booths
+        # closing first finish their vehicles (see _run_period)
+        hb = h - 1 if h > 0 else hours - 1
+        for b in range(nb):
+            if same[rows[b], h]:
+                continue
+            if closing[rows[b], h]:
+                c_before = c_b[hb, b]
+                if h == 0:
+                    rho_b, f_b, _ = _nb_solve_utilisation(
+                        x[b],
+                        c_before,
+                        k_b[hb, b],
+                        base_b[hb, b],
+                        n,
+                        table,
+                        rho_max,
+                        rho[b],
+                        newton_tol,
+                        max_iter,
+                    )
+                    queue_before = _nb_closure_queue(
+                        x[b],
+                        var[b],
+                        rho_b,
+                        f_b,
+                        c_before,
+                        mu_b[hb, b],
+                        k_b[hb, b],
+                        var_floor,
+                    )
+                    busy_before = x[b] - queue_before
+                else:
+                    busy_before = x[b] - queue[b]
+                x[b] = x[b] - max(busy_before - c_h[b], 0.0)
+            rho[b], f[b], fp[b] = _nb_solve_utilisation(
+                x[b],
+                c_h[b],
+                k_h[b],
+                base_h[b],
+                n,
+                table,
+                rho_max,
+                rho[b],
+                newton_tol,
+                max_iter,
+            )
         for sub in range(steps + 1):
             # closure at the current point (or, at the start of an hour with
             # unchanged booths, the end state of the previous hour with this
@@ -1402,13 +1427,12 @@ def _nb_run_block(
                 slope[b] = max(sl, 1e-300)
             # w: PSFFA relaxation rate x step; exp(-w) relaxes the variance
             # and expm1(-w) is used by the step
-            if sub == 0 and reuse:
-                for b in range(nb):
+            for b in range(nb):
+                if sub == 0 and same[rows[b], h]:
                     dep[b] = dep[b] * (mu_h[b] / mu_b[h - 1, b])
                     w[b] = max(c_h[b] * mu_h[b] * dt / slope[b], 1e-300)
                     em1[b] = _nb_expm1(-w[b])
-            else:
-                for b in range(nb):
+                else:
                     wb = max(c_h[b] * mu_h[b] * dt / slope[b], 1e-300)
                     two_n, em = _nb_exp_parts(-wb)
                     w[b] = wb
@@ -1522,8 +1546,8 @@ def _nb_fluid_queue(
 ):
     """Periodic solution of the fluid model (as _fluid_queue_reference).
 
-    Rows are independent except for the hour flags of _run_period, which the
-    reference computes over the rows run together in each pass; so do we.
+    Rows are independent: each row's result is the same whichever rows
+    share its batch or block (tested bit for bit).
     """
     steps, _, _, _, var_floor = settings
     rows, hours = lam.shape
@@ -1567,19 +1591,16 @@ def _nb_fluid_queue(
     )
     todo = np.arange(rows)
     n_todo = rows
-    same = np.zeros(hours, dtype=np.bool_)
-    closing = np.zeros(hours, dtype=np.bool_)
-    for pass_number in range(1, passes + 1):
+    # Hour flags of each row: booths (and CV) as in the previous hour (the
+    # state carries over), booths closing (vehicles in excess finish first).
+    same = np.zeros((rows, hours), dtype=np.bool_)
+    closing = np.zeros((rows, hours), dtype=np.bool_)
+    for r in range(rows):
         for h in range(hours):
             hb = h - 1 if h > 0 else last
-            same[h] = h > 0
-            closing[h] = False
-            for i in range(n_todo):
-                r = todo[i]
-                if c[r, h] != c[r, hb] or k[r, h] != k[r, hb]:
-                    same[h] = False
-                if c[r, h] < c[r, hb]:
-                    closing[h] = True
+            same[r, h] = h > 0 and c[r, h] == c[r, hb] and k[r, h] == k[r, hb]
+            closing[r, h] = c[r, h] < c[r, hb]
+    for pass_number in range(1, passes + 1):
         for start in range(0, n_todo, bsz):
             _nb_run_block(
                 todo[start : min(start + bsz, n_todo)],
@@ -1670,8 +1691,7 @@ def _fluid_queue(lam, c, mu, k):
     :func:`_nb_fluid_queue`; same results as :func:`_fluid_queue_reference`
     to about 1e-12. Identical rows (Monte Carlo draws that share all queue
     inputs, say) are solved once: the result of a row does not depend on
-    its duplicates (the hour flags of the batch are the same with or
-    without them).
+    the other rows of the batch.
     """
     lam, c, mu, k = (_readonly_view(v) for v in (lam, c, mu, k))
     first, kind = _distinct_rows(lam, c, mu, k)
@@ -1812,7 +1832,9 @@ def hourly_waits(
         vehicles arriving in each hour, same shape as the broadcast inputs
         (a DataFrame or Series in gives the same type with the same labels).
         For an hour without arrivals: the wait a vehicle arriving at
-        mid-hour would have. [hours]
+        mid-hour would have, i.e. the time until the backlog ahead of it has
+        entered service (to within 1e-6 vehicles: the fluid backlog drains
+        towards zero only asymptotically). [hours]
 
     Raises
     ------

@@ -1,5 +1,7 @@
 """The batch runner: any executor (Dask), failure isolation, summary and index."""
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -72,3 +74,82 @@ def test_index_highlights_best_positive_option(tmp_path):
     best = [line for line in html.splitlines() if 'class="best"' in line]
     assert len(best) == 1 and ">B<" in best[0]
     assert "X &lt;b&gt;" in html and "X <b>" not in html
+
+
+def _interrupting(monkeypatch):
+    """papermill that writes part of a notebook, then is interrupted (Ctrl-C)."""
+    import papermill
+
+    def execute(src, dst, **kwargs):
+        Path(dst).write_text("{half a notebook")
+        Path(kwargs["parameters"]["results_dir"], "results.csv").write_text("partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute)
+
+
+def _published(out):
+    (out / "good_site").mkdir(parents=True)
+    (out / "good_site" / "report.html").write_text("last good report")
+    (out / "summary.csv").write_text("last good summary")
+
+
+def test_ctrl_c_leaves_no_half_written_report(tmp_path, monkeypatch):
+    out = tmp_path / "reports"
+    _published(out)
+    _interrupting(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_site(PARAMS / "good_site.yaml", out, NOTEBOOK)
+    assert (out / "good_site" / "report.html").read_text() == "last good report"
+    assert sorted(p.name for p in (out / "good_site").iterdir()) == ["report.html"]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_ctrl_c_mid_batch_keeps_summary_and_index(tmp_path, monkeypatch, capsys):
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = tmp_path / "reports"
+    _published(out)
+    _interrupting(monkeypatch)
+    with ThreadPoolExecutor(1) as ex, pytest.raises(KeyboardInterrupt):
+        batch.run_batch([PARAMS / "good_site.yaml"], out, NOTEBOOK, executor=ex, progress=False)
+    assert (out / "summary.csv").read_text() == "last good summary"
+    assert not (out / "index.html").exists() and not (out / "status.json").exists()
+    assert (out / "good_site" / "report.html").read_text() == "last good report"
+    assert "no report is half-written" in capsys.readouterr().err
+
+
+def test_failed_rerun_keeps_the_last_good_report(tmp_path):
+    """A site that rendered once and then fails keeps its report; summary says stale."""
+    out = tmp_path / "reports"
+    site = tmp_path / "good_site.yaml"
+    good = (PARAMS / "good_site.yaml").read_text()
+    site.write_text(good)
+    assert [o.ok for o in batch.run_batch([site], out, NOTEBOOK, jobs=1, progress=False)] == [True]
+    before = (out / "good_site" / "report.html").read_bytes()
+    site.write_text(good.replace(
+        "value: [2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2]",
+        "value: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]"))
+    outcomes = batch.run_batch([site], out, NOTEBOOK, jobs=1, progress=False)
+    assert [o.ok for o in outcomes] == [False]
+    assert (out / "good_site" / "report.html").read_bytes() == before
+    assert (out / "good_site" / "report.failed.ipynb").exists()
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["status"]) == {"stale"}
+    index = (out / "index.html").read_text()
+    assert "good_site" in index and "failed" in index.lower()
+
+
+def test_same_seed_same_bytes_whatever_the_jobs(tmp_path):
+    """Monte Carlo summary and stakeholder CSVs are byte-identical at --jobs 1 and 2."""
+    sites = [PARAMS / "good_site.yaml", tmp_path / "other_site.yaml"]
+    sites[1].write_text((PARAMS / "good_site.yaml").read_text().replace("id: good_site", "id: other_site"))
+    out = {}
+    for jobs in (1, 2):
+        out[jobs] = tmp_path / f"jobs{jobs}"
+        outcomes = batch.run_batch(sites, out[jobs], NOTEBOOK, jobs=jobs, n_draws=120, seed=7,
+                                   progress=False)
+        assert all(o.ok for o in outcomes), [o.message for o in outcomes]
+    for name in ("summary.csv", "stakeholders.csv", "good_site/metrics.csv", "other_site/waits.csv"):
+        assert (out[1] / name).read_bytes() == (out[2] / name).read_bytes(), name
+    assert "p_npv_positive" in (out[1] / "summary.csv").read_text()

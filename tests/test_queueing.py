@@ -1009,7 +1009,7 @@ def test_compiled_elementary_functions_match_numpy_and_scipy():
 def test_identical_rows_solved_once_give_the_same_results():
     # Monte Carlo batches often repeat rows; the kernel solves each distinct
     # row once. Every row of the batch below is also in the batch without
-    # repeats, so the batch's hour flags agree and results are bit-for-bit.
+    # repeats; rows are independent of their batch, so results are bit-for-bit.
     rng = np.random.default_rng(8)
     lam, c, mu, cs = _random_hourly_rows(rng, 20, 24)
     k = 0.5 * (1.0 + cs**2)
@@ -1024,3 +1024,29 @@ def test_identical_rows_solved_once_give_the_same_results():
     first, kind = queueing._distinct_rows(lam[pick], c[pick], mu[pick], k[pick])
     assert first.size == 20
     assert_allclose(lam[pick][first][kind], lam[pick], rtol=0, atol=0)
+
+
+def test_a_row_does_not_depend_on_its_batch():
+    """Each row gives the same waits alone as in any batch (bit for bit in
+    the compiled kernel that the appraisal uses).
+
+    Monte Carlo results must not change with the chunk size or the number of
+    parallel jobs, and an option's waits must not change because another
+    option or stream shares the queue call.
+    """
+    rng = np.random.default_rng(21)
+    lam, c, mu, cs = _random_hourly_rows(rng, 150, 24)
+    k = 0.5 * (1.0 + cs**2)
+    batch = queueing._fluid_queue(lam, c, mu, k)
+    reference = queueing._fluid_queue_reference(lam, c, mu, k)
+    for i in range(0, 150, 7):
+        one = queueing._fluid_queue(lam[i : i + 1], c[i : i + 1], mu[i : i + 1], k[i : i + 1])
+        np.testing.assert_array_equal(one.waits[0], batch.waits[i])
+        np.testing.assert_array_equal(one.throughput[0], batch.throughput[i])
+        ref_one = queueing._fluid_queue_reference(
+            lam[i : i + 1], c[i : i + 1], mu[i : i + 1], k[i : i + 1]
+        )
+        # numpy's reference may round differently by array length (SIMD
+        # paths), so it is held to the tolerances of the kernel comparison
+        _assert_waits_match(ref_one.waits[0], reference.waits[i], lam[i])
+    _assert_waits_match(batch.waits, reference.waits, lam)
