@@ -1427,12 +1427,34 @@ def _nb_run_block(
                 slope[b] = max(sl, 1e-300)
             # w: PSFFA relaxation rate x step; exp(-w) relaxes the variance
             # and expm1(-w) is used by the step
-            for b in range(nb):
-                if sub == 0 and same[rows[b], h]:
-                    dep[b] = dep[b] * (mu_h[b] / mu_b[h - 1, b])
-                    w[b] = max(c_h[b] * mu_h[b] * dt / slope[b], 1e-300)
-                    em1[b] = _nb_expm1(-w[b])
-                else:
+            if sub == 0:
+                # start of the hour: rows whose booths are unchanged carry the
+                # previous hour's end state (with this hour's mu), the others
+                # evaluate the closure (a per-row branch, once an hour)
+                for b in range(nb):
+                    wb = max(c_h[b] * mu_h[b] * dt / slope[b], 1e-300)
+                    if same[rows[b], h]:
+                        dep[b] = dep[b] * (mu_h[b] / mu_b[h - 1, b])
+                        w[b] = wb
+                        em1[b] = _nb_expm1(-wb)
+                    else:
+                        two_n, em = _nb_exp_parts(-wb)
+                        w[b] = wb
+                        em1[b] = two_n * em + (two_n - 1.0)
+                        var[b], dep[b], queue[b], cov[b], dcov[b] = _nb_closure(
+                            x[b],
+                            var[b],
+                            two_n + two_n * em,
+                            rho[b],
+                            f[b],
+                            c_h[b],
+                            mu_h[b],
+                            k_h[b],
+                            var_floor,
+                            cm1c[b],
+                        )
+            else:
+                for b in range(nb):  # branch-free: one SIMD loop over the block
                     wb = max(c_h[b] * mu_h[b] * dt / slope[b], 1e-300)
                     two_n, em = _nb_exp_parts(-wb)
                     w[b] = wb
