@@ -181,6 +181,10 @@ def run_site(site_file: str | Path, out_root: str | Path, notebook: str | Path,
         papermill.execute_notebook(
             str(notebook), str(out_nb), parameters=params, kernel_name="python3",
             cwd=str(notebook.parent), progress_bar=False, log_output=False,
+            # The kernel's own log (transport warnings, the interrupt papermill
+            # sends when it shuts the kernel down) is noise in a nightly batch;
+            # cell errors still reach the failed notebook and the summary.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
         export_html(out_nb, tmp / f"{REPORT_NAME}.html",
                     title=f"{site.info.name}: pre-clearance cost-benefit report")

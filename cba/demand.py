@@ -673,7 +673,28 @@ def _component_models(log_y: pd.Series) -> list:
     return [ets, sarima]
 
 
+#: Fitted parameters by the data they were fitted on (a fit is a pure function
+#: of the data): a report fits each port series once even when it asks for an
+#: annual outlook and a monthly forecast chart of the same series.
+_PARAMS_CACHE: dict[tuple, list[np.ndarray]] = {}
+_PARAMS_CACHE_MAX = 256
+
+
 def _estimate_params(log_y: pd.Series) -> list[np.ndarray]:
+    """Maximum-likelihood parameters of the two components (cached by data)."""
+    values = np.ascontiguousarray(log_y.to_numpy(dtype=float))
+    key = (str(log_y.index[0]), str(log_y.index[-1]), len(values),
+           hashlib.sha256(values.tobytes()).hexdigest())
+    hit = _PARAMS_CACHE.get(key)
+    if hit is None:
+        hit = _fit_params(log_y)
+        if len(_PARAMS_CACHE) >= _PARAMS_CACHE_MAX:
+            _PARAMS_CACHE.pop(next(iter(_PARAMS_CACHE)))
+        _PARAMS_CACHE[key] = hit
+    return [p.copy() for p in hit]
+
+
+def _fit_params(log_y: pd.Series) -> list[np.ndarray]:
     """Maximum-likelihood parameters of the two components, in the order of
     `_component_models`. The ETS part is estimated with the fast innovations-form
     ``ETSModel`` (same smoothing parameters as the state-space form); the SARIMA
