@@ -157,9 +157,17 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
     if appraisal.npv_draws is not None:
         d = appraisal.npv_draws
         p = d[(d["rate_name"] == "discount_rate_base") & (d["option"] == best["option"])]["npv"]
+        q05, q50, q95 = (float(x) for x in np.percentile(p, [5, 50, 95]))
+        skew = ""
+        if q50 > 0 and float(p.mean()) > 1.5 * q50:
+            skew = (" The average is well above the median because queues grow much faster than "
+                    "traffic near capacity: a few draws with slow processing or high traffic carry "
+                    "very large savings. Read the median as the typical outcome.")
         lines.append(
             f"<p><strong>How sure are we?</strong> In {len(p):,} Monte Carlo draws the "
-            f"recommended option's NPV was positive in {float((p > 0).mean()):.0%} of cases.</p>"
+            f"recommended option's NPV was positive in {float((p > 0).mean()):.0%} of cases; "
+            f"median {fmt_usd(q50)}, and 90 % of draws between {fmt_usd(q05)} and "
+            f"{fmt_usd(q95)} (the NPVs above are averages over the draws).{skew}</p>"
         )
     else:
         lines.append(

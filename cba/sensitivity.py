@@ -26,7 +26,8 @@ from . import uncertainty
 from .evaluate import _walk_params, appraise
 from .params import Site
 
-__all__ = ["uncertain_parameters", "tornado", "switching_values", "robustness_sentences", "risk_analysis"]
+__all__ = ["uncertain_parameters", "tornado", "switching_values", "robustness_sentences", "risk_analysis",
+           "status_quo_peak_wait", "wait_consistent_range"]
 
 #: Quantiles of the tornado's low and high cases.
 TORNADO_QUANTILES = (0.10, 0.90)
@@ -199,3 +200,55 @@ def risk_analysis(site: Site, appraisal, top: int = 5, outlooks=None) -> dict:
         sw = sw[[(o, k) in wanted for o, k in zip(sw["option"], sw["key"])]].reset_index(drop=True)
     return {"tornado": t, "switching": sw,
             "sentences": robustness_sentences(site, appraisal.metrics, t, sw)}
+
+
+def status_quo_peak_wait(site: Site, stream: str, factor: float = 1.0, outlooks=None) -> float:
+    """Longest status-quo mean wait by hour of one stream [minutes], first year of operation,
+    with its mean processing time multiplied by ``factor``."""
+    key = f"streams.{stream}.processing_minutes"
+    central = float(site.file.streams[stream].processing_minutes.value)
+    w = appraise(site, outlooks=outlooks, overrides={key: central * factor}).waits
+    w = w[(w["option"] == "status_quo") & (w["stream"] == stream)]
+    return float(np.nanmax(w["wait_minutes"]))
+
+
+def wait_consistent_range(site: Site, stream: str, tolerance: float = 2.0,
+                          span: tuple[float, float] = (0.70, 1.30), step: float = 0.025,
+                          min_half_width: float = 0.025, outlooks=None) -> tuple[float, float]:
+    """Range of a stream's mean processing time that stays consistent with its waits.
+
+    A site's booth schedule is set so that, at the central processing time,
+    the modelled status-quo waits reproduce the reported ones. A mean
+    processing time far from the central value would then imply waits far
+    from those reported, so the uncertainty left about the mean is the range
+    of multipliers (on a grid of ``step`` within ``span``, moving out from 1)
+    over which the status-quo peak-hour wait stays within a factor
+    ``tolerance`` of its central value. At least ``min_half_width`` either side.
+
+    Returns
+    -------
+    (low, high) : multipliers of the central processing time
+    """
+    from .evaluate import outlooks_for
+
+    outlooks = outlooks if outlooks is not None else outlooks_for(site)
+    base = status_quo_peak_wait(site, stream, 1.0, outlooks)
+
+    def ok(m):
+        p = status_quo_peak_wait(site, stream, m, outlooks)
+        return base / tolerance <= p <= base * tolerance
+
+    n_lo = int(round((1.0 - span[0]) / step))
+    n_hi = int(round((span[1] - 1.0) / step))
+    lo = hi = 1.0
+    for i in range(1, n_lo + 1):
+        m = round(1.0 - i * step, 10)
+        if not ok(m):
+            break
+        lo = m
+    for i in range(1, n_hi + 1):
+        m = round(1.0 + i * step, 10)
+        if not ok(m):
+            break
+        hi = m
+    return min(lo, 1.0 - min_half_width), max(hi, 1.0 + min_half_width)

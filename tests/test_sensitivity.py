@@ -97,3 +97,28 @@ def test_chunk_size_does_not_change_results(good_site):
     assert a.metrics.to_csv(index=False, float_format="%.10g") == b.metrics.to_csv(
         index=False, float_format="%.10g")
     assert a.cashflows.to_csv(index=False) == b.cashflows.to_csv(index=False)
+
+
+def test_wait_consistent_range_brackets_the_tolerance(good_site):
+    """At the returned multipliers the status-quo peak wait is within a factor 2 of
+    its central value; one grid step further out it is not (or the span ends)."""
+    lo, hi = sensitivity.wait_consistent_range(good_site, "trucks", span=(0.5, 1.5), step=0.05)
+    base = sensitivity.status_quo_peak_wait(good_site, "trucks")
+    for m in (lo, hi):
+        assert base / 2 <= sensitivity.status_quo_peak_wait(good_site, "trucks", m) <= base * 2
+    assert lo < 1.0 < hi
+    if hi + 0.05 <= 1.5 + 1e-9:
+        assert sensitivity.status_quo_peak_wait(good_site, "trucks", hi + 0.05) > base * 2
+    if lo - 0.05 >= 0.5 - 1e-9:
+        assert sensitivity.status_quo_peak_wait(good_site, "trucks", lo - 0.05) < base / 2
+
+
+def test_shipped_processing_ranges_match_the_consistency_check():
+    """Each site's processing-time range is the one the check gives (spot check)."""
+    from cba.params import load_site
+    from .conftest import SITES
+
+    site = load_site(SITES / "pharr_reynosa.yaml")
+    lo, hi = sensitivity.wait_consistent_range(site, "trucks_standard")
+    d = site.file.streams["trucks_standard"].processing_minutes.distribution
+    assert (d.low, d.high) == pytest.approx((2.5 * lo, 2.5 * hi))
