@@ -386,6 +386,11 @@ def _queue_jobs(jobs: list[tuple[StreamState, np.ndarray]], anchors: np.ndarray,
     with workload, so the time per vehicle stays at its capped level while the
     number of vehicles keeps growing.
 
+    A job may carry a third item, ``scale`` (D, 1): the queue sees the volumes
+    times ``scale`` (then capped), while delay is charged to the actual number
+    of vehicles. Monte Carlo uses it to keep each draw's base-year traffic at
+    the level the booth schedule was set for (see :func:`_flows`).
+
     Returns
     -------
     list of (delay (D, T), shown wait (D, H) in the first year of operation)
@@ -394,10 +399,11 @@ def _queue_jobs(jobs: list[tuple[StreamState, np.ndarray]], anchors: np.ndarray,
     """
     if not jobs:
         return []
+    scaled = [(job[0], job[1] * job[2] if len(job) > 2 else job[1], job[1]) for job in jobs]
     if volume_cap is not None:
-        jobs = [(st, np.minimum(vol, volume_cap * vol[:, :1]), vol) for st, vol in jobs]
+        jobs = [(st, np.minimum(q, volume_cap * q[:, :1]), vol) for st, q, vol in scaled]
     else:
-        jobs = [(st, vol, vol) for st, vol in jobs]
+        jobs = scaled
     shape = (len(jobs),) + jobs[0][1][:, anchors].shape + (HOURS,)
 
     def stack(fn):
@@ -561,12 +567,19 @@ def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
     years = np.arange(info.base_year, info.base_year + T)
     rng = np.random.default_rng(None if seed is None else seed + 1) if n_draws > 0 else None
     vols = volume_paths(site, inp, outlooks, rng)
+    # Base-year traffic the booth schedules were set for (central values): the
+    # queue of every draw or scenario is scaled to it (see _flows).
+    if n_draws > 0 or overrides or n_scenarios > 0:
+        central = volume_paths(site, model_inputs(site), outlooks, None)
+        reference = {sid: float(v[0, 0]) for sid, v in central.items()}
+    else:
+        reference = None
     acc = _Accumulator(site, inp, years, n_draws)
     step = max(-(-int(chunk_size) // REDUCE_BLOCK), 1) * REDUCE_BLOCK
     for a in range(0, inp.n_draws, step):
         b = min(a + step, inp.n_draws)
         part = _slice_inputs(inp, a, b)
-        acc.add(*_flows(site, part, {k: v[a:b] for k, v in vols.items()}, years), b - a)
+        acc.add(*_flows(site, part, {k: v[a:b] for k, v in vols.items()}, years, reference), b - a)
     return acc.result()
 
 
@@ -577,18 +590,35 @@ def _slice_inputs(inp: Inputs, a: int, b: int) -> Inputs:
     return Inputs(n_draws=b - a, values=vals, dollar_year=inp.dollar_year, per_draw=inp.per_draw)
 
 
-def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarray):
-    """Cash-flow rows (D, T) for every option, plus waits and delay for display."""
+def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarray,
+           reference: dict[str, float] | None = None):
+    """Cash-flow rows (D, T) for every option, plus waits and delay for display.
+
+    ``reference``: base-year volume of each stream at central values. Booth
+    schedules are set so that the status quo reproduces today's reported waits
+    at that traffic; a draw whose base-year traffic is higher (or lower) would
+    have had correspondingly more (or fewer) booths open to produce those same
+    waits. So each draw's queue sees its traffic scaled to the reference in the
+    base year (its growth from there still lengthens queues, up to the volume
+    cap), while time savings are counted for the draw's actual vehicles.
+    """
     days = _common(inp, site, "days_per_year")[:, None]
     D = inp.n_draws
     base_states = {sid: _stream_state(site, inp, sid) for sid in site.file.streams}
     T = len(years)
     anchors = anchor_periods(T)
+    scale = {}
+    for sid in site.file.streams:
+        if reference is None:
+            scale[sid] = np.ones((D, 1))
+        else:
+            base = vols[sid][:, :1]
+            scale[sid] = np.where(base > 0, reference[sid] / np.where(base > 0, base, 1.0), 1.0)
     # Every queue evaluation of the site (status quo and each option) in one call.
     jobs, keys = [], []
     option_inputs = {}
     for sid, st in base_states.items():
-        jobs.append((st, vols[sid] / days))
+        jobs.append((st, vols[sid] / days, scale[sid]))
         keys.append(("status_quo", sid))
     for oid, opt in site.file.options.items():
         if opt.kind == "status_quo":
@@ -598,7 +628,7 @@ def _flows(site: Site, inp: Inputs, vols: dict[str, np.ndarray], years: np.ndarr
         for sid in site.file.streams:
             st = _apply_changes(base_states[sid], inp, oid, sid, site)
             if st is not base_states[sid] or not np.array_equal(ovols[sid], vols[sid]):
-                jobs.append((st, ovols[sid] / days))
+                jobs.append((st, ovols[sid] / days, scale[sid]))
                 keys.append((oid, sid))
     cap = _common(inp, site, "queue_volume_cap_factor")[:, None]
     results = dict(zip(keys, _queue_jobs(jobs, anchors, T, cap)))

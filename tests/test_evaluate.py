@@ -145,3 +145,20 @@ def test_monte_carlo_summary_columns(good_site):
         assert col in m.columns
     assert (m["npv_p05"] <= m["npv_p50"]).all() and (m["npv_p50"] <= m["npv_p95"]).all()
     assert_allclose(m.groupby("rate_name")["p_best"].sum(), 1.0)
+
+
+def test_queue_keeps_base_year_traffic_at_the_level_booths_were_set_for(good_site):
+    """A scenario with 20 % more base-year traffic has the same waits (the booth
+    schedule reproduces today's waits at today's traffic) and 20 % more vehicles
+    saving time: PV benefits scale by exactly 1.2, costs do not move."""
+    import numpy as np
+
+    from cba.evaluate import appraise
+
+    base = appraise(good_site).metrics.query("rate_name == 'discount_rate_base'").set_index("option")
+    key = "streams.trucks.volume.annual"
+    res = appraise(good_site, overrides={key: np.array([365000.0, 365000.0 * 1.2])}, n_scenarios=2)
+    npv = res.npv_draws.query("rate_name == 'discount_rate_base' and option == 'donated_lanes'")["npv"]
+    b, c = base.loc["donated_lanes", "pv_benefits"], base.loc["donated_lanes", "pv_costs"]
+    assert npv.iloc[0] == pytest.approx(b - c, rel=1e-9)
+    assert npv.iloc[1] == pytest.approx(1.2 * b - c, rel=1e-9)
