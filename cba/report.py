@@ -161,7 +161,7 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
         skew = ""
         if q50 > 0 and float(p.mean()) > 1.5 * q50:
             skew = (" The average is well above the median because queues grow much faster than "
-                    "traffic near capacity: a few draws with slow processing or high traffic carry "
+                    "traffic near capacity: a few draws with slow processing or fast traffic growth carry "
                     "very large savings. Read the median as the typical outcome.")
         lines.append(
             f"<p><strong>How sure are we?</strong> In {len(p):,} Monte Carlo draws the "
