@@ -716,6 +716,8 @@ def _run_period(lam, c, mu, k, table, x_start, var_start):
     x = x_start.copy()
     var = var_start.copy()
     rho = np.zeros(rows)
+    f = np.zeros(rows)  # closure table value and slope at rho (set in hour 0)
+    fp = np.zeros(rows)
     state = None  # closure at the current point (carried over hour boundaries)
     served = None  # E(t), cumulative entries into service since period start
     area = np.zeros(rows)  # integral of E over time since period start

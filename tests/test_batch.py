@@ -7,7 +7,7 @@ import pytest
 
 from cba import batch
 
-from .conftest import NOTEBOOK, PARAMS, ROOT
+from .conftest import NOTEBOOK, PARAMS
 
 pytestmark = pytest.mark.slow
 
