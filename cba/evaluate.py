@@ -170,7 +170,7 @@ def check_correlations(site: Site) -> None:
     of this site or the shared values, once; ``rho`` lies strictly between -1
     and 1; together the pairs form a positive-definite correlation matrix.
     """
-    import difflib
+    from .params import _hint
 
     params = dict(_walk_params(site))
     seen = set()
@@ -178,9 +178,7 @@ def check_correlations(site: Site) -> None:
         path = f"correlations[{i}]"
         for j, key in enumerate(c.between):
             if key not in params:
-                close = difflib.get_close_matches(key, list(params), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise ParameterError(f"unknown parameter '{key}'{hint}; allowed: a key path listed "
+                raise ParameterError(f"unknown parameter '{key}'{_hint(key, params)}; allowed: a key path listed "
                                      "in the report's parameter appendix", key_path=f"{path}.between[{j}]")
             p = params[key]
             if p.distribution is None or isinstance(p.value, tuple):

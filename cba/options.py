@@ -153,11 +153,11 @@ def check_option(oid: str, opt, options: dict) -> None:
         for j, part in enumerate(opt.combines):
             path = f"{base}.combines[{j}]"
             if part not in options:
-                import difflib
-                close = difflib.get_close_matches(part, list(options), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                from .params import _hint
+
                 raise ParameterError(
-                    f"unknown option '{part}'{hint}; options of this site: " + ", ".join(options),
+                    f"unknown option '{part}'{_hint(part, options)}; options of this site: "
+                    + ", ".join(options),
                     key_path=path)
             kind = options[part].kind
             if part == oid or kind in ("status_quo", "combined"):
