@@ -13,7 +13,6 @@ removes the last good one. A failed site's executed notebook is kept as
 from __future__ import annotations
 
 import concurrent.futures as cf
-import html
 import json
 import os
 import shutil
@@ -25,8 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .exceptions import CBAError, ParameterError, ReportError
+from .exceptions import CBAError, ParameterError, ReportError, did_you_mean
 from .params import find_common_dir, load_site
+from .vocab import BASE_RATE, SUMMARY_COLUMNS
 
 __all__ = [
     "SiteOutcome",
@@ -39,23 +39,6 @@ __all__ = [
     "SUMMARY_COLUMNS",
 ]
 
-SUMMARY_COLUMNS = [
-    "site",
-    "site_name",
-    "option",
-    "option_name",
-    "option_kind",
-    "discount_rate",
-    "rate_name",
-    "pv_benefits",
-    "pv_costs",
-    "npv",
-    "bcr",
-    "irr",
-    "payback_years",
-    "first_year_benefits",
-    "status",
-]
 REPORT_NAME = "report"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -96,12 +79,9 @@ def resolve_sites(names: list[str] | tuple[str, ...], params_dir: str | Path = "
             continue
         cand = sites_dir / f"{name}.yaml"
         if not cand.exists():
-            import difflib
-
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ParameterError(
-                f"unknown site '{name}'{hint}; known sites: {', '.join(known) or 'none'}"
+                f"unknown site '{name}'{did_you_mean(name, known)}; known sites: "
+                f"{', '.join(known) or 'none'}"
             )
         out.append(cand)
     return out
@@ -302,7 +282,7 @@ def _write_status(out_root: Path, outcomes: list[SiteOutcome], n_draws: int, see
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for o in outcomes:
         status[o.site] = {**asdict(o), "finished_utc": now, "n_draws": n_draws, "seed": seed}
-    tmp = path.with_suffix(".json.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(status, indent=2, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
 
@@ -350,40 +330,39 @@ def _to_csv_atomic(df: pd.DataFrame, path: Path) -> None:
 
 
 def write_index(out_root: str | Path) -> Path:
-    """Write ``index.html``: all sites x options at the base rate, linking each report."""
+    """Write ``index.html``: all sites x options at the base rate, linking each report.
+
+    The page is ``cba/templates/index.html.j2`` (Jinja2, every value escaped):
+    a sortable table, an inline SVG chart of the best NPV per site, and the
+    sites that failed in the last run. No external script; works offline.
+    """
+    import jinja2
+
     out_root = Path(out_root)
     status = _status(out_root)
     summary_path = out_root / "summary.csv"
     s = pd.read_csv(summary_path) if summary_path.exists() else pd.DataFrame(columns=SUMMARY_COLUMNS)
-    base = s[s["rate_name"] == "discount_rate_base"] if len(s) else s
-    e = html.escape
+    base = s[s["rate_name"] == BASE_RATE] if len(s) else s
     has_mc = "p_npv_positive" in base.columns and base["p_npv_positive"].notna().any()
     rows = []
     for site, g in base.groupby("site", sort=True):
         cand = g[g["option_kind"] != "status_quo"]
         best = cand.loc[cand["npv"].idxmax(), "option"] if len(cand) and cand["npv"].max() > 0 else None
         for _, r in g.iterrows():
-            cls = ' class="best"' if r["option"] == best else ""
-            link = f'<a href="{e(site)}/report.html">{e(str(r["site_name"]))}</a>'
-            rows.append(
-                f"<tr{cls}><td>{link}</td><td>{e(str(r['option_name']))}</td>"
-                f"<td data-v=\"{r['npv']:.0f}\">{r['npv'] / 1e6:,.2f}</td>"
-                f"<td data-v=\"{_num(r['bcr'])}\">{_fmt(r['bcr'])}</td>"
-                + (f"<td>{_pct(r.get('p_npv_positive'))}</td>" if has_mc else "")
-                + f"<td>{e(str(r['status']))}</td></tr>"
-            )
-    failed = [k for k, v in sorted(status.items()) if not v.get("ok", True)]
-    failed_html = ""
-    if failed:
-        items = "".join(f"<li>{e(k)}: {e(status[k].get('message', ''))}</li>" for k in failed)
-        failed_html = (f"<section><h2>Sites that failed in the last run</h2><p>Their last good "
-                       f"report (if any) is still shown.</p><ul>{items}</ul></section>")
-    doc = _INDEX_TEMPLATE.format(rows="\n".join(rows), failed=failed_html,
-                                 n_sites=base["site"].nunique() if len(base) else 0,
-                                 mc_head='<th scope="col">P(NPV &gt; 0)</th>' if has_mc else "",
-                                 chart=_index_chart(base))
+            rows.append({"best": r["option"] == best, "site": site, "site_name": str(r["site_name"]),
+                         "option_name": str(r["option_name"]), "npv_v": f"{r['npv']:.0f}",
+                         "npv": f"{r['npv'] / 1e6:,.2f}", "bcr_v": _num(r["bcr"]),
+                         "bcr": _fmt(r["bcr"]), "p_npv_positive": _pct(r.get("p_npv_positive")),
+                         "status": str(r["status"])})
+    failed = [{"site": k, "message": v.get("message", "")}
+              for k, v in sorted(status.items()) if not v.get("ok", True)]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             autoescape=True, keep_trailing_newline=True)
+    doc = env.get_template("index.html.j2").render(
+        rows=rows, failed=failed, has_mc=has_mc, chart=_index_chart(base),
+        n_sites=base["site"].nunique() if len(base) else 0)
     path = out_root / "index.html"
-    tmp = path.with_suffix(".html.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(doc, encoding="utf-8")
     os.replace(tmp, path)
     return path
@@ -393,35 +372,28 @@ def _pct(x):
     return "" if x is None or pd.isna(x) else f"{x:.0%}"
 
 
-def _index_chart(base: pd.DataFrame) -> str:
-    """Inline SVG bar chart of the best NPV per site (no script, works offline)."""
+def _index_chart(base: pd.DataFrame) -> dict | None:
+    """Geometry of the index's bar chart of the best NPV per site (None: nothing to show)."""
     if base is None or not len(base):
-        return ""
+        return None
     cand = base[base["option_kind"] != "status_quo"]
     if not len(cand):
-        return ""
+        return None
     best = cand.loc[cand.groupby("site")["npv"].idxmax()].sort_values("npv", ascending=False)
     vmax = max(float(best["npv"].abs().max()), 1.0)
     bar_h, label_w, width = 22, 330, 360
-    height = bar_h * len(best) + 30
     zero = label_w + width / 2
-    parts = [f'<svg role="img" aria-labelledby="chart-title" width="{label_w + width + 420}" '
-             f'height="{height}" xmlns="http://www.w3.org/2000/svg">',
-             '<title id="chart-title">Best option per site: net present value at the base rate</title>',
-             f'<line x1="{zero}" y1="0" x2="{zero}" y2="{height - 20}" stroke="#333"/>']
+    bars = []
     for i, (_, r) in enumerate(best.iterrows()):
         y = i * bar_h + 4
         w = abs(float(r["npv"])) / vmax * (width / 2)
-        x = zero if r["npv"] >= 0 else zero - w
-        color = "#2ca02c" if r["npv"] >= 0 else "#d62728"
         name = str(r["site_name"])
-        label = html.escape(name if len(name) <= 48 else name[:45] + "...")
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="11">{label}</text>')
-        parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h - 6}" fill="{color}"/>')
-        value = html.escape(f"{r['npv'] / 1e6:,.1f} M$ ({r['option_name']})")
-        parts.append(f'<text x="{label_w + width + 4}" y="{y + 14}" font-size="11">{value}</text>')
-    parts.append("</svg>")
-    return "<figure>" + "".join(parts) + "<figcaption>Best option per site: NPV at the base rate (million dollars).</figcaption></figure>"
+        bars.append({"y": y, "w": w, "x": zero if r["npv"] >= 0 else zero - w,
+                     "color": "#2ca02c" if r["npv"] >= 0 else "#d62728",
+                     "label": name if len(name) <= 48 else name[:45] + "...",
+                     "value": f"{r['npv'] / 1e6:,.1f} M$ ({r['option_name']})"})
+    return {"width": label_w + width + 420, "height": bar_h * len(best) + 30, "zero": zero,
+            "bar_h": bar_h, "label_x": label_w - 6, "value_x": label_w + width + 4, "bars": bars}
 
 
 def _num(x):
@@ -430,53 +402,3 @@ def _num(x):
 
 def _fmt(x):
     return "n/a" if pd.isna(x) else f"{x:.2f}"
-
-
-_INDEX_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Pre-clearance options at US-Mexico land ports: comparison of sites</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; max-width: 70rem; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: .35rem .6rem; text-align: left; }}
-td:nth-child(3), td:nth-child(4) {{ text-align: right; }}
-tr.best {{ background: #e6f4ea; font-weight: 600; }}
-caption {{ text-align: left; margin-bottom: .5rem; color: #555; }}
-@media print {{ a {{ color: inherit; text-decoration: none; }} }}
-</style></head><body>
-<h1>Pre-clearance options at US-Mexico land ports of entry</h1>
-<p>Net present value (NPV, million dollars) and benefit-cost ratio (BCR) of each option
-against the status quo at the base 7 % real discount rate, for {n_sites} sites. The best
-option per site (highest positive NPV) is highlighted. Click a site for its full report.</p>
-{failed}
-{chart}
-<table><caption>Sites and options at the base discount rate</caption>
-<thead><tr><th scope="col">Site</th><th scope="col">Option</th><th scope="col">NPV (M$)</th>
-<th scope="col">BCR</th>{mc_head}<th scope="col">Status</th></tr></thead>
-<tbody>
-{rows}
-</tbody></table>
-<script>
-// Sort the table by a column when its header is clicked (numbers by data-v).
-document.querySelectorAll("thead th").forEach(function (th, col) {{
-  th.style.cursor = "pointer";
-  th.title = "Sort by this column";
-  th.addEventListener("click", function () {{
-    var body = th.closest("table").tBodies[0];
-    var rows = Array.from(body.rows);
-    var asc = th.dataset.asc !== "1";
-    th.dataset.asc = asc ? "1" : "0";
-    rows.sort(function (a, b) {{
-      var x = a.cells[col], y = b.cells[col];
-      var vx = x.dataset.v !== undefined ? parseFloat(x.dataset.v) : x.textContent;
-      var vy = y.dataset.v !== undefined ? parseFloat(y.dataset.v) : y.textContent;
-      if (vx < vy) return asc ? -1 : 1;
-      if (vx > vy) return asc ? 1 : -1;
-      return 0;
-    }});
-    rows.forEach(function (r) {{ body.appendChild(r); }});
-  }});
-}});
-</script>
-</body></html>
-"""

@@ -6,7 +6,10 @@ callers (the CLI, the batch runner) can tell bad input from a bug.
 
 from __future__ import annotations
 
-__all__ = ["CBAError", "ParameterError", "ModelDomainError", "ReportError"]
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["CBAError", "ParameterError", "ModelDomainError", "ReportError", "did_you_mean"]
 
 
 class CBAError(Exception):
@@ -37,3 +40,17 @@ class ModelDomainError(CBAError, ValueError):
 
 class ReportError(CBAError):
     """A batch run or report export failed."""
+
+
+def did_you_mean(word: object, choices: Iterable[object]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("proccessing_minutes", ["processing_minutes", "occupancy"])
+    " (did you mean 'processing_minutes'?)"
+    >>> did_you_mean("zzz", ["a"])
+    ''
+    """
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

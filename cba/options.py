@@ -1,389 +1,115 @@
-"""The catalogue of pre-clearance options, their checks, composition and description.
-
-Main objects: :data:`CATALOGUE`, :func:`check_option`, :func:`parts`,
-:func:`timing`, :func:`describe`, :func:`changes_table`.
+"""Pre-clearance options as changes to a crossing's baseline: the arithmetic.
 
 An option in a site file is a set of changes to the site's baseline (booths
 open by hour, processing time, secondary referrals, traffic moved between
-lanes) plus its costs, its timing (start year, ramp-up) and who pays. Every
-option has a *kind* from the catalogue below; the kind says which levers the
-option must pull, so that a "sponsor-funded staffing" option that adds no
-booth-hours, say, is caught when the file is read rather than producing a
-silent zero.
+lanes) plus its costs, its timing (start year, ramp-up) and who pays. The
+catalogue of option kinds and the levers each must pull is
+:data:`cba.vocab.OPTION_KINDS` (checked on load by :mod:`cba.params.checks`);
+the structure of combinations (parts, timing, funding) is read by
+:func:`cba.params.option_parts` and :func:`cba.params.option_timing`. This
+module holds what the options do to numbers:
 
-Options compose: an option of kind ``combined`` lists the ids of other options
-of the same site in ``combines`` (for example donated lanes plus
-sponsor-funded staffing of those lanes). The combined option applies each
-part's changes in turn (booths add up, processing factors multiply, traffic
-shifts apply in the order listed), books each part's costs with that part's
-payers, and may add changes and costs of its own (coordination, say). A
-part's uncertain values are the same draws in the part and in the
-combination, so the two are compared on equal terms.
+* :func:`changed_stage` -- booths, processing rate and referral share after a
+  list of changes applied in turn (booths add, processing factors divide the
+  rate, referral factors multiply the share, which stays in [0, 1]);
+* :func:`shift_traffic` -- volumes after shares of streams move to others, in
+  the order the parts of an option list them;
+* :func:`ramp_factor` -- the share of an option's effect in each year.
 
-Examples
---------
->>> sorted(CATALOGUE)[:3]
-['combined', 'donated_infrastructure', 'pre_inspection']
->>> CATALOGUE["sponsor_staffing"].programme
-'CBP Reimbursable Services Program (P.L. 113-6 s. 560, P.L. 113-76 s. 559; made permanent as HSA s. 481, 6 U.S.C. 301, by P.L. 114-279)'
+A combined option applies each part's changes in turn and books each part's
+costs with that part's payers; a part's uncertain values are the same draws in
+the part and in the combination, so the two are compared on equal terms.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-import pandas as pd
+import numpy as np
 
-from .exceptions import ParameterError
-
-__all__ = ["OptionKind", "CATALOGUE", "LEVERS", "check_option", "parts", "timing",
-           "levers_used", "funding_owner", "funding_of", "describe", "changes_table"]
-
-#: Levers an option can pull on a stream (keys of ``changes.<stream>``).
-LEVERS = ("extra_booths", "processing_factor", "secondary_referral_factor", "shift_share")
+__all__ = ["changed_stage", "shift_traffic", "ramp_factor"]
 
 
-@dataclass(frozen=True)
-class OptionKind:
-    """One entry of the option catalogue.
+def changed_stage(booths: np.ndarray, services_per_hour: np.ndarray, referral_share: np.ndarray,
+                  extra_booths: Sequence[np.ndarray | None],
+                  processing_factors: Sequence[np.ndarray | None],
+                  referral_factors: Sequence[np.ndarray | None]):
+    """Primary booths and rate and the secondary referral share after changes in turn.
 
-    Attributes
+    Parameters
     ----------
-    label : str
-        Plain-language name shown in reports.
-    models : str
-        What the option is, in one sentence.
-    needs_any : tuple of str
-        The option must pull at least one of these levers (empty: none needed).
-    programme : str
-        The legal or administrative vehicle, where there is one.
-    """
+    booths : ndarray
+        Booths open, broadcastable to ``(D, 1, H)``. [booths]
+    services_per_hour : ndarray
+        Processing rate of one booth, ``(D, 1, 1)``. [vehicles/hour/booth]
+    referral_share : ndarray
+        Share referred to secondary, ``(D, 1, 1)``. [/1]
+    extra_booths : sequence of ndarray (H,) or None
+        Booths each change adds (negative: converted away) by hour. [booths]
+    processing_factors : sequence of ndarray (D,) or None
+        Multipliers of the processing time. [factor]
+    referral_factors : sequence of ndarray (D,) or None
+        Multipliers of the referral share. [factor]
 
-    label: str
-    models: str
-    needs_any: tuple[str, ...]
-    programme: str
-
-
-CATALOGUE: dict[str, OptionKind] = {
-    "status_quo": OptionKind(
-        "Status quo", "Today's staffing, lanes and processes, carried forward.", (), ""),
-    "sponsor_staffing": OptionKind(
-        "Sponsor-funded staffing",
-        "A city, bridge authority or private sponsor pays CBP for officer overtime or added "
-        "officers in chosen hours, opening more booths when queues are longest.",
-        ("extra_booths",),
-        "CBP Reimbursable Services Program (P.L. 113-6 s. 560, P.L. 113-76 s. 559; made permanent as HSA s. 481, 6 U.S.C. 301, by P.L. 114-279)"),
-    "donated_infrastructure": OptionKind(
-        "Donated infrastructure",
-        "A non-federal partner builds and donates lanes, booths, exit booths or equipment; "
-        "they add capacity or speed up processing once staffed.",
-        ("extra_booths", "processing_factor"),
-        "CBP/GSA Donations Acceptance Program (P.L. 113-76 s. 559(f); HSA s. 482, 6 U.S.C. 301a)"),
-    "unified_processing": OptionKind(
-        "Unified cargo processing",
-        "US and Mexican officers inspect together in one facility, so a shipment stops once "
-        "instead of twice.",
-        ("processing_factor", "secondary_referral_factor"),
-        "US-Mexico unified cargo processing pilots (CBP and SAT/ANAM)"),
-    "pre_inspection": OptionKind(
-        "Pre-inspection away from the line",
-        "Cargo is inspected at a facility away from the border and arrives pre-cleared in a "
-        "dedicated lane.",
-        ("shift_share", "processing_factor"),
-        "CBP-SAT joint pre-inspection (e.g. Laredo airport, San Jeronimo-Santa Teresa)"),
-    "trusted_traveler": OptionKind(
-        "Trusted shipper / traveller expansion",
-        "More traffic enrols in FAST or SENTRI and uses the faster dedicated lanes (a traffic "
-        "shift between streams), or, where the site has no separate trusted stream, lowers the "
-        "stream's mean processing time; at an enrolment cost.",
-        ("shift_share", "processing_factor"),
-        "CBP trusted traveller and trader programmes (FAST, SENTRI)"),
-    "combined": OptionKind(
-        "Combination of options",
-        "Two or more of the site's options carried out together.",
-        (),
-        ""),
-}
-
-
-def levers_used(opt) -> set[str]:
-    """Levers an option pulls itself (not through its parts).
+    Returns
+    -------
+    booths, services_per_hour, referral_share
+        Booths never below zero (combined conversions cannot close more booths
+        than exist); the referral share clipped to [0, 1].
 
     Examples
     --------
-    >>> from cba.params import Option
-    >>> levers_used(Option(name="x", kind="status_quo", description="d"))
-    set()
+    >>> b, s, r = changed_stage(np.array([[[2.0, 3.0]]]), np.array([[[10.0]]]),
+    ...                         np.array([[[0.5]]]), [np.array([1.0, -4.0])],
+    ...                         [np.array([0.8])], [np.array([3.0])])
+    >>> b.tolist(), s.tolist(), r.tolist()
+    ([[[3.0, 0.0]]], [[[12.5]]], [[[1.0]]])
     """
-    used = set()
-    for ch in opt.changes.values():
-        for lever in LEVERS:
-            if getattr(ch, lever) is not None:
-                used.add(lever)
-    return used
+    for extra, pf, rf in zip(extra_booths, processing_factors, referral_factors, strict=True):
+        if extra is not None:
+            booths = booths + extra[None, None, :]
+        if pf is not None:
+            services_per_hour = services_per_hour / pf[:, None, None]
+        if rf is not None:
+            referral_share = np.clip(referral_share * rf[:, None, None], 0.0, 1.0)
+    return np.maximum(booths, 0.0), services_per_hour, referral_share
 
 
-def check_option(oid: str, opt, options: dict) -> None:
-    """Check an option against its catalogue entry; raise :class:`ParameterError`.
+def shift_traffic(volumes: dict[str, np.ndarray],
+                  shifts: Sequence[Sequence[tuple[str, str, np.ndarray]]]) -> dict[str, np.ndarray]:
+    """Stream volumes after traffic shifts, part by part.
 
-    ``options`` is the site's mapping of option id to option (for ``combines``).
-    The error names the key path, the bad value and what is allowed.
-    """
-    base = f"options.{oid}"
-    spec = CATALOGUE[opt.kind]
-    used = levers_used(opt)
-    if opt.kind == "status_quo":
-        extra = sorted(used) + (["costs"] if opt.costs else []) + (
-            ["staffing"] if opt.staffing else []) + (["funding"] if opt.funding else []) + (
-            ["combines"] if opt.combines else [])
-        if extra:
-            raise ParameterError(
-                f"the status quo changes nothing and costs nothing, but has {', '.join(extra)}; "
-                "allowed: no changes, costs, staffing, funding or combines",
-                key_path=base)
-        return
-    if opt.kind == "combined":
-        if len(opt.combines) < 2:
-            raise ParameterError(
-                f"a combined option lists {len(opt.combines)} option(s) in 'combines'; "
-                "allowed: two or more ids of this site's other options",
-                key_path=f"{base}.combines")
-        seen = set()
-        for j, part in enumerate(opt.combines):
-            path = f"{base}.combines[{j}]"
-            if part not in options:
-                from .params import _hint
-
-                raise ParameterError(
-                    f"unknown option '{part}'{_hint(part, options)}; options of this site: "
-                    + ", ".join(options),
-                    key_path=path)
-            kind = options[part].kind
-            if part == oid or kind in ("status_quo", "combined"):
-                raise ParameterError(
-                    f"'{part}' is {'this option' if part == oid else 'of kind ' + kind}; allowed: "
-                    "options other than the status quo and other combinations",
-                    key_path=path)
-            if part in seen:
-                raise ParameterError(f"'{part}' is listed twice; allowed: each option once",
-                                     key_path=path)
-            seen.add(part)
-        return
-    if opt.combines:
-        raise ParameterError(
-            f"'combines' lists {opt.combines} but the kind is '{opt.kind}'; allowed: "
-            "'combines' only with kind 'combined'",
-            key_path=f"{base}.combines")
-    if spec.needs_any and not used & set(spec.needs_any):
-        raise ParameterError(
-            f"a {opt.kind} option must change " + " or ".join(spec.needs_any)
-            + f" for at least one stream; it changes {', '.join(sorted(used)) or 'nothing'}",
-            key_path=f"{base}.changes")
-    if opt.kind == "sponsor_staffing":
-        if opt.staffing is None or opt.staffing.payer != "sponsor":
-            got = "no staffing" if opt.staffing is None else f"payer '{opt.staffing.payer}'"
-            raise ParameterError(
-                f"sponsor-funded staffing needs 'staffing' paid by the sponsor; got {got}; "
-                "allowed: staffing.payer: sponsor",
-                key_path=f"{base}.staffing")
-    net = [sum(hour) for hour in zip(*(ch.extra_booths.value for ch in opt.changes.values()
-                                        if ch.extra_booths is not None))]
-    if net and max(net) > 0 and opt.staffing is None:
-        h = max(range(len(net)), key=net.__getitem__)
-        raise ParameterError(
-            f"the option opens {net[h]:g} more booth(s) net of conversions at hour {h} but says "
-            "nobody staffs them; allowed: a 'staffing' block (payer us_federal, mx_federal or "
-            "sponsor; pay overtime or straight_time), or booths converted between streams "
-            "(extra booths summing to 0 or less in every hour)",
-            key_path=f"{base}.staffing")
-
-
-def parts(options: dict, oid: str) -> list[str]:
-    """Ids whose changes and costs make up option ``oid``, in order of application.
-
-    A plain option is its own single part; a combined option is its listed
-    parts followed by itself (for any changes or costs of its own).
+    Parameters
+    ----------
+    volumes : dict of str to ndarray (D, T)
+        Annual volume of each stream. [vehicles/year]
+    shifts : sequence of sequences of (from, to, share (D,))
+        For each part of an option in order, the shares of streams it moves.
+        Within one part every share applies to the volumes before that part.
 
     Examples
     --------
-    >>> from cba.params import Option
-    >>> o = {"a": Option(name="a", kind="trusted_traveler", description="d"),
-    ...      "ab": Option(name="ab", kind="combined", description="d", combines=["a", "b"])}
-    >>> parts(o, "ab"), parts(o, "a")
-    (['a', 'b', 'ab'], ['a'])
+    >>> v = {"std": np.array([[100.0]]), "fast": np.array([[50.0]])}
+    >>> out = shift_traffic(v, [[("std", "fast", np.array([0.2]))]])
+    >>> float(out["std"][0, 0]), float(out["fast"][0, 0])
+    (80.0, 70.0)
     """
-    opt = options[oid]
-    return [*opt.combines, oid] if opt.combines else [oid]
-
-
-def timing(options: dict, oid: str, base_year: int) -> tuple[int, int]:
-    """Start year and ramp-up years of an option's effects.
-
-    An option without a start year starts the year after the base year. A
-    combined option without its own start year starts when its last part
-    starts, and ramps up as slowly as its slowest part (unless it sets
-    ``ramp_up_years`` above 1 itself).
-
-    Examples
-    --------
-    >>> from cba.params import Option
-    >>> o = {"a": Option(name="a", kind="trusted_traveler", description="d", start_year=2027),
-    ...      "b": Option(name="b", kind="trusted_traveler", description="d", ramp_up_years=3),
-    ...      "ab": Option(name="ab", kind="combined", description="d", combines=["a", "b"])}
-    >>> timing(o, "ab", 2024), timing(o, "b", 2024)
-    ((2027, 3), (2025, 3))
-    """
-    opt = options[oid]
-    default = base_year + 1
-    if not opt.combines:
-        return (opt.start_year if opt.start_year is not None else default, opt.ramp_up_years)
-    start = opt.start_year if opt.start_year is not None else max(
-        timing(options, p, base_year)[0] for p in opt.combines)
-    ramp = opt.ramp_up_years if opt.ramp_up_years > 1 else max(
-        options[p].ramp_up_years for p in opt.combines)
-    return start, ramp
-
-
-def funding_owner(options: dict, oid: str) -> str | None:
-    """Id of the option whose funding block applies to ``oid``, or None.
-
-    An option's own funding block applies; a combination without one takes
-    the funding of its first funded part (a toll raised for that part keeps
-    being raised when the part is combined with others).
-    """
-    opt = options[oid]
-    if opt.funding is not None:
-        return oid
-    for p in opt.combines:
-        if options[p].funding is not None:
-            return p
-    return None
-
-
-def funding_of(options: dict, oid: str):
-    """The funding block that applies to an option (see :func:`funding_owner`)."""
-    owner = funding_owner(options, oid)
-    return None if owner is None else options[owner].funding
-
-
-# --------------------------------------------------------------------------- description
-def _hours_text(hours: list[int]) -> str:
-    """'6-9, 14' style list of hour ranges (hour h = h:00 to h+1:00)."""
-    if not hours:
-        return ""
-    runs, start, prev = [], hours[0], hours[0]
-    for h in hours[1:] + [None]:
-        if h is not None and h == prev + 1:
-            prev = h
-            continue
-        runs.append(f"{start:02d}:00-{prev + 1:02d}:00")
-        if h is not None:
-            start = prev = h
-    return ", ".join(runs)
-
-
-def _money(x: float) -> str:
-    if abs(x) >= 1e6:
-        return f"${x / 1e6:,.1f} M"
-    if abs(x) >= 1e3:
-        return f"${x / 1e3:,.0f} k"
-    return f"${x:,.0f}"
-
-
-def _change_lines(site, opt) -> list[str]:
-    out = []
-    for sid, ch in opt.changes.items():
-        stream = site.file.streams[sid].description
-        if ch.extra_booths is not None:
-            extra = list(ch.extra_booths.value)
-            added = [h for h, e in enumerate(extra) if e > 0]
-            cut = [h for h, e in enumerate(extra) if e < 0]
-            if added:
-                most = max(extra)
-                out.append(f"{stream}: up to {most:g} more booth(s) open in "
-                           f"{_hours_text(added)} ({sum(e for e in extra if e > 0):g} booth-hours a day)")
-            if cut:
-                out.append(f"{stream}: {-sum(e for e in extra if e < 0):g} fewer booth-hours a day in "
-                           f"{_hours_text(cut)}")
-        if ch.processing_factor is not None:
-            f = float(ch.processing_factor.value)
-            out.append(f"{stream}: processing time x {f:.2f} ({(f - 1) * 100:+.0f} %)")
-        if ch.secondary_referral_factor is not None:
-            f = float(ch.secondary_referral_factor.value)
-            out.append(f"{stream}: referrals to secondary inspection x {f:.2f} ({(f - 1) * 100:+.0f} %)")
-        if ch.shift_share is not None:
-            to = site.file.streams[ch.shift_to].description
-            out.append(f"{float(ch.shift_share.value):.0%} of {stream.lower()} moves to "
-                       f"{to.lower()}")
+    out = {k: v.copy() for k, v in volumes.items()}
+    for part in shifts:
+        before = {k: v.copy() for k, v in out.items()}
+        for source, target, share in part:
+            moved = before[source] * share[:, None]
+            out[source] = out[source] - moved
+            out[target] = out[target] + moved
     return out
 
 
-def _cost_lines(opt, start: int) -> list[str]:
-    out = []
-    for c in opt.costs:
-        amount = float(c.amount.value)
-        if c.kind == "capital":
-            life = float(c.asset_life_years.value)
-            out.append(f"{c.description}: {_money(amount)} once in {c.year or start} "
-                       f"({life:g}-year life), paid by {c.payer}")
-        else:
-            out.append(f"{c.description}: {_money(amount)} a year, paid by {c.payer}")
-    if opt.staffing is not None:
-        how = "overtime" if opt.staffing.pay == "overtime" else "straight time"
-        line = f"Officer time for added booth-hours at {how}, paid by {opt.staffing.payer}"
-        if opt.staffing.reimbursed_to_cbp:
-            line += " (reimbursed to CBP)"
-        out.append(line)
-    return out
+def ramp_factor(years: np.ndarray, start_year: int, ramp_up_years: int) -> np.ndarray:
+    """Share of an option's full effect in each year: linear from its start year.
 
-
-def describe(site, oid: str) -> dict[str, str]:
-    """Plain-language description of what an option changes and costs.
-
-    Returns a dict with keys ``option``, ``kind``, ``timing``, ``changes``,
-    ``costs`` and ``funding`` (text; lines joined by "; ").
+    Examples
+    --------
+    >>> ramp_factor(np.arange(2024, 2029), 2025, 3).round(3).tolist()
+    [0.0, 0.333, 0.667, 1.0, 1.0]
     """
-    options = site.file.options
-    opt = options[oid]
-    start, ramp = timing(options, oid, site.info.base_year)
-    changes, costs = [], []
-    for p in parts(options, oid):
-        part = options[p]
-        prefix = f"[{part.name}] " if p != oid else ""
-        p_start = timing(options, p, site.info.base_year)[0]
-        changes += [prefix + x for x in _change_lines(site, part)]
-        costs += [prefix + x for x in _cost_lines(part, p_start)]
-    fund = funding_of(options, oid)
-    if fund is not None and fund.toll_surcharge is not None:
-        streams = ", ".join(site.file.streams[s].description.lower() for s in fund.tolled_streams)
-        fund_text = (f"Toll surcharge of ${float(fund.toll_surcharge.value):.2f} per crossing on "
-                     f"{streams}, paid to {fund.recipient}")
-    elif any(options[p].staffing is not None and options[p].staffing.payer == "sponsor"
-             for p in parts(options, oid)):
-        fund_text = "Sponsor pays from its own budget (no toll); break-even toll in the sponsor table"
-    else:
-        fund_text = ""
-    if opt.kind == "status_quo":
-        when = ""
-    else:
-        when = f"from {start}" + (f", full effect after {ramp} years" if ramp > 1 else "")
-    kind = CATALOGUE[opt.kind].label
-    if opt.combines:
-        kind += ": " + " + ".join(options[p].name for p in opt.combines)
-    return {
-        "option": opt.name,
-        "kind": kind,
-        "timing": when,
-        "changes": "; ".join(changes) or "nothing",
-        "costs": "; ".join(costs) or "none",
-        "funding": fund_text,
-    }
-
-
-def changes_table(site) -> pd.DataFrame:
-    """What each option of a site changes, costs and how it is funded (display table)."""
-    rows = [describe(site, oid) for oid in site.file.options]
-    t = pd.DataFrame(rows)
-    t.columns = ["Option", "Kind", "When", "What changes", "Costs and who pays", "Funding"]
-    return t
+    return np.clip((years - start_year + 1) / ramp_up_years, 0.0, 1.0)

@@ -11,17 +11,16 @@ valid site file that an analyst then edits.
 from __future__ import annotations
 
 import copy
-import re
 from importlib import resources
 
 import yaml
 
 from . import demand
 from .exceptions import ParameterError
+from .vocab import is_slug
 
 __all__ = ["new_site_document", "render_site_yaml"]
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_]{0,62}$")
 _STREAM_MEASURE = {"trucks_standard": "Trucks", "trucks_fast": "Trucks",
                    "passenger_vehicles": "Personal Vehicles"}
 
@@ -48,7 +47,7 @@ def new_site_document(site_id: str, port_code: str, name: str | None = None) -> 
     ParameterError
         For a bad slug, an unknown port or a port without truck data.
     """
-    if not _SLUG.match(site_id):
+    if not is_slug(site_id):
         raise ParameterError(f"site id {site_id!r} must be a slug: lower-case letters, digits and '_'")
     info = demand.scaffold_site(site_id, port_code)
     measures = {s["measure"]: s for s in info["streams"]}

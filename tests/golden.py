@@ -24,10 +24,10 @@ def write_outputs(out_dir: Path, n_draws: int, seed: int | None) -> list[Path]:
     import pandas as pd
 
     from cba import batch
-    from cba.evaluate import appraise
+    from cba.analysis.sensitivity import risk_analysis
+    from cba.appraisal import appraise
     from cba.params import load_site
     from cba.report import save_results
-    from cba.sensitivity import risk_analysis
 
     out_dir.mkdir(parents=True, exist_ok=True)
     exact = []

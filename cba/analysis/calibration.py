@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from cba.exceptions import ModelDomainError, ParameterError
-from cba.queueing import hourly_waits
+from ..exceptions import ModelDomainError, ParameterError
+from ..queueing import hourly_waits
 
 __all__ = [
     "load_observed_waits",

@@ -22,22 +22,22 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from . import uncertainty
-from .evaluate import _walk_params, appraise
-from .params import Site
+from .. import uncertainty
+from ..appraisal import appraise, outlooks_for
+from ..params import Site, iter_params
+from ..vocab import BASE_RATE
 
 __all__ = ["uncertain_parameters", "tornado", "switching_values", "robustness_sentences", "risk_analysis",
            "status_quo_peak_wait", "wait_consistent_range"]
 
 #: Quantiles of the tornado's low and high cases.
 TORNADO_QUANTILES = (0.10, 0.90)
-BASE_RATE = "discount_rate_base"
 
 
 def uncertain_parameters(site: Site) -> pd.DataFrame:
     """Parameters that carry a distribution: key, description, central value, P10, P90."""
     rows = []
-    for key, p in _walk_params(site):
+    for key, p in iter_params(site):
         if p.distribution is None:
             continue
         lo, hi = (float(uncertainty.quantile(p.distribution, q)) for q in TORNADO_QUANTILES)
@@ -110,7 +110,7 @@ def switching_values(site: Site, keys: list[str] | None = None, grid: int = 17,
         distributions).
     """
     params = uncertain_parameters(site).set_index("key")
-    dists = {key: p.distribution for key, p in _walk_params(site) if p.distribution is not None}
+    dists = {key: p.distribution for key, p in iter_params(site) if p.distribution is not None}
     keys = list(params.index) if keys is None else keys
     rows = []
     for key in keys:
@@ -188,8 +188,6 @@ def risk_analysis(site: Site, appraisal, top: int = 5, outlooks=None) -> dict:
     dict
         ``{"tornado": DataFrame, "switching": DataFrame, "sentences": dict}``
     """
-    from .evaluate import outlooks_for
-
     outlooks = outlooks if outlooks is not None else outlooks_for(site)
     t = tornado(site, outlooks=outlooks)
     keys = [] if t.empty else list(dict.fromkeys(t.groupby("option").head(top)["key"]))
@@ -229,8 +227,6 @@ def wait_consistent_range(site: Site, stream: str, tolerance: float = 2.0,
     -------
     (low, high) : multipliers of the central processing time
     """
-    from .evaluate import outlooks_for
-
     outlooks = outlooks if outlooks is not None else outlooks_for(site)
     base = status_quo_peak_wait(site, stream, 1.0, outlooks)
 

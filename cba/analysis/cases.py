@@ -13,14 +13,17 @@ beside the reported ones.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import demand
-from .evaluate import HOURS, _queue_jobs, _stream_state, model_inputs
-from .params import CommonFile, Param, Site, _parse, read_yaml
+from .. import demand
+from ..appraisal import model_inputs
+from ..appraisal.queue_jobs import QueueJob, anchor_periods, run_queue_jobs, stream_queue
+from ..params import CommonFile, Param, Site, parse, read_yaml
+from ..vocab import HOURS
 
 __all__ = [
     "load_case",
@@ -34,7 +37,7 @@ __all__ = [
 
 def load_case(path: str | Path) -> dict[str, Param]:
     """Load a case file (same schema as a shared-values file)."""
-    return dict(_parse(read_yaml(path), CommonFile, str(path)).parameters)
+    return dict(parse(read_yaml(path), CommonFile, str(path)).parameters)
 
 
 def spread_booth_hours(booth_hours_per_day: float, hours: list[int]) -> np.ndarray:
@@ -75,16 +78,18 @@ def staffing_wait_effect(site: Site, annual_volumes: dict[str, float],
         processing) per vehicle.
     """
     inp = model_inputs(site)
-    days = float(inp.values["common.days_per_year"][0])
+    days = float(inp.economy.days_per_year[0])
     rows = []
     for sid, vol in annual_volumes.items():
-        st = _stream_state(site, inp, sid)
+        st = stream_queue(inp.streams[sid])
+        primary, secondary = st.stage("primary"), st.stage("secondary")
         daily = np.array([[vol / days]])
-        after = type(st)(st.profile, st.booths + extra_booths.get(sid, np.zeros(HOURS))[None, None, :],
-                         st.services_per_hour, st.cv, st.referral, st.secondary_booths,
-                         st.secondary_services_per_hour)
-        (d0, _), (d1, _) = _queue_jobs([(st, daily), (after, daily)], np.array([0]), 1)
-        service = (1.0 / st.services_per_hour + st.referral / st.secondary_services_per_hour).item()
+        extra = extra_booths.get(sid, np.zeros(HOURS))[None, None, :]
+        after = st.with_stage(replace(primary, servers=primary.servers + extra))
+        (d0, _), (d1, _) = run_queue_jobs([QueueJob(st, daily), QueueJob(after, daily)],
+                                          anchor_periods(1), 1)
+        service = (1.0 / primary.services_per_hour
+                   + secondary.share / secondary.services_per_hour).item()
         w0 = d0.item() / (vol / days) - service
         w1 = d1.item() / (vol / days) - service
         rows.append({"stream": sid, "wait_before_minutes": 60 * w0, "wait_after_minutes": 60 * w1,

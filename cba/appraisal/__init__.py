@@ -1,0 +1,159 @@
+"""The appraisal: every option of a site against its status quo, over draws.
+
+:func:`appraise` draws the inputs (:mod:`~cba.appraisal.inputs`), projects the
+traffic (:mod:`~cba.appraisal.traffic`), runs every queue in one vectorised
+call (:mod:`~cba.appraisal.queue_jobs`), books the cash flows
+(:mod:`~cba.appraisal.flows`) and reduces them block by block
+(:mod:`~cba.appraisal.accumulate`) into an :class:`Appraisal`, which holds
+everything a report shows. This layer maps parameters to model arguments and
+orders the work; the arithmetic of each model lives in its own module
+(:mod:`cba.queueing`, :mod:`cba.benefits`, :mod:`cba.costs`, ...).
+
+Array shapes: ``D`` draws (1 for a deterministic run), ``T`` periods (the base
+year is period 0, then ``horizon_years`` years of operation), ``H = 24`` hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..params import Site
+from ..vocab import CASHFLOW_COLUMNS, MC_COLUMNS, METRIC_COLUMNS
+from .accumulate import REDUCE_BLOCK, Accumulator
+from .flows import option_flows
+from .inputs import Draws, Inputs, build_inputs, draw_values
+from .queue_jobs import ANCHOR_STEP, anchor_periods
+from .traffic import base_year_traffic, forecast_chart, outlooks_for, volume_paths
+
+__all__ = [
+    "Appraisal",
+    "appraise",
+    "draw_values",
+    "build_inputs",
+    "model_inputs",
+    "Draws",
+    "Inputs",
+    "outlooks_for",
+    "volume_paths",
+    "base_year_traffic",
+    "forecast_chart",
+    "anchor_periods",
+    "ANCHOR_STEP",
+    "CHUNK_DRAWS",
+    "REDUCE_BLOCK",
+    "CASHFLOW_COLUMNS",
+    "METRIC_COLUMNS",
+    "MC_COLUMNS",
+]
+
+#: Default number of draws evaluated at once (bounds memory for large runs).
+CHUNK_DRAWS = 500
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """Results of one site appraisal: everything a report shows.
+
+    Attributes
+    ----------
+    site_id : str
+    n_draws : int
+        Monte Carlo draws (0 for a deterministic run).
+    cashflows : DataFrame
+        Tidy cash flows with :data:`cba.vocab.CASHFLOW_COLUMNS` (the mean over
+        draws when ``n_draws > 0``; the draw column is then ``-1``).
+    metrics : DataFrame
+        One row per option x discount rate with :data:`cba.vocab.METRIC_COLUMNS`
+        (and :data:`cba.vocab.MC_COLUMNS` with draws).
+    waits : DataFrame
+        Mean wait by hour (minutes) per stream and option in the first year of
+        operation, options at full effect.
+    delay : DataFrame
+        Daily vehicle-hours of delay per stream, option and year.
+    stakeholders : DataFrame
+        PV of each stakeholder's net gain per option and rate.
+    components : DataFrame
+        PV of benefits and costs by component per option and rate (costs
+        negative, transfers left out).
+    sponsor : DataFrame
+        The sponsor's financial view per option and rate.
+    traffic : DataFrame
+        Base-year volume of each stream at central values, and its source.
+    npv_draws : DataFrame or None
+        NPV per draw (draw x option x rate) when ``n_draws > 0`` or scenarios.
+    """
+
+    site_id: str
+    n_draws: int
+    cashflows: pd.DataFrame
+    metrics: pd.DataFrame
+    waits: pd.DataFrame
+    delay: pd.DataFrame
+    stakeholders: pd.DataFrame
+    components: pd.DataFrame
+    sponsor: pd.DataFrame
+    traffic: pd.DataFrame
+    npv_draws: pd.DataFrame | None = None
+
+
+def model_inputs(site: Site, n_draws: int = 0, seed: int | None = None,
+                 overrides: dict[str, Any] | None = None, n_scenarios: int = 0) -> Inputs:
+    """Typed inputs of every draw at once (see :func:`draw_values`, :func:`build_inputs`)."""
+    return build_inputs(site, draw_values(site, n_draws, seed, overrides, n_scenarios))
+
+
+def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
+             overrides: dict[str, Any] | None = None,
+             outlooks: dict[str, pd.DataFrame] | None = None,
+             n_scenarios: int = 0, chunk_size: int = CHUNK_DRAWS) -> Appraisal:
+    """Appraise every option of a site against its status quo.
+
+    Parameters
+    ----------
+    site : Site
+        Validated site (:func:`cba.params.load_site`).
+    n_draws : int
+        0 = deterministic (central values); >0 = Monte Carlo draws.
+    seed : int, optional
+        Random seed (needed when ``n_draws > 0``).
+    overrides : dict, optional
+        Parameter overrides by key path (see :func:`draw_values`).
+    outlooks : dict, optional
+        Pre-computed demand outlooks by ``"port|measure"`` (saves refitting).
+    n_scenarios : int
+        Deterministic scenarios evaluated at once (see :func:`draw_values`);
+        their NPVs are in ``npv_draws``.
+    chunk_size : int
+        Draws evaluated at once, rounded up to a whole number of blocks of
+        :data:`REDUCE_BLOCK` draws. All draws are sampled first and every
+        sum over draws is taken block by block in a fixed order, so results
+        do not depend on the chunk size (bit for bit); only peak memory does.
+
+    Returns
+    -------
+    Appraisal
+    """
+    draws = draw_values(site, n_draws, seed, overrides, n_scenarios)
+    inp = build_inputs(site, draws)
+    outlooks = outlooks if outlooks is not None else outlooks_for(site)
+    rng = np.random.default_rng(None if seed is None else seed + 1) if n_draws > 0 else None
+    vols = volume_paths(inp, outlooks, rng)
+    # Base-year traffic the booth schedules were set for (central values): the
+    # queue of every draw or scenario is scaled to it (see option_flows).
+    if n_draws > 0 or overrides or n_scenarios > 0:
+        central = volume_paths(model_inputs(site), outlooks, None)
+        reference = {sid: float(v[0, 0]) for sid, v in central.items()}
+    else:
+        reference = None
+    acc = Accumulator(inp, n_draws, inp.n_draws)
+    step = max(-(-int(chunk_size) // REDUCE_BLOCK), 1) * REDUCE_BLOCK
+    for a in range(0, inp.n_draws, step):
+        b = min(a + step, inp.n_draws)
+        part = build_inputs(site, draws.slice(a, b))
+        acc.add(option_flows(part, {k: v[a:b] for k, v in vols.items()}, reference), b - a)
+    return Appraisal(site_id=site.id, n_draws=int(n_draws),
+                     traffic=base_year_traffic(site, outlooks), **acc.result())

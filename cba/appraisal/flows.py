@@ -1,0 +1,217 @@
+"""Cash flows of every option of a site, for one block of draws.
+
+For each option the queue gives the daily delay with and without it; the
+delay saved, phased in by the option's ramp, is valued as travel time
+(occupants x value of time), cargo inventory time, idle fuel at its resource
+cost and idle emissions (air quality; CO2 behind its switch), split between US
+and Mexican users. Each part of an option books its officer time and its own
+costs with its own payers; a toll surcharge is a transfer from users to its
+recipient. Every flow is a :class:`Flow` of shape ``(D, T)``.
+
+Main function: :func:`option_flows`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import benefits, costs, emissions, funding, options, staffing
+from ..vocab import POLLUTANTS
+from .inputs import Inputs, OptionInputs
+from .queue_jobs import QueueJob, anchor_periods, apply_changes, run_queue_jobs, stream_queue
+
+__all__ = ["Flow", "FlowBlock", "option_volumes", "option_flows"]
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One booked cash flow: option, side, component, stakeholder, value (D, T) [USD]."""
+
+    option: str
+    side: str
+    component: str
+    stakeholder: str
+    value: np.ndarray
+
+
+@dataclass(frozen=True)
+class FlowBlock:
+    """What one block of draws adds to an appraisal.
+
+    ``flows``: booked cash flows; ``waits``: (option, stream, shown wait (D, H)
+    [hours]); ``delay``: (option, stream, daily delay (D, T) [vehicle-hours]);
+    ``crossings``: option -> tolled crossings a year (D, T) [vehicles].
+    """
+
+    flows: list[Flow]
+    waits: list[tuple[str, str, np.ndarray]]
+    delay: list[tuple[str, str, np.ndarray]]
+    crossings: dict[str, np.ndarray]
+
+
+def _book(rows: list, oid: str, side: str, component: str, stakeholder: str, arr) -> None:
+    rows.append(Flow(oid, side, component, stakeholder, np.asarray(arr, dtype=float)))
+
+
+def option_volumes(inp: Inputs, oid: str, vols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Stream volumes under option ``oid``: traffic shifts of each part, in order."""
+    shifts = []
+    for part in inp.options[oid].parts:
+        shifts.append([(sid, ch.shift_to, ch.shift_share)
+                       for sid, ch in inp.options[part].changes.items() if ch.shift_to is not None])
+    return options.shift_traffic(vols, shifts)
+
+
+def _queue_under(inp: Inputs, oid: str, sid: str, queue):
+    changes = [inp.options[p].changes[sid] for p in inp.options[oid].parts
+               if sid in inp.options[p].changes]
+    return apply_changes(queue, changes)
+
+
+def option_flows(inp: Inputs, vols: dict[str, np.ndarray],
+                 reference: dict[str, float] | None = None) -> FlowBlock:
+    """Cash flows (D, T) of every option, plus waits and delay for display.
+
+    ``vols``: annual volume of each stream (D, T). ``reference``: base-year
+    volume of each stream at central values. Booth schedules are set so that
+    the status quo reproduces today's reported waits at that traffic; a draw
+    whose base-year traffic is higher (or lower) would have had
+    correspondingly more (or fewer) booths open to produce those same waits.
+    So each draw's queue sees its traffic scaled to the reference in the base
+    year (its growth from there still lengthens queues, up to the volume cap),
+    while time savings are counted for the draw's actual vehicles.
+    """
+    eco = inp.economy
+    days = eco.days_per_year[:, None]
+    D = inp.n_draws
+    years = inp.years
+    base_queues = {sid: stream_queue(s) for sid, s in inp.streams.items()}
+    T = len(years)
+    anchors = anchor_periods(T)
+    scale = {}
+    for sid in inp.streams:
+        if reference is None:
+            scale[sid] = np.ones((D, 1))
+        else:
+            base = vols[sid][:, :1]
+            scale[sid] = np.where(base > 0, reference[sid] / np.where(base > 0, base, 1.0), 1.0)
+    # Every queue evaluation of the site (status quo and each option) in one call.
+    jobs, keys = [], []
+    option_vols = {}
+    for sid, q in base_queues.items():
+        jobs.append(QueueJob(q, vols[sid] / days, scale[sid]))
+        keys.append(("status_quo", sid))
+    for oid, opt in inp.options.items():
+        if opt.kind == "status_quo":
+            continue
+        ovols = option_volumes(inp, oid, vols)
+        option_vols[oid] = ovols
+        for sid in inp.streams:
+            q = _queue_under(inp, oid, sid, base_queues[sid])
+            if q is not base_queues[sid] or not np.array_equal(ovols[sid], vols[sid]):
+                jobs.append(QueueJob(q, ovols[sid] / days, scale[sid]))
+                keys.append((oid, sid))
+    cap = eco.queue_volume_cap_factor[:, None]
+    results = dict(zip(keys, run_queue_jobs(jobs, anchors, T, cap), strict=True))
+    base_delay = {sid: results[("status_quo", sid)][0] for sid in base_queues}
+    base_wait = {sid: results[("status_quo", sid)][1] for sid in base_queues}
+    wait_rows, delay_rows = [], []
+    for sid in base_queues:
+        wait_rows.append(("status_quo", sid, base_wait[sid]))
+        delay_rows.append(("status_quo", sid, base_delay[sid]))
+
+    value_co2 = eco.value_co2[:, None]
+    us_emissions_share = eco.emissions_us_share[:, None]
+    rows: list[Flow] = []
+    crossings: dict[str, np.ndarray] = {}
+    for oid, opt in inp.options.items():
+        if opt.kind == "status_quo":
+            continue
+        ramp = options.ramp_factor(years, opt.start_year, opt.ramp_up_years)[None, :]
+        ovols = option_vols[oid]
+        for sid, s in inp.streams.items():
+            odelay, w = results.get((oid, sid), (base_delay[sid], base_wait[sid]))
+            wait_rows.append((oid, sid, w))
+            # Delay with the ramp: the option's effect phases in linearly.
+            saved_per_day = (base_delay[sid] - odelay) * ramp
+            delay_rows.append((oid, sid, base_delay[sid] - saved_per_day))
+            vh_saved = saved_per_day * days
+            occ = s.occupancy[:, None]
+            vot = eco.value_of_time[s.value_of_time_class][:, None]
+            us = s.users_us_share[:, None]
+            time_b = benefits.time_savings_usd(vh_saved, occ, vot)
+            _book(rows, oid, "benefit", "travel_time", "users_us", time_b * us)
+            _book(rows, oid, "benefit", "travel_time", "users_mx", time_b * (1 - us))
+            if s.cargo_value is not None:
+                cargo_b = benefits.cargo_time_savings_usd(
+                    vh_saved, s.cargo_value[:, None], eco.inventory_carrying_rate[:, None])
+                _book(rows, oid, "benefit", "cargo_time", "users_us", cargo_b * us)
+                _book(rows, oid, "benefit", "cargo_time", "users_mx", cargo_b * (1 - us))
+            if s.fuel != "none":
+                price = eco.fuel_price[s.fuel][:, None]
+                gal = benefits.fuel_saved_gal(vh_saved, s.idle_fuel[:, None])
+                fuel_b = gal * price
+                _book(rows, oid, "benefit", "idle_fuel", "users_us", fuel_b * us)
+                _book(rows, oid, "benefit", "idle_fuel", "users_mx", fuel_b * (1 - us))
+                emis = 0.0
+                for pol in POLLUTANTS:
+                    t = emissions.emissions_t(gal, eco.emission_rate[(pol, s.fuel)][:, None])
+                    emis = emis + emissions.damage_usd(t, eco.damage_cost[pol][:, None])
+                t_co2 = emissions.emissions_t(gal, eco.emission_rate[("co2", s.fuel)][:, None])
+                co2 = emissions.damage_usd(t_co2, eco.damage_cost["co2"][:, None]) * value_co2
+                _book(rows, oid, "benefit", "emissions_air_quality", "users_us",
+                      emis * us_emissions_share)
+                _book(rows, oid, "benefit", "emissions_air_quality", "users_mx",
+                      emis * (1 - us_emissions_share))
+                _book(rows, oid, "benefit", "emissions_co2", "users_us", co2 * us_emissions_share)
+                _book(rows, oid, "benefit", "emissions_co2", "users_mx",
+                      co2 * (1 - us_emissions_share))
+        # Each part of the option (the option itself unless it is a combination)
+        # books its own officer time and costs with its own payers.
+        for part_id in opt.parts:
+            _book_part_costs(rows, inp, oid, inp.options[part_id], ramp, days, T)
+        owner = None if opt.funding_owner is None else inp.options[opt.funding_owner]
+        tolled = (owner.tolled_streams if owner is not None and owner.tolled_streams
+                  else list(inp.streams))
+        crossings[oid] = sum(ovols[sid] for sid in tolled) * (ramp > 0)
+        if owner is not None and owner.toll_surcharge is not None:
+            toll = owner.toll_surcharge[:, None]
+            for sid in owner.tolled_streams:
+                us = inp.streams[sid].users_us_share[:, None]
+                revenue = funding.toll_revenue_usd(toll, ovols[sid]) * (ramp > 0)
+                _book(rows, oid, "transfer", "toll_surcharge", owner.toll_recipient, revenue)
+                _book(rows, oid, "transfer", "toll_surcharge", "users_us", -revenue * us)
+                _book(rows, oid, "transfer", "toll_surcharge", "users_mx", -revenue * (1 - us))
+    return FlowBlock(rows, wait_rows, delay_rows, crossings)
+
+
+def _book_part_costs(rows: list, inp: Inputs, oid: str, part: OptionInputs, ramp, days,
+                     T: int) -> None:
+    """Officer time for a part's added booth-hours, and the part's own costs, booked to ``oid``."""
+    eco = inp.economy
+    booth_hours_added = 0.0
+    for ch in part.changes.values():
+        if ch.extra_booths is not None:
+            booth_hours_added = booth_hours_added + np.clip(ch.extra_booths, 0, None).sum()
+    if part.staffing is not None and booth_hours_added > 0:
+        hours = staffing.officer_hours_per_year(
+            np.full((inp.n_draws, 1), booth_hours_added),
+            eco.officers_per_booth[:, None], days) * ramp
+        premium = eco.overtime_premium[:, None] if part.staffing.overtime else 1.0
+        cost = staffing.staffing_cost_usd(hours, eco.officer_hourly_cost[:, None], premium)
+        if part.staffing.reimbursed_to_cbp:
+            _book(rows, oid, "cost", "officer_time", "us_federal", cost)
+            _book(rows, oid, "transfer", "staffing_reimbursement", "us_federal", cost)
+            _book(rows, oid, "transfer", "staffing_reimbursement", part.staffing.payer, -cost)
+        else:
+            _book(rows, oid, "cost", "officer_time", part.staffing.payer, cost)
+    for c in part.costs:
+        if c.kind == "capital":
+            spend = (c.year if c.year is not None else part.start_year) - inp.base_year
+            outlay, resid = costs.capital_flows(c.amount, c.asset_life_years, spend, T)
+            _book(rows, oid, "cost", "capital", c.payer, outlay)
+            _book(rows, oid, "cost", "residual_value", c.payer, -resid)
+        else:
+            _book(rows, oid, "cost", "operations", c.payer, costs.annual_flows(c.amount, ramp[0]))

@@ -1,0 +1,486 @@
+"""Typed model inputs of an appraisal, in report dollars, on the draw axis.
+
+Two steps turn a validated :class:`~cba.params.Site` into the numbers the
+models need:
+
+1. :func:`draw_values` gives every parameter of the site (listed by
+   :func:`cba.params.iter_params`) as an array on the draw axis: its central
+   value, a Monte Carlo sample (seeded, optionally correlated), or an override.
+   Money is converted here, once, to the site's report dollar-year (CPI-U;
+   pesos at their own year's exchange rate first). The key paths are the
+   user-facing addresses of parameters (overrides, correlations, the
+   appendix); they stop here.
+2. :func:`build_inputs` arranges those arrays into typed records: one
+   :class:`StreamInputs` per traffic stream with its ordered list of queue
+   :class:`Stage` s, one :class:`OptionInputs` per option, the shared
+   :class:`EconomyInputs` and the :class:`DayType` s a year is made of.
+
+Array shapes: ``D`` draws (1 for a deterministic run), ``H = 24`` hours. A
+scalar parameter is an array of shape ``(D,)``; an hourly list is ``(H,)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import uncertainty, units
+from ..exceptions import ParameterError
+from ..params import Param, Site, funding_owner, iter_params, option_parts, option_timing
+from ..params.checks import correlated_keys, correlation_matrix
+from ..vocab import FUELS, POLLUTANTS, VALUE_OF_TIME_PARAMS
+
+__all__ = [
+    "Draws",
+    "draw_values",
+    "DayType",
+    "AVERAGE_DAY",
+    "Stage",
+    "VolumeInputs",
+    "StreamInputs",
+    "ChangeInputs",
+    "CostInputs",
+    "StaffingInputs",
+    "OptionInputs",
+    "EconomyInputs",
+    "Inputs",
+    "build_inputs",
+]
+
+
+# --------------------------------------------------------------------------- draws
+@dataclass(frozen=True)
+class Draws:
+    """Every parameter of a site as an array on the draw axis, in report dollars.
+
+    Attributes
+    ----------
+    n_draws : int
+        Length of the draw axis (1 for a deterministic run).
+    values : dict of str to ndarray
+        Key path -> ``(D,)`` for scalars, ``(H,)`` for hourly lists.
+    dollar_year : int
+        The report dollar-year every money value is in.
+    per_draw : frozenset of str
+        Keys whose arrays run along the draw axis (scalars).
+    """
+
+    n_draws: int
+    values: dict[str, np.ndarray]
+    dollar_year: int
+    per_draw: frozenset = frozenset()
+
+    def slice(self, a: int, b: int) -> Draws:
+        """Draws ``a`` to ``b`` (hourly lists are shared by every draw)."""
+        if a == 0 and b == self.n_draws:
+            return self
+        vals = {k: (v[a:b] if k in self.per_draw else v) for k, v in self.values.items()}
+        return Draws(n_draws=b - a, values=vals, dollar_year=self.dollar_year,
+                     per_draw=self.per_draw)
+
+
+def _money(site: Site, p: Param, x):
+    """Convert a money value to the site's report dollar-year."""
+    if not units.is_money(p.unit):
+        return x
+    to_year = site.info.report_dollar_year
+    cpi = site.param("cpi_u").values
+    if p.unit.startswith("MXN"):
+        x = units.mxn_to_usd(x, p.dollar_year, site.param("mxn_per_usd").values)
+    return units.to_dollar_year(x, p.dollar_year, to_year, cpi)
+
+
+def _numeric(site: Site, p: Param, n: int, rng: np.random.Generator | None, key: str,
+             overrides: dict[str, Any]) -> np.ndarray:
+    if key in overrides:
+        raw = np.broadcast_to(np.asarray(overrides[key], dtype=float), (n,)).copy()
+    elif isinstance(p.value, tuple):
+        raw = np.asarray(p.value, dtype=float)
+        return _money(site, p, raw)
+    elif rng is not None and p.distribution is not None:
+        raw = uncertainty.sample(p.distribution, n, rng)
+    else:
+        raw = np.full(n, float(p.value))
+    return _money(site, p, raw)
+
+
+def draw_values(site: Site, n_draws: int = 0, seed: int | None = None,
+                overrides: dict[str, Any] | None = None, n_scenarios: int = 0) -> Draws:
+    """Every parameter of a site on the draw axis, converted to the report dollar-year.
+
+    Parameters
+    ----------
+    site : Site
+        Validated site.
+    n_draws : int
+        0 for the deterministic run (central values); otherwise the number of
+        Monte Carlo draws from each parameter's distribution.
+    seed : int, optional
+        Seed of the random generator (required when ``n_draws > 0``).
+    overrides : dict, optional
+        Key path -> value (e.g. ``{"common.vtts_personal": 25.0}``) in the
+        parameter's own unit and dollar-year; used by sensitivity analyses. A
+        value may be an array of length ``n_scenarios``.
+    n_scenarios : int
+        With ``n_draws == 0``: evaluate this many deterministic scenarios at once
+        on the draw axis (central values except where ``overrides`` give arrays).
+
+    Notes
+    -----
+    Keys are visited in sorted order, so the random stream a parameter gets
+    does not depend on the order of the file. A correlated parameter gets the
+    same uniforms it would get uncorrelated, transformed by the Gaussian copula.
+    """
+    overrides = dict(overrides or {})
+    if n_draws > 0 and n_scenarios > 0:
+        raise ParameterError("give either n_draws or n_scenarios, not both", key_path="n_scenarios")
+    n = max(int(n_draws), int(n_scenarios), 1)
+    rng = None
+    if n_draws > 0:
+        if seed is None:
+            raise ParameterError("a Monte Carlo run needs a seed", key_path="seed")
+        rng = np.random.default_rng(seed)
+    values: dict[str, np.ndarray] = {}
+    known = set()
+    per_draw = set()
+    correlated = set(correlated_keys(site.file.correlations)) if rng is not None else set()
+    uniforms: dict[str, np.ndarray] = {}
+    params: dict[str, Param] = {}
+    for key, p in sorted(iter_params(site), key=lambda kp: kp[0]):
+        known.add(key)
+        if key in correlated and key not in overrides:
+            uniforms[key] = rng.random(n)  # the same uniforms the parameter gets uncorrelated
+            params[key] = p
+        else:
+            values[key] = _numeric(site, p, n, rng, key, overrides)
+        if not isinstance(p.value, tuple):
+            per_draw.add(key)
+    if uniforms:
+        keys = list(uniforms)
+        corr = correlation_matrix(site.file.correlations, keys)
+        u = uncertainty.correlate_uniforms(np.column_stack([uniforms[k] for k in keys]), corr)
+        for j, key in enumerate(keys):
+            values[key] = _money(site, params[key],
+                                 uncertainty.from_uniform(params[key].distribution, u[:, j]))
+    unknown = set(overrides) - known
+    if unknown:
+        raise ParameterError(f"unknown override key(s): {sorted(unknown)}", key_path="overrides")
+    return Draws(n_draws=n, values=values, dollar_year=site.info.report_dollar_year,
+                 per_draw=frozenset(per_draw))
+
+
+# --------------------------------------------------------------------------- typed inputs
+@dataclass(frozen=True)
+class DayType:
+    """A kind of day the year is made of (weekday, Saturday, peak month, ...).
+
+    Attributes
+    ----------
+    name : str
+    weight : float
+        Share of the year's operating days of this type; weights sum to 1. [/1]
+    volume_factor : float
+        That day's traffic relative to the average day. [factor]
+    """
+
+    name: str
+    weight: float = 1.0
+    volume_factor: float = 1.0
+
+
+#: The single average day every site is evaluated on today.
+AVERAGE_DAY = DayType("average", 1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One queue stage a stream passes through, in order (primary, secondary, ...).
+
+    Attributes
+    ----------
+    name : str
+        ``"primary"`` or ``"secondary"``.
+    servers : ndarray
+        Booths (or bays) open, ``(1, H)`` by hour or ``(D, 1)`` the same in
+        every hour. [booths]
+    minutes : ndarray
+        Mean processing time, ``(D,)``. [minutes/vehicle]
+    cv : ndarray or None
+        Coefficient of variation of the processing time, ``(D,)``; None for
+        exponential times. [/1]
+    share : ndarray
+        Share of the stream's vehicles that pass through this stage, ``(D,)``
+        (1 for primary, the referral share for secondary). [/1]
+    """
+
+    name: str
+    servers: np.ndarray
+    minutes: np.ndarray
+    cv: np.ndarray | None
+    share: np.ndarray
+
+
+@dataclass(frozen=True)
+class VolumeInputs:
+    """Base-year traffic of a stream: a share of a BTS series, or a typed volume."""
+
+    port_code: str | None
+    measure: str | None
+    share: np.ndarray | None   # (D,) [/1]
+    annual: np.ndarray | None  # (D,) [vehicles/year]
+    growth: np.ndarray | None  # (D,) [/1 a year]
+
+
+@dataclass(frozen=True)
+class StreamInputs:
+    """One traffic stream (direction x mode x lane programme)."""
+
+    id: str
+    description: str
+    mode: str
+    fuel: str
+    value_of_time_class: str
+    volume: VolumeInputs
+    arrival_profile: np.ndarray       # (H,) share of the day's arrivals by hour [/1]
+    stages: tuple[Stage, ...]
+    occupancy: np.ndarray             # (D,) [persons/vehicle]
+    idle_fuel: np.ndarray | None      # (D,) [gal/vehicle-hour]
+    cargo_value: np.ndarray | None    # (D,) [USD/vehicle]
+    users_us_share: np.ndarray        # (D,) [/1]
+
+    def stage(self, name: str) -> Stage:
+        """The stage called ``name``."""
+        for s in self.stages:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class ChangeInputs:
+    """What an option changes for one stream."""
+
+    extra_booths: np.ndarray | None          # (H,) [booths]
+    processing_factor: np.ndarray | None     # (D,) [factor]
+    secondary_referral_factor: np.ndarray | None  # (D,) [factor]
+    shift_share: np.ndarray | None           # (D,) [/1]
+    shift_to: str | None
+
+
+@dataclass(frozen=True)
+class CostInputs:
+    """A cost item of an option."""
+
+    description: str
+    kind: str                            # "capital" | "annual"
+    payer: str
+    amount: np.ndarray                   # (D,) [USD] or [USD/year]
+    asset_life_years: np.ndarray | None  # (D,) [years]
+    year: int | None                     # calendar year of a capital outlay
+
+
+@dataclass(frozen=True)
+class StaffingInputs:
+    """Who pays for an option's added officer-hours, and at what rate."""
+
+    payer: str
+    overtime: bool
+    reimbursed_to_cbp: bool
+
+
+@dataclass(frozen=True)
+class OptionInputs:
+    """One option with its own changes and costs, its parts and its funding.
+
+    ``parts`` lists the options whose changes and costs make it up, in order
+    (itself only, for a plain option). ``funding_owner`` is the option whose
+    toll applies to it (None: no toll).
+    """
+
+    id: str
+    name: str
+    kind: str
+    parts: tuple[str, ...]
+    start_year: int
+    ramp_up_years: int
+    changes: dict[str, ChangeInputs]
+    costs: tuple[CostInputs, ...]
+    staffing: StaffingInputs | None
+    funding_owner: str | None
+    toll_surcharge: np.ndarray | None    # (D,) [USD/vehicle], of its own funding block
+    tolled_streams: tuple[str, ...]
+    toll_recipient: str | None
+
+
+@dataclass(frozen=True)
+class EconomyInputs:
+    """Shared unit values: time, fuel, emissions, officers, discounting."""
+
+    value_of_time: dict[str, np.ndarray]      # class -> (D,) [USD/person-hour]
+    fuel_price: dict[str, np.ndarray]         # fuel -> (D,) [USD/gal]
+    emission_rate: dict[tuple[str, str], np.ndarray]  # (pollutant, fuel) -> (D,) [g/gal]
+    damage_cost: dict[str, np.ndarray]        # pollutant -> (D,) [USD/t]
+    value_co2: np.ndarray                     # (D,) switch [/1]
+    emissions_us_share: np.ndarray            # (D,) [/1]
+    inventory_carrying_rate: np.ndarray       # (D,) [/1 a year]
+    officer_hourly_cost: np.ndarray           # (D,) [USD/hour]
+    overtime_premium: np.ndarray              # (D,) [factor]
+    officers_per_booth: np.ndarray            # (D,) [officers/booth]
+    queue_volume_cap_factor: np.ndarray       # (D,) [factor]
+    days_per_year: np.ndarray                 # (D,) [days/year]
+    discount_rates: tuple[tuple[str, float], ...]  # (name, rate), the base rate first
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything one appraisal computes from, for a block of draws."""
+
+    site_id: str
+    base_year: int
+    horizon_years: int
+    dollar_year: int
+    n_draws: int
+    streams: dict[str, StreamInputs]
+    options: dict[str, OptionInputs]
+    economy: EconomyInputs
+    day_types: tuple[DayType, ...] = (AVERAGE_DAY,)
+
+    @property
+    def years(self) -> np.ndarray:
+        """Calendar years of the analysis, the base year first."""
+        return np.arange(self.base_year, self.base_year + self.horizon_years + 1)
+
+
+def _shared(site: Site, values: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """A shared value, or the site's override of it."""
+    key = f"site.{name}" if name in site.file.parameters else f"common.{name}"
+    return values[key]
+
+
+def _maybe(values: dict[str, np.ndarray], key: str) -> np.ndarray | None:
+    return values.get(key)
+
+
+def _discount_rates(site: Site, values: dict[str, np.ndarray]) -> tuple[tuple[str, float], ...]:
+    out = []
+    for key, v in values.items():
+        scope, name = key.split(".", 1)
+        if not name.startswith("discount_rate"):
+            continue
+        if scope == "common" and f"site.{name}" not in values:
+            out.append((name, float(v[0])))
+        elif scope == "site":
+            out.append((name, float(v[0])))
+    out.sort(key=lambda nr: (nr[0] != "discount_rate_base", -nr[1]))
+    return tuple(out)
+
+
+def _stream(site: Site, values: dict[str, np.ndarray], sid: str) -> StreamInputs:
+    s = site.file.streams[sid]
+    p = f"streams.{sid}."
+    v = s.volume
+
+    def shared_or_none(name):
+        try:
+            return _shared(site, values, name)
+        except KeyError:
+            return None
+
+    occupancy = values.get(p + "occupancy")
+    if occupancy is None:
+        occupancy = _shared(site, values, f"occupancy_{s.mode}")
+    idle = values.get(p + "idle_fuel")
+    if idle is None:
+        idle = shared_or_none(f"idle_fuel_{s.mode}")
+    stages = (
+        Stage("primary", values[p + "booths_open"][None, :], values[p + "processing_minutes"],
+              values[p + "processing_cv"], np.ones_like(values[p + "processing_minutes"])),
+        Stage("secondary", values[p + "secondary_booths"][:, None],
+              values[p + "secondary_minutes"], None, values[p + "secondary_referral_share"]),
+    )
+    return StreamInputs(
+        id=sid, description=s.description, mode=s.mode, fuel=s.fuel,
+        value_of_time_class=s.value_of_time_class,
+        volume=VolumeInputs(v.port_code, v.measure, _maybe(values, p + "volume.share"),
+                            _maybe(values, p + "volume.annual"),
+                            _maybe(values, p + "volume.growth")),
+        arrival_profile=values[p + "arrival_profile"],
+        stages=stages,
+        occupancy=occupancy,
+        idle_fuel=idle,
+        cargo_value=_maybe(values, p + "cargo_value"),
+        users_us_share=values[p + "users_us_share"],
+    )
+
+
+def _option(site: Site, values: dict[str, np.ndarray], oid: str) -> OptionInputs:
+    options = site.file.options
+    o = options[oid]
+    base = f"options.{oid}."
+    changes = {}
+    for sid, ch in o.changes.items():
+        c = f"{base}changes.{sid}."
+        changes[sid] = ChangeInputs(
+            extra_booths=_maybe(values, c + "extra_booths"),
+            processing_factor=_maybe(values, c + "processing_factor"),
+            secondary_referral_factor=_maybe(values, c + "secondary_referral_factor"),
+            shift_share=_maybe(values, c + "shift_share"),
+            shift_to=ch.shift_to,
+        )
+    costs = tuple(
+        CostInputs(c.description, c.kind, c.payer, values[f"{base}costs[{i}].amount"],
+                   _maybe(values, f"{base}costs[{i}].asset_life_years"), c.year)
+        for i, c in enumerate(o.costs))
+    staffing = None if o.staffing is None else StaffingInputs(
+        o.staffing.payer, o.staffing.pay == "overtime", o.staffing.reimbursed_to_cbp)
+    start, ramp = option_timing(options, oid, site.info.base_year)
+    fund = o.funding
+    return OptionInputs(
+        id=oid, name=o.name, kind=o.kind, parts=tuple(option_parts(options, oid)),
+        start_year=start, ramp_up_years=ramp, changes=changes, costs=costs, staffing=staffing,
+        funding_owner=funding_owner(options, oid),
+        toll_surcharge=_maybe(values, f"{base}funding.toll_surcharge"),
+        tolled_streams=tuple(fund.tolled_streams) if fund is not None else (),
+        toll_recipient=fund.recipient if fund is not None else None,
+    )
+
+
+def _economy(site: Site, values: dict[str, np.ndarray]) -> EconomyInputs:
+    def g(name):
+        return _shared(site, values, name)
+
+    fuels = [f for f in FUELS if f != "none"]
+    return EconomyInputs(
+        value_of_time={cls: g(name) for cls, name in VALUE_OF_TIME_PARAMS.items()},
+        fuel_price={f: g(f"fuel_price_{f}") for f in fuels},
+        emission_rate={(pol, f): g(f"{pol}_per_gal_{f}") for pol in (*POLLUTANTS, "co2")
+                       for f in fuels},
+        damage_cost={pol: g(f"damage_cost_{pol}") for pol in (*POLLUTANTS, "co2")},
+        value_co2=g("value_co2"),
+        emissions_us_share=g("emissions_us_share"),
+        inventory_carrying_rate=g("inventory_carrying_rate"),
+        officer_hourly_cost=g("officer_hourly_cost"),
+        overtime_premium=g("overtime_premium"),
+        officers_per_booth=g("officers_per_booth"),
+        queue_volume_cap_factor=g("queue_volume_cap_factor"),
+        days_per_year=g("days_per_year"),
+        discount_rates=_discount_rates(site, values),
+    )
+
+
+def build_inputs(site: Site, draws: Draws) -> Inputs:
+    """Arrange a site's drawn values into typed inputs (see the module docstring)."""
+    values = draws.values
+    return Inputs(
+        site_id=site.id,
+        base_year=site.info.base_year,
+        horizon_years=site.info.horizon_years,
+        dollar_year=draws.dollar_year,
+        n_draws=draws.n_draws,
+        streams={sid: _stream(site, values, sid) for sid in site.file.streams},
+        options={oid: _option(site, values, oid) for oid in site.file.options},
+        economy=_economy(site, values),
+    )
+

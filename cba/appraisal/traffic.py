@@ -1,0 +1,143 @@
+"""Traffic of an appraisal: each stream's annual volume over the analysis period.
+
+A stream's volume is either a share of a port's BTS series, following that
+series' annual outlook (:func:`cba.demand.annual_outlook`; Monte Carlo draws
+paths from it with :func:`cba.demand.sample_annual_paths`), or a typed annual
+volume with its own growth rate.
+
+Main functions: :func:`outlooks_for`, :func:`volume_paths`, :func:`forecast_chart`,
+:func:`base_year_traffic`.
+
+Cache: :func:`port_outlook` keeps the outlooks of the last 64 (port, measure,
+years) it was asked for, in this process. An outlook depends only on the
+shipped data file and the forecasting code, neither of which changes while a
+process runs; ``port_outlook.cache_clear()`` empties it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from .. import demand
+from ..params import Site
+from .inputs import Inputs
+
+__all__ = ["port_outlook", "outlook_key", "outlooks_for", "volume_paths", "base_year_traffic",
+           "forecast_chart"]
+
+
+@functools.lru_cache(maxsize=64)
+def port_outlook(port_code: str, measure: str, start: int, end: int) -> pd.DataFrame:
+    """Annual outlook of one port series (cached; do not mutate the result)."""
+    return demand.annual_outlook(port_code, measure, start, end)
+
+
+def outlook_key(port_code: str, measure: str) -> str:
+    """Key of a port series in the outlooks mapping: ``"port|measure"``."""
+    return f"{port_code}|{measure}"
+
+
+def outlooks_for(site: Site) -> dict[str, pd.DataFrame]:
+    """Demand outlook of every data-based stream of a site.
+
+    Returns
+    -------
+    dict
+        ``"port|measure"`` -> annual outlook (see :func:`cba.demand.annual_outlook`).
+    """
+    info = site.info
+    out = {}
+    for s in site.file.streams.values():
+        v = s.volume
+        if v.port_code is not None:
+            key = outlook_key(v.port_code, v.measure)
+            if key not in out:
+                out[key] = port_outlook(v.port_code, v.measure, info.base_year,
+                                        info.base_year + info.horizon_years).copy()
+    return out
+
+
+def volume_paths(inp: Inputs, outlooks: dict[str, pd.DataFrame] | None = None,
+                 rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
+    """Annual volume of each stream, shape (D, T). [vehicles/year]
+
+    Data-based streams follow their port's outlook (its mean at central
+    values; a drawn path per draw when ``rng`` is given); typed volumes grow
+    at their own rate from the base year.
+    """
+    years = inp.years
+    out = {}
+    for sid, s in inp.streams.items():
+        vol = s.volume
+        if vol.annual is not None:
+            base = vol.annual[:, None]
+            growth = 0.0 if vol.growth is None else vol.growth[:, None]
+            out[sid] = base * (1.0 + growth) ** (years - inp.base_year)[None, :]
+            continue
+        ol = (outlooks or {}).get(outlook_key(vol.port_code, vol.measure))
+        if ol is None:
+            ol = port_outlook(vol.port_code, vol.measure, int(years[0]), int(years[-1]))
+        share = vol.share[:, None]
+        if rng is not None and inp.n_draws > 1:
+            paths = demand.sample_annual_paths(ol.loc[years], inp.n_draws, rng)
+        else:
+            paths = np.broadcast_to(ol.loc[years, "mean"].to_numpy(dtype=float),
+                                    (inp.n_draws, len(years)))
+        out[sid] = share * paths
+    return out
+
+
+def base_year_traffic(site: Site, outlooks: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Base-year volume of each stream at central values, and where it comes from.
+
+    Columns ``stream, description, port_code, measure, port_total, share,
+    volume, lower_80, upper_80, per_day`` (port totals and bands are NaN for a
+    typed volume). [vehicles/year], [vehicles/day]
+    """
+    y0 = site.info.base_year
+    days = site.param("days_per_year").value
+    rows = []
+    for sid, s in site.file.streams.items():
+        v = s.volume
+        if v.port_code is not None:
+            ol = outlooks[outlook_key(v.port_code, v.measure)]
+            port_total = float(ol.loc[y0, "mean"])
+            share = v.share.value
+            vol = port_total * share
+            lo, hi = ol.loc[y0, "lower_80"] * share, ol.loc[y0, "upper_80"] * share
+        else:
+            port_total = share = lo = hi = float("nan")
+            vol = v.annual.value
+        rows.append({"stream": sid, "description": s.description, "port_code": v.port_code,
+                     "measure": v.measure, "port_total": port_total, "share": share,
+                     "volume": vol, "lower_80": lo, "upper_80": hi, "per_day": vol / days})
+    return pd.DataFrame(rows)
+
+
+def forecast_chart(site: Site, history_from: str = "2010-01-01") -> dict[tuple[str, str], dict]:
+    """Monthly history and forecast of every port series a site uses, for its chart.
+
+    The forecast runs from the data's last month to three years past the
+    site's base year, with 80 % and 95 % intervals (:func:`cba.demand.forecast`).
+
+    Returns
+    -------
+    dict
+        ``(port_code, measure)`` -> ``{"history": Series from history_from
+        [crossings/month], "forecast": DataFrame with mean, lower_80, upper_80,
+        lower_95, upper_95}``, in the order the streams name them.
+    """
+    out: dict[tuple[str, str], dict] = {}
+    for s in site.file.streams.values():
+        v = s.volume
+        if v.port_code is None or (v.port_code, v.measure) in out:
+            continue
+        hist = demand.monthly_crossings(v.port_code, v.measure)
+        last_year = int(hist.index[-1].year)
+        fc = demand.forecast(hist, 12 * (site.info.base_year - last_year + 3))
+        out[(v.port_code, v.measure)] = {"history": hist[hist.index >= history_from],
+                                         "forecast": fc}
+    return out

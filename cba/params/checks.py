@@ -1,0 +1,378 @@
+"""Checks of a parsed parameter file that the schema alone cannot make.
+
+Range rules with key paths (:mod:`cba.params.rules`), streams named by options,
+the option catalogue (each kind pulls the levers it must, combinations name
+real parts), the correlations between uncertain inputs, and the translation of
+pydantic's errors into one line naming the key path, the value and what is
+allowed. Every check raises :class:`~cba.exceptions.ParameterError`.
+
+Main functions: :func:`parse`, :func:`semantic_checks`, :func:`check_option`,
+:func:`check_correlations`.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from ..exceptions import ParameterError, did_you_mean
+from ..vocab import LEVERS, OPTION_KINDS, is_slug
+from .rules import NONNEG, POSITIVE, RATE, SHARE, STREAM_RULES, check_param, rule_for
+from .schema import CommonFile, Correlation, Option, Param, SiteFile, Stream
+
+__all__ = ["parse", "semantic_checks", "check_option", "levers_used", "check_correlations",
+           "correlated_keys",
+           "correlation_matrix"]
+
+
+def semantic_checks(model: SiteFile | CommonFile) -> None:
+    for name, p in model.parameters.items():
+        check_param(p, f"parameters.{name}", rule_for(name))
+    if isinstance(model, CommonFile):
+        return
+    for sid, s in model.streams.items():
+        base = f"streams.{sid}"
+        for fname in Stream.model_fields:
+            val = getattr(s, fname)
+            if isinstance(val, Param):
+                check_param(val, f"{base}.{fname}", STREAM_RULES.get(fname, NONNEG))
+        if s.volume.share is not None:
+            check_param(s.volume.share, f"{base}.volume.share", SHARE)
+        if s.volume.annual is not None:
+            check_param(s.volume.annual, f"{base}.volume.annual", NONNEG)
+        if s.volume.growth is not None:
+            check_param(s.volume.growth, f"{base}.volume.growth", RATE)
+        total = sum(s.arrival_profile.value)
+        if abs(total - 1.0) > 1e-3:
+            raise ParameterError(
+                f"hourly shares sum to {total:.4f}; allowed: a sum of 1 (within 0.001)",
+                key_path=f"{base}.arrival_profile.value",
+            )
+    site = model.site
+    for oid, opt in model.options.items():
+        base = f"options.{oid}"
+        if not is_slug(oid):
+            raise ParameterError(
+                f"option id {oid!r} must be a slug (lower-case letters, digits, '_')",
+                key_path=base,
+            )
+        if opt.start_year is not None and not (
+            site.base_year <= opt.start_year <= site.base_year + site.horizon_years
+        ):
+            raise ParameterError(
+                f"start_year {opt.start_year} lies outside the analysis period "
+                f"{site.base_year}..{site.base_year + site.horizon_years}",
+                key_path=f"{base}.start_year",
+            )
+        if opt.ramp_up_years < 1:
+            raise ParameterError(
+                f"ramp_up_years {opt.ramp_up_years} must be >= 1", key_path=f"{base}.ramp_up_years"
+            )
+        for sid, ch in opt.changes.items():
+            if sid not in model.streams:
+                raise ParameterError(
+                    f"unknown stream '{sid}'{did_you_mean(sid, model.streams)}; streams of this "
+                    "site: " + ", ".join(model.streams),
+                    key_path=f"{base}.changes.{sid}",
+                )
+            for fname in LEVERS:
+                val = getattr(ch, fname)
+                if val is not None:
+                    check_param(val, f"{base}.changes.{sid}.{fname}", STREAM_RULES[fname])
+            if ch.shift_to is not None and ch.shift_to not in model.streams:
+                raise ParameterError(
+                    f"unknown stream '{ch.shift_to}'{did_you_mean(ch.shift_to, model.streams)}",
+                    key_path=f"{base}.changes.{sid}.shift_to",
+                )
+            if ch.extra_booths is not None:
+                booths = model.streams[sid].booths_open.value
+                for h, (b, e) in enumerate(zip(booths, ch.extra_booths.value)):
+                    if b + e < 0:
+                        raise ParameterError(
+                            f"hour {h}: {b:g} booths open plus {e:g} extra is negative; "
+                            "allowed: extra >= -booths open",
+                            key_path=f"{base}.changes.{sid}.extra_booths.value",
+                        )
+        if opt.funding is not None:
+            if opt.funding.toll_surcharge is not None:
+                check_param(opt.funding.toll_surcharge, f"{base}.funding.toll_surcharge", NONNEG)
+                if opt.funding.toll_surcharge.unit != "USD/vehicle":
+                    raise ParameterError(
+                        f"unit '{opt.funding.toll_surcharge.unit}' does not fit a toll; use 'USD/vehicle'",
+                        key_path=f"{base}.funding.toll_surcharge.unit",
+                    )
+            for j, sid in enumerate(opt.funding.tolled_streams):
+                if sid not in model.streams:
+                    raise ParameterError(
+                        f"unknown stream '{sid}'{did_you_mean(sid, model.streams)}; streams of this "
+                        "site: " + ", ".join(model.streams),
+                        key_path=f"{base}.funding.tolled_streams[{j}]",
+                    )
+        for i, c in enumerate(opt.costs):
+            check_param(c.amount, f"{base}.costs[{i}].amount", NONNEG)
+            if c.asset_life_years is not None:
+                check_param(c.asset_life_years, f"{base}.costs[{i}].asset_life_years", POSITIVE)
+            want = "USD" if c.kind == "capital" else "USD/year"
+            if c.amount.unit not in (want, want.replace("USD", "MXN")):
+                raise ParameterError(
+                    f"unit '{c.amount.unit}' does not fit a {c.kind} cost; use '{want}'",
+                    key_path=f"{base}.costs[{i}].amount.unit",
+                )
+    for oid, opt in model.options.items():
+        check_option(oid, opt, model.options)
+    if "status_quo" not in model.options:
+        raise ParameterError(
+            "missing the 'status_quo' option; every site compares its options with it",
+            key_path="options",
+        )
+
+
+def levers_used(opt: Option) -> set[str]:
+    """Levers an option pulls itself (not through its parts).
+
+    Examples
+    --------
+    >>> levers_used(Option(name="x", kind="status_quo", description="d"))
+    set()
+    """
+    used = set()
+    for ch in opt.changes.values():
+        for lever in LEVERS:
+            if getattr(ch, lever) is not None:
+                used.add(lever)
+    return used
+
+
+
+
+def check_option(oid: str, opt, options: dict) -> None:
+    """Check an option against its catalogue entry; raise :class:`ParameterError`.
+
+    ``options`` is the site's mapping of option id to option (for ``combines``).
+    The error names the key path, the bad value and what is allowed.
+    """
+    base = f"options.{oid}"
+    spec = OPTION_KINDS[opt.kind]
+    used = levers_used(opt)
+    if opt.kind == "status_quo":
+        extra = sorted(used) + (["costs"] if opt.costs else []) + (
+            ["staffing"] if opt.staffing else []) + (["funding"] if opt.funding else []) + (
+            ["combines"] if opt.combines else [])
+        if extra:
+            raise ParameterError(
+                f"the status quo changes nothing and costs nothing, but has {', '.join(extra)}; "
+                "allowed: no changes, costs, staffing, funding or combines",
+                key_path=base)
+        return
+    if opt.kind == "combined":
+        if len(opt.combines) < 2:
+            raise ParameterError(
+                f"a combined option lists {len(opt.combines)} option(s) in 'combines'; "
+                "allowed: two or more ids of this site's other options",
+                key_path=f"{base}.combines")
+        seen = set()
+        for j, part in enumerate(opt.combines):
+            path = f"{base}.combines[{j}]"
+            if part not in options:
+                raise ParameterError(
+                    f"unknown option '{part}'{did_you_mean(part, options)}; options of this site: "
+                    + ", ".join(options),
+                    key_path=path)
+            kind = options[part].kind
+            if part == oid or kind in ("status_quo", "combined"):
+                raise ParameterError(
+                    f"'{part}' is {'this option' if part == oid else 'of kind ' + kind}; allowed: "
+                    "options other than the status quo and other combinations",
+                    key_path=path)
+            if part in seen:
+                raise ParameterError(f"'{part}' is listed twice; allowed: each option once",
+                                     key_path=path)
+            seen.add(part)
+        return
+    if opt.combines:
+        raise ParameterError(
+            f"'combines' lists {opt.combines} but the kind is '{opt.kind}'; allowed: "
+            "'combines' only with kind 'combined'",
+            key_path=f"{base}.combines")
+    if spec.needs_any and not used & set(spec.needs_any):
+        raise ParameterError(
+            f"a {opt.kind} option must change " + " or ".join(spec.needs_any)
+            + f" for at least one stream; it changes {', '.join(sorted(used)) or 'nothing'}",
+            key_path=f"{base}.changes")
+    if opt.kind == "sponsor_staffing":
+        if opt.staffing is None or opt.staffing.payer != "sponsor":
+            got = "no staffing" if opt.staffing is None else f"payer '{opt.staffing.payer}'"
+            raise ParameterError(
+                f"sponsor-funded staffing needs 'staffing' paid by the sponsor; got {got}; "
+                "allowed: staffing.payer: sponsor",
+                key_path=f"{base}.staffing")
+    net = [sum(hour) for hour in zip(*(ch.extra_booths.value for ch in opt.changes.values()
+                                        if ch.extra_booths is not None))]
+    if net and max(net) > 0 and opt.staffing is None:
+        h = max(range(len(net)), key=net.__getitem__)
+        raise ParameterError(
+            f"the option opens {net[h]:g} more booth(s) net of conversions at hour {h} but says "
+            "nobody staffs them; allowed: a 'staffing' block (payer us_federal, mx_federal or "
+            "sponsor; pay overtime or straight_time), or booths converted between streams "
+            "(extra booths summing to 0 or less in every hour)",
+            key_path=f"{base}.staffing")
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str] | None:
+    """Field names of the model that owns the last element of ``loc``."""
+    current: Any = model
+    for part in loc[:-1]:
+        current = _step(current, part)
+        if current is None:
+            return None
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return None
+
+
+def _unwrap(tp):
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            if arg is not type(None):
+                return _unwrap(arg)
+    return tp
+
+
+def _step(tp, part):
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        f = tp.model_fields.get(part)
+        return f.annotation if f else None
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is dict:
+        return args[1]
+    if origin in (list, tuple):
+        return args[0]
+    return None
+
+
+def _format_loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _pydantic_to_param_error(exc: ValidationError, schema: type[BaseModel], file: str) -> ParameterError:
+    errors = exc.errors(include_url=False)
+    # An unknown key usually explains a missing one (a typo): report it first.
+    errors.sort(key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    etype = err["type"]
+    path = _format_loc(loc)
+    if etype == "extra_forbidden":
+        allowed = _fields_at(schema, loc) or []
+        key = loc[-1] if loc else "?"
+        msg = f"unknown key '{key}'{did_you_mean(key, allowed)}"
+        if allowed:
+            msg += "; allowed keys here: " + ", ".join(allowed)
+        return ParameterError(msg, file=file, key_path=path)
+    if etype == "missing":
+        return ParameterError("required key is missing", file=file, key_path=path)
+    reason = err["msg"]
+    if reason.startswith("Value error, "):
+        reason = reason[len("Value error, "):]
+    if etype == "literal_error":
+        reason = f"value {_short(err.get('input'))} is not allowed; {reason[0].lower()}{reason[1:]}"
+    elif etype not in ("value_error", "assertion_error"):
+        reason = f"value {_short(err.get('input'))} is not allowed: {reason}"
+    return ParameterError(reason, file=file, key_path=path)
+
+
+def parse(data: dict, schema: type[BaseModel], file: str):
+    """Validate ``data`` against ``schema`` and the semantic checks; one clear error."""
+    try:
+        model = schema.model_validate(data)
+    except ValidationError as exc:
+        raise _pydantic_to_param_error(exc, schema, file) from None
+    try:
+        semantic_checks(model)
+    except ParameterError as exc:
+        raise ParameterError(exc.reason, file=file, key_path=exc.key_path) from None
+    return model
+
+
+def correlation_matrix(correlations: list[Correlation], keys: list[str]) -> np.ndarray:
+    """Correlation matrix of ``keys`` (identity where no pair is given)."""
+    pos = {k: i for i, k in enumerate(keys)}
+    corr = np.eye(len(keys))
+    for c in correlations:
+        a, b = (pos.get(k) for k in c.between)
+        if a is not None and b is not None:
+            corr[a, b] = corr[b, a] = c.rho
+    return corr
+
+
+def correlated_keys(correlations: list[Correlation]) -> list[str]:
+    """Key paths named in ``correlations``, in order of first mention."""
+    keys: dict[str, int] = {}
+    for c in correlations:
+        for k in c.between:
+            keys.setdefault(k, len(keys))
+    return list(keys)
+
+
+def check_correlations(correlations: list[Correlation], params: dict[str, Param]) -> None:
+    """Check a site's ``correlations``; raise :class:`ParameterError` naming the entry.
+
+    ``params`` maps every key path of the site to its parameter (see
+    :func:`cba.params.iter_params`). Each pair names two different uncertain
+    parameters (with a distribution) of this site or the shared values, once;
+    ``rho`` lies strictly between -1 and 1; together the pairs form a
+    positive-definite correlation matrix.
+    """
+    seen = set()
+    for i, c in enumerate(correlations):
+        path = f"correlations[{i}]"
+        for j, key in enumerate(c.between):
+            if key not in params:
+                raise ParameterError(f"unknown parameter '{key}'{did_you_mean(key, params)}; "
+                                     "allowed: a key path listed in the report's parameter "
+                                     "appendix", key_path=f"{path}.between[{j}]")
+            p = params[key]
+            if p.distribution is None or isinstance(p.value, tuple):
+                raise ParameterError(f"'{key}' has no distribution, so it cannot be correlated; "
+                                     "allowed: parameters with a distribution",
+                                     key_path=f"{path}.between[{j}]")
+        a, b = c.between
+        if a == b:
+            raise ParameterError(f"'{a}' is correlated with itself; allowed: two different "
+                                 "parameters", key_path=f"{path}.between")
+        pair = frozenset(c.between)
+        if pair in seen:
+            raise ParameterError(f"the pair {a}, {b} is listed twice; allowed: each pair once",
+                                 key_path=f"{path}.between")
+        seen.add(pair)
+        if not -1.0 < c.rho < 1.0:
+            raise ParameterError(f"rho {c.rho:g} is out of range; allowed: > -1 and < 1",
+                                 key_path=f"{path}.rho")
+    keys = correlated_keys(correlations)
+    if keys:
+        try:
+            np.linalg.cholesky(correlation_matrix(correlations, keys))
+        except np.linalg.LinAlgError:
+            raise ParameterError(
+                "the correlations are not consistent with each other (their matrix is not "
+                "positive definite); allowed: a set of pairs that some joint distribution can "
+                "have - lower the largest ones", key_path="correlations") from None

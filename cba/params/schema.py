@@ -1,0 +1,404 @@
+"""The schema of parameter files: typed, frozen pydantic models.
+
+A parameter file is YAML (see the README's "Adding a site" and glossary). Every
+leaf value is a :class:`Param` record with its unit and source; a site file
+(:class:`SiteFile`) holds the site, its traffic streams, its options and the
+correlations between uncertain inputs; a shared-values file
+(:class:`CommonFile`) holds parameters only. Range rules and cross-field checks
+that need the key path for their message live in :mod:`cba.params.rules` and
+:mod:`cba.params.checks`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from ..exceptions import did_you_mean
+from ..units import MONEY_UNITS, UNITS
+from ..vocab import (FUELS, MODES, OPTION_KINDS, PAYERS, STAFFING_PAYERS, TOLL_RECIPIENTS,
+                     VALUE_OF_TIME_PARAMS, is_slug)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Source",
+    "Distribution",
+    "Param",
+    "Volume",
+    "Stream",
+    "StreamChange",
+    "CostItem",
+    "Staffing",
+    "Funding",
+    "Option",
+    "SiteInfo",
+    "Correlation",
+    "SiteFile",
+    "CommonFile",
+]
+
+SCHEMA_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _number(x: Any, what: str = "value") -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise ValueError(f"{what} {x!r} is not a number")
+    return float(x)
+
+
+class Source(_Strict):
+    """Where a value comes from: a document, or a labelled judgement."""
+
+    title: str | None = None
+    href: str | None = None
+    accessed: str | None = None
+    tag: Literal["V", "S", "D", "R", "assumption", "calibrated"] | None = None
+    note: str | None = None
+    assumption: str | None = None
+    rationale: str | None = None
+    owner: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self):
+        doc = self.title is not None
+        assumption = self.assumption is not None
+        if doc == assumption:
+            raise ValueError(
+                "a source is either {title, href, accessed} or {assumption, rationale, "
+                "owner}"
+            )
+        if doc and not self.href:
+            raise ValueError("a document source needs 'href' (a URL or document id)")
+        if assumption and not (self.rationale and self.owner):
+            raise ValueError("an assumption needs 'rationale' and 'owner' (a role)")
+        return self
+
+    @property
+    def is_assumption(self) -> bool:
+        return self.assumption is not None
+
+    def label(self) -> str:
+        if self.is_assumption:
+            return f"Assumption ({self.owner}): {self.assumption}"
+        parts = [self.title or ""]
+        if self.tag:
+            parts.append(f"[{self.tag}]")
+        return " ".join(parts)
+
+
+_DIST_FIELDS = {
+    "uniform": ("low", "high"),
+    "triangular": ("low", "mode", "high"),
+    "pert": ("low", "mode", "high"),
+    "normal": ("mean", "sd"),
+    "lognormal": ("median", "gsd"),
+}
+
+
+class Distribution(_Strict):
+    """Uncertainty on a parameter (omitted means fixed)."""
+
+    type: Literal["uniform", "triangular", "pert", "normal", "lognormal"]
+    low: float | None = None
+    mode: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+    median: float | None = None
+    gsd: float | None = None
+
+    @model_validator(mode="after")
+    def _fields(self):
+        needed = _DIST_FIELDS[self.type]
+        optional = ("low", "high") if self.type == "normal" else ()
+        for name in ("low", "mode", "high", "mean", "sd", "median", "gsd"):
+            given = getattr(self, name) is not None
+            if name in needed and not given:
+                raise ValueError(f"a {self.type} distribution needs '{name}'")
+            if given and name not in needed and name not in optional:
+                raise ValueError(
+                    f"'{name}' is not used by a {self.type} distribution; it takes "
+                    + ", ".join(needed + optional)
+                )
+        if self.type in ("uniform", "triangular", "pert") and not (
+            self.low < self.high
+            and (self.mode is None or self.low <= self.mode <= self.high)
+        ):
+            raise ValueError("needs low <= mode <= high and low < high")
+        if self.type == "normal" and self.sd <= 0:
+            raise ValueError(f"sd {self.sd} must be > 0")
+        if self.type == "lognormal" and (self.median <= 0 or self.gsd <= 1):
+            raise ValueError("needs median > 0 and gsd > 1")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        """Lower and upper bound of the distribution (may be infinite)."""
+        inf = float("inf")
+        if self.type in ("uniform", "triangular", "pert"):
+            return self.low, self.high
+        if self.type == "normal":
+            return (
+                self.low if self.low is not None else -inf,
+                self.high if self.high is not None else inf,
+            )
+        return 0.0, inf
+
+    def central(self) -> float:
+        return {
+            "uniform": lambda: (self.low + self.high) / 2,
+            "triangular": lambda: self.mode,
+            "pert": lambda: self.mode,
+            "normal": lambda: self.mean,
+            "lognormal": lambda: self.median,
+        }[self.type]()
+
+
+class Param(_Strict):
+    """One sourced value: ``value`` (scalar or list) or ``values`` by year."""
+
+    description: str
+    value: Any = None
+    values: dict[int, float] | None = None
+    unit: str
+    dollar_year: int | None = None
+    basis: Literal["real", "nominal"] | None = None
+    source: Source
+    distribution: Distribution | None = None
+    note: str | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v):
+        if v is None:
+            return v
+        if isinstance(v, (list, tuple)):
+            if not v:
+                raise ValueError("an empty list is not a value")
+            return tuple(_number(x, "list item") for x in v)
+        return _number(v)
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, v):
+        if v not in UNITS:
+            hint = did_you_mean(v, UNITS)
+            raise ValueError(
+                f"unit '{v}' is not a known unit{hint}; use one of: " + ", ".join(UNITS)
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _consistency(self):
+        if (self.value is None) == (self.values is None):
+            raise ValueError("give exactly one of 'value' or 'values' (by year)")
+        if self.unit in MONEY_UNITS and self.dollar_year is None:
+            raise ValueError(f"money in '{self.unit}' needs 'dollar_year'")
+        if self.distribution is not None:
+            if self.values is not None or isinstance(self.value, tuple):
+                raise ValueError("a distribution applies to a single scalar 'value'")
+            lo, hi = self.distribution.support()
+            if not lo <= self.value <= hi:
+                raise ValueError(
+                    f"value {self.value} lies outside its distribution's support "
+                    f"[{lo}, {hi}]"
+                )
+        return self
+
+    @property
+    def is_assumption(self) -> bool:
+        return self.source.is_assumption
+
+    def numbers(self) -> list[float]:
+        """All numbers this record holds (for range checks)."""
+        if self.values is not None:
+            return list(self.values.values())
+        if isinstance(self.value, tuple):
+            return list(self.value)
+        out = [self.value]
+        if self.distribution is not None:
+            out += [b for b in self.distribution.support() if abs(b) != float("inf")]
+        return out
+
+
+# Range-constrained parameter kinds. ``_check`` runs after the model is built so
+
+class Volume(_Strict):
+    """Base-year volume of a stream: from the shipped BTS data, or a typed value."""
+
+    port_code: str | None = None
+    measure: str | None = None
+    share: Param | None = None
+    annual: Param | None = None
+    growth: Param | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _form(self):
+        data = self.port_code is not None or self.measure is not None
+        if data and self.annual is not None:
+            raise ValueError("give either {port_code, measure, share} or 'annual', not both")
+        if data and (self.port_code is None or self.measure is None or self.share is None):
+            raise ValueError("a data-based volume needs 'port_code', 'measure' and 'share'")
+        if not data and self.annual is None:
+            raise ValueError("give {port_code, measure, share} or 'annual'")
+        if data and self.growth is not None:
+            raise ValueError("'growth' applies to a typed 'annual' volume; data-based volumes grow with the forecast")
+        return self
+
+
+class Stream(_Strict):
+    """One traffic stream (direction x mode x lane program) at a site."""
+
+    description: str
+    mode: Literal[MODES]
+    value_of_time_class: Literal[tuple(VALUE_OF_TIME_PARAMS)]
+    fuel: Literal[FUELS]
+    volume: Volume
+    arrival_profile: Param
+    booths_open: Param
+    processing_minutes: Param
+    processing_cv: Param
+    secondary_referral_share: Param
+    secondary_booths: Param
+    secondary_minutes: Param
+    occupancy: Param | None = None
+    idle_fuel: Param | None = None
+    cargo_value: Param | None = None
+    users_us_share: Param
+
+
+class StreamChange(_Strict):
+    """What an option changes for one stream (each key optional)."""
+
+    extra_booths: Param | None = None
+    processing_factor: Param | None = None
+    secondary_referral_factor: Param | None = None
+    shift_share: Param | None = None
+    shift_to: str | None = None
+
+    @model_validator(mode="after")
+    def _shift(self):
+        if (self.shift_share is None) != (self.shift_to is None):
+            raise ValueError("'shift_share' and 'shift_to' go together")
+        return self
+
+
+class CostItem(_Strict):
+    """A cost of an option: a one-off capital outlay or a yearly amount."""
+
+    description: str
+    kind: Literal["capital", "annual"]
+    amount: Param
+    payer: Literal[PAYERS]
+    asset_life_years: Param | None = None
+    year: int | None = None
+
+    @model_validator(mode="after")
+    def _life(self):
+        if self.kind == "capital" and self.asset_life_years is None:
+            raise ValueError("a capital cost needs 'asset_life_years'")
+        return self
+
+
+class Staffing(_Strict):
+    """Who pays for the officer-hours an option adds, and how they are paid."""
+
+    payer: Literal[STAFFING_PAYERS]
+    pay: Literal["overtime", "straight_time"]
+    reimbursed_to_cbp: bool = False
+
+
+class Funding(_Strict):
+    """How an option's sponsor recovers its outlay: a toll surcharge per crossing."""
+
+    toll_surcharge: Param | None = None
+    tolled_streams: list[str] = []
+    recipient: Literal[TOLL_RECIPIENTS] = "sponsor"
+
+    @model_validator(mode="after")
+    def _streams(self):
+        if self.toll_surcharge is not None and not self.tolled_streams:
+            raise ValueError("a toll surcharge needs 'tolled_streams'")
+        return self
+
+
+class Option(_Strict):
+    """A pre-clearance alternative: changes to the baseline plus costs and timing."""
+
+    name: str
+    kind: Literal[tuple(OPTION_KINDS)]
+    description: str
+    start_year: int | None = None
+    ramp_up_years: int = 1
+    changes: dict[str, StreamChange] = {}
+    costs: list[CostItem] = []
+    staffing: Staffing | None = None
+    funding: Funding | None = None
+    combines: list[str] = []
+    source_note: str | None = None
+
+
+class SiteInfo(_Strict):
+    id: str
+    name: str
+    port_code: str | None = None
+    description: str
+    base_year: int
+    horizon_years: int
+    report_dollar_year: int
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v):
+        if not is_slug(v):
+            raise ValueError(
+                f"site id {v!r} must be a slug: lower-case letters, digits and '_', "
+                "starting with a letter or digit"
+            )
+        return v
+
+    @field_validator("horizon_years")
+    @classmethod
+    def _horizon(cls, v):
+        if not 1 <= v <= 100:
+            raise ValueError(f"horizon_years {v} must lie in 1..100")
+        return v
+
+
+class Correlation(_Strict):
+    """Rank correlation between two uncertain parameters in the Monte Carlo.
+
+    ``between`` names two key paths as they appear in the parameter appendix
+    (``common.vtts_truck_driver``, ``streams.trucks.processing_minutes``, ...);
+    ``rho`` is the correlation of their normal scores (Gaussian copula).
+    """
+
+    between: tuple[str, str]
+    rho: float
+    source: Source
+
+
+class SiteFile(_Strict):
+    """Schema of a site file (``parameters/sites/<id>.yaml``)."""
+
+    schema_version: Literal[1]
+    site: SiteInfo
+    parameters: dict[str, Param] = {}
+    streams: dict[str, Stream]
+    options: dict[str, Option]
+    correlations: list[Correlation] = []
+
+
+class CommonFile(_Strict):
+    """Schema of a shared-values file (``parameters/common/*.yaml``)."""
+
+    schema_version: Literal[1]
+    description: str
+    parameters: dict[str, Param]
+
+

@@ -1,0 +1,379 @@
+"""Loading a site: its file, the shared values, their hashes, and the key paths.
+
+Main functions: :func:`load_site`, :func:`load_common`, :func:`validate_file`,
+:func:`find_common_dir`, :func:`iter_params`, :func:`parameter_table`, and the
+option structure: :func:`option_parts`, :func:`option_timing`,
+:func:`funding_owner`, :func:`funding_of`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..exceptions import ParameterError, did_you_mean
+from ..vocab import LEVERS
+from .checks import check_correlations, parse
+from .schema import CommonFile, Option, Param, SiteFile, SiteInfo
+from .yamlio import file_sha256, read_yaml
+
+__all__ = [
+    "Site",
+    "REQUIRED_COMMON",
+    "find_common_dir",
+    "load_common",
+    "load_site",
+    "validate_file",
+    "iter_params",
+    "parameter_table",
+    "distribution_text",
+    "option_parts",
+    "option_timing",
+    "funding_owner",
+    "funding_of",
+]
+
+
+@dataclass(frozen=True)
+class Site:
+    """A validated site with the shared values it uses.
+
+    Attributes
+    ----------
+    file : SiteFile
+        The validated site file.
+    common : dict of str to Param
+        All shared values, by name.
+    path : Path
+        Where the site file was read from.
+    files : dict of str to str
+        SHA-256 of every parameter file read, by path (for provenance).
+    """
+
+    file: SiteFile
+    common: dict[str, Param]
+    path: Path
+    files: dict[str, str] = field(default_factory=dict)
+    common_sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.file.site.id
+
+    @property
+    def info(self) -> SiteInfo:
+        return self.file.site
+
+    def param(self, name: str) -> Param:
+        """A site-level parameter if the site overrides it, else the shared one."""
+        if name in self.file.parameters:
+            return self.file.parameters[name]
+        try:
+            return self.common[name]
+        except KeyError:
+            raise ParameterError(
+                f"no parameter '{name}'{did_you_mean(name, self.common)}", file=str(self.path)
+            ) from None
+
+
+def find_common_dir(site_path: str | Path) -> Path:
+    """Locate ``common/`` for a site file: a sibling of the file's folder.
+
+    ``parameters/sites/x.yaml`` uses ``parameters/common``; a file elsewhere uses
+    ``common/`` beside it, then the nearest ``parameters/common`` in a folder
+    above it, then ``parameters/common`` under the working folder.
+    """
+    site_path = Path(site_path).resolve()
+    cands = [site_path.parent.parent / "common", site_path.parent / "common"]
+    cands += [a / "parameters" / "common" for a in site_path.parents]
+    cands.append(Path.cwd() / "parameters" / "common")
+    for cand in cands:
+        if cand.is_dir():
+            return cand
+    raise ParameterError(
+        "cannot find the shared 'common/' parameter folder beside this file or under "
+        "./parameters; pass common_dir explicitly",
+        file=str(site_path),
+    )
+
+
+def load_common(common_dir: str | Path) -> tuple[dict[str, Param], dict[str, str], dict[str, str]]:
+    """Load every ``*.yaml`` in ``common_dir``.
+
+    Returns
+    -------
+    params : dict of str to Param
+    hashes : dict of str to str
+        SHA-256 by file path.
+    origin : dict of str to str
+        File name each parameter came from.
+    """
+    common_dir = Path(common_dir)
+    files = sorted(common_dir.glob("*.yaml"))
+    if not files:
+        raise ParameterError("no *.yaml files in the shared folder", file=str(common_dir))
+    params: dict[str, Param] = {}
+    hashes: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for f in files:
+        model = parse(read_yaml(f), CommonFile, str(f))
+        hashes[str(f)] = file_sha256(f)
+        for name, p in model.parameters.items():
+            if name in params:
+                raise ParameterError(
+                    f"parameter '{name}' is also defined in {origin[name]}; names must "
+                    "be unique across common files",
+                    file=str(f),
+                    key_path=f"parameters.{name}",
+                )
+            params[name] = p
+            origin[name] = f.name
+    return params, hashes, origin
+
+
+REQUIRED_COMMON = (
+    "discount_rate_base",
+    "cpi_u",
+    "mxn_per_usd",
+    "vtts_personal",
+    "vtts_business",
+    "vtts_truck_driver",
+    "vtts_walk_wait",
+    "officer_hourly_cost",
+    "overtime_premium",
+    "officers_per_booth",
+    "fuel_price_gasoline",
+    "fuel_price_diesel",
+    "co2_per_gal_gasoline",
+    "co2_per_gal_diesel",
+    "nox_per_gal_gasoline",
+    "nox_per_gal_diesel",
+    "pm25_per_gal_gasoline",
+    "pm25_per_gal_diesel",
+    "damage_cost_nox",
+    "damage_cost_pm25",
+    "damage_cost_co2",
+    "value_co2",
+    "emissions_us_share",
+    "inventory_carrying_rate",
+    "queue_volume_cap_factor",
+    "days_per_year",
+)
+
+
+def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
+    """Load and validate a site file with the shared values.
+
+    Parameters
+    ----------
+    path : str or Path
+        Site file (``parameters/sites/<id>.yaml``).
+    common_dir : str or Path, optional
+        Folder of shared values; found next to the site folder when omitted.
+
+    Returns
+    -------
+    Site
+
+    Raises
+    ------
+    ParameterError
+        With file, key path, value and what is allowed, for any invalid input.
+    """
+    path = Path(path)
+    data = read_yaml(path)
+    model = parse(data, SiteFile, str(path))
+    cdir = Path(common_dir) if common_dir is not None else find_common_dir(path)
+    common, hashes, origin = load_common(cdir)
+    for name in REQUIRED_COMMON:
+        if name not in common and name not in model.parameters:
+            raise ParameterError(
+                f"shared parameter '{name}' is missing from {cdir} and the site file",
+                file=str(path),
+                key_path=f"parameters.{name}",
+            )
+    for name, p in model.parameters.items():
+        if name in common and not p.note:
+            raise ParameterError(
+                f"overrides the shared value of '{name}' without saying why; add 'note'",
+                file=str(path),
+                key_path=f"parameters.{name}",
+            )
+    hashes = {str(path): file_sha256(path), **hashes}
+    site = Site(file=model, common=common, path=path, files=hashes, common_sources=origin)
+    if model.correlations:
+        try:
+            check_correlations(model.correlations, dict(iter_params(site)))
+        except ParameterError as exc:
+            raise ParameterError(exc.reason, file=str(path), key_path=exc.key_path) from None
+    return site
+
+
+def validate_file(path: str | Path, common_dir: str | Path | None = None) -> str:
+    """Validate a site or common file; return ``"site"`` or ``"common"``.
+
+    A file with a top-level ``site`` key is a site file; otherwise a common file.
+    """
+    data = read_yaml(path)
+    if "site" in data or "streams" in data:
+        load_site(path, common_dir)
+        return "site"
+    parse(data, CommonFile, str(path))
+    return "common"
+
+
+def iter_params(site: Site) -> Iterator[tuple[str, Param]]:
+    """Yield ``(key path, Param)`` for every scalar or list value the appraisal uses.
+
+    The key paths are the addresses users write in ``correlations`` and
+    overrides and read in the report's appendix: ``common.<name>``,
+    ``site.<name>``, ``streams.<id>.<field>``, ``streams.<id>.volume.<field>``,
+    ``options.<id>.changes.<stream>.<lever>``, ``options.<id>.costs[<i>].amount``,
+    ``options.<id>.costs[<i>].asset_life_years`` and
+    ``options.<id>.funding.toll_surcharge``. Shared tables by year (price index,
+    exchange rate) are not listed: they are not drawn.
+    """
+    f = site.file
+    for name, p in sorted(site.common.items()):
+        if p.values is None:
+            yield f"common.{name}", p
+    for name, p in f.parameters.items():
+        yield f"site.{name}", p
+    for sid, s in f.streams.items():
+        for fname in type(s).model_fields:
+            v = getattr(s, fname)
+            if isinstance(v, Param):
+                yield f"streams.{sid}.{fname}", v
+        for fname in ("share", "annual"):
+            v = getattr(s.volume, fname)
+            if v is not None:
+                yield f"streams.{sid}.volume.{fname}", v
+        if s.volume.growth is not None:
+            yield f"streams.{sid}.volume.growth", s.volume.growth
+    for oid, o in f.options.items():
+        for sid, ch in o.changes.items():
+            for fname in LEVERS:
+                v = getattr(ch, fname)
+                if v is not None:
+                    yield f"options.{oid}.changes.{sid}.{fname}", v
+        for i, c in enumerate(o.costs):
+            yield f"options.{oid}.costs[{i}].amount", c.amount
+            if c.asset_life_years is not None:
+                yield f"options.{oid}.costs[{i}].asset_life_years", c.asset_life_years
+        if o.funding is not None and o.funding.toll_surcharge is not None:
+            yield f"options.{oid}.funding.toll_surcharge", o.funding.toll_surcharge
+
+
+
+def parameter_table(site: Site) -> pd.DataFrame:
+    """Every parameter the appraisal uses, with value, unit, source and labels."""
+    rows = []
+    for key, p in iter_params(site):
+        if isinstance(p.value, tuple):
+            shown = ", ".join(f"{x:g}" for x in p.value)
+        else:
+            shown = f"{p.value:g}"
+        rows.append({
+            "key": key,
+            "description": p.description,
+            "value": shown,
+            "unit": p.unit,
+            "dollar_year": p.dollar_year,
+            "source": p.source.label(),
+            "href": p.source.href or "",
+            "assumption": p.is_assumption,
+            "distribution": distribution_text(p),
+        })
+    for name, p in sorted(site.common.items()):
+        if p.values is not None:
+            yrs = sorted(p.values)
+            rows.append({
+                "key": f"common.{name}", "description": p.description,
+                "value": f"{yrs[0]}-{yrs[-1]} table", "unit": p.unit, "dollar_year": None,
+                "source": p.source.label(), "href": p.source.href or "",
+                "assumption": p.is_assumption, "distribution": "",
+            })
+    return pd.DataFrame(rows)
+
+
+def distribution_text(p: Param) -> str:
+    """A distribution as text, e.g. ``triangular(low=1, mode=2, high=3)``."""
+    d = p.distribution
+    if d is None:
+        return ""
+    fields = [f"{k}={getattr(d, k):g}" for k in ("low", "mode", "high", "mean", "sd", "median", "gsd")
+              if getattr(d, k) is not None]
+    return f"{d.type}({', '.join(fields)})"
+
+
+
+
+def option_parts(options: dict[str, Option], oid: str) -> list[str]:
+    """Ids whose changes and costs make up option ``oid``, in order of application.
+
+    A plain option is its own single part; a combined option is its listed
+    parts followed by itself (for any changes or costs of its own).
+
+    Examples
+    --------
+    >>> from cba.params import Option
+    >>> o = {"a": Option(name="a", kind="trusted_traveler", description="d"),
+    ...      "ab": Option(name="ab", kind="combined", description="d", combines=["a", "b"])}
+    >>> option_parts(o, "ab"), option_parts(o, "a")
+    (['a', 'b', 'ab'], ['a'])
+    """
+    opt = options[oid]
+    return [*opt.combines, oid] if opt.combines else [oid]
+
+
+def option_timing(options: dict[str, Option], oid: str, base_year: int) -> tuple[int, int]:
+    """Start year and ramp-up years of an option's effects.
+
+    An option without a start year starts the year after the base year. A
+    combined option without its own start year starts when its last part
+    starts, and ramps up as slowly as its slowest part (unless it sets
+    ``ramp_up_years`` above 1 itself).
+
+    Examples
+    --------
+    >>> from cba.params import Option
+    >>> o = {"a": Option(name="a", kind="trusted_traveler", description="d", start_year=2027),
+    ...      "b": Option(name="b", kind="trusted_traveler", description="d", ramp_up_years=3),
+    ...      "ab": Option(name="ab", kind="combined", description="d", combines=["a", "b"])}
+    >>> option_timing(o, "ab", 2024), option_timing(o, "b", 2024)
+    ((2027, 3), (2025, 3))
+    """
+    opt = options[oid]
+    default = base_year + 1
+    if not opt.combines:
+        return (opt.start_year if opt.start_year is not None else default, opt.ramp_up_years)
+    start = opt.start_year if opt.start_year is not None else max(
+        option_timing(options, p, base_year)[0] for p in opt.combines)
+    ramp = opt.ramp_up_years if opt.ramp_up_years > 1 else max(
+        options[p].ramp_up_years for p in opt.combines)
+    return start, ramp
+
+
+def funding_owner(options: dict[str, Option], oid: str) -> str | None:
+    """Id of the option whose funding block applies to ``oid``, or None.
+
+    An option's own funding block applies; a combination without one takes
+    the funding of its first funded part (a toll raised for that part keeps
+    being raised when the part is combined with others).
+    """
+    opt = options[oid]
+    if opt.funding is not None:
+        return oid
+    for p in opt.combines:
+        if options[p].funding is not None:
+            return p
+    return None
+
+
+def funding_of(options: dict[str, Option], oid: str):
+    """The funding block that applies to an option (see :func:`funding_owner`)."""
+    owner = funding_owner(options, oid)
+    return None if owner is None else options[owner].funding

@@ -1,0 +1,336 @@
+"""Plain-language text of the site reports: sentences, headings, alt texts.
+
+Every number in a report's prose comes from an :class:`~cba.appraisal.Appraisal`
+(or the site's parameters), formatted here, never typed by hand. Text that
+comes from parameter files (names, descriptions, sources) is HTML-escaped.
+
+Main functions: :func:`summary_html`, :func:`title_html`, :func:`describe_option`,
+:func:`changes_table`, :func:`fmt_usd`, and the alt texts of the figures.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+
+from ..appraisal import Appraisal
+from ..params import Site, funding_of, option_parts, option_timing, parameter_table
+from ..vocab import BASE_RATE, OPTION_KINDS, STAKEHOLDER_NAMES
+
+__all__ = [
+    "escape",
+    "fmt_usd",
+    "fmt_num",
+    "short_label",
+    "base_rate_metrics",
+    "recommended_option",
+    "summary_html",
+    "title_html",
+    "describe_option",
+    "changes_table",
+    "waits_alt",
+    "components_alt",
+    "stakeholders_alt",
+    "forecasts_alt",
+]
+
+
+def escape(text) -> str:
+    """Text from a parameter file, safe inside HTML."""
+    return html.escape(str(text))
+
+
+def fmt_usd(x: float) -> str:
+    """Format dollars compactly: 1.2 M USD, 350 k USD.
+
+    Examples
+    --------
+    >>> fmt_usd(1234567.0)
+    '$1.23 M'
+    >>> fmt_usd(-5300.0)
+    '-$5.3 k'
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    sign = "-" if x < 0 else ""
+    a = abs(x)
+    if a >= 1e9:
+        return f"{sign}${a / 1e9:.2f} B"
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:.2f} M"
+    if a >= 1e3:
+        return f"{sign}${a / 1e3:.1f} k"
+    return f"{sign}${a:.0f}"
+
+
+def fmt_num(x, nd=1):
+    """A number with ``nd`` decimals, or "n/a" for None, NaN and infinity."""
+    if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
+        return "n/a"
+    return f"{x:.{nd}f}"
+
+
+def short_label(text: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis."""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def base_rate_metrics(appraisal: Appraisal) -> pd.DataFrame:
+    """The metrics rows at the base discount rate."""
+    m = appraisal.metrics
+    return m[m["rate_name"] == BASE_RATE]
+
+
+def recommended_option(site: Site, appraisal: Appraisal) -> str:
+    """Id of the option (other than the status quo) with the highest NPV at the base rate."""
+    base = base_rate_metrics(appraisal)
+    cand = base[base["option"].map(lambda o: site.file.options[o].kind != "status_quo")]
+    return str(cand.sort_values("npv", ascending=False)["option"].iloc[0])
+
+
+def summary_html(site: Site, appraisal: Appraisal) -> str:
+    """One-screen plain-language summary, generated from the results."""
+    base = base_rate_metrics(appraisal)
+    opts = site.file.options
+    cand = base[base["option"].map(lambda o: opts[o].kind != "status_quo")]
+    rate = float(base["discount_rate"].iloc[0]) if len(base) else float("nan")
+    dy = site.info.report_dollar_year
+    lines = [f"<p><strong>{escape(site.info.name)}</strong>. {escape(site.info.description)}</p>"]
+    if cand.empty:
+        lines.append("<p>No options other than the status quo are defined.</p>")
+        return "\n".join(lines)
+    best = cand.sort_values("npv", ascending=False).iloc[0]
+    bname = escape(opts[best["option"]].name)
+    if best["npv"] > 0:
+        lines.append(
+            f"<p><strong>Recommended: {bname}.</strong> Its net present value is "
+            f"<strong>{fmt_usd(best['npv'])}</strong> ({dy} dollars, {rate:.0%} real discount rate over "
+            f"{site.info.horizon_years} years), the highest of the {len(cand)} options compared, "
+            f"with a benefit-cost ratio of <strong>{best['bcr']:.1f}</strong>.</p>"
+        )
+    else:
+        lines.append(
+            f"<p><strong>No option pays for itself</strong> at the {rate:.0%} base rate: the best, "
+            f"{bname}, has a net present value of {fmt_usd(best['npv'])} ({dy} dollars).</p>"
+        )
+    items = []
+    for _, r in cand.sort_values("npv", ascending=False).iterrows():
+        o = opts[r["option"]]
+        verdict = "worth doing" if r["npv"] > 0 else "not worth doing on these numbers"
+        items.append(
+            f"<li><strong>{escape(o.name)}</strong>: NPV {fmt_usd(r['npv'])}, BCR "
+            f"{fmt_num(r['bcr'], 1)} &mdash; {verdict}.</li>"
+        )
+    lines.append("<ul>" + "".join(items) + "</ul>")
+    if "p_npv_positive" in base.columns and appraisal.n_draws > 0:
+        q05, q50, q95 = (float(best[c]) for c in ("npv_p05", "npv_p50", "npv_p95"))
+        skew = ""
+        if q50 > 0 and float(best["npv"]) > 1.5 * q50:
+            skew = (" The average is well above the median because queues grow much faster than "
+                    "traffic near capacity: a few draws with slow processing or fast traffic growth carry "
+                    "very large savings. Read the median as the typical outcome.")
+        lines.append(
+            f"<p><strong>How sure are we?</strong> In {appraisal.n_draws:,} Monte Carlo draws the "
+            f"recommended option's NPV was positive in {float(best['p_npv_positive']):.0%} of cases; "
+            f"median {fmt_usd(q50)}, and 90 % of draws between {fmt_usd(q05)} and "
+            f"{fmt_usd(q95)} (the NPVs above are averages over the draws).{skew}</p>"
+        )
+    else:
+        lines.append(
+            "<p><strong>How sure are we?</strong> This is a deterministic run at central "
+            "values; many inputs are labelled assumptions (see the appendix), so treat the "
+            "ranking as indicative.</p>"
+        )
+    n_assump = int(parameter_table(site)["assumption"].sum())
+    lines.append(
+        f"<p><strong>Main caveat:</strong> {n_assump} of the inputs are labelled assumptions "
+        "(processing times, booth schedules and lane shares are not published per crossing); "
+        "waits are modelled for an average day, which understates weekday peaks.</p>"
+    )
+    return "\n".join(lines)
+
+
+def title_html(site: Site) -> str:
+    """Site heading and key facts (escaped)."""
+    i = site.info
+    return (f"<h2>{escape(i.name)}</h2><p>Site id <code>{escape(i.id)}</code>; base year {i.base_year}; "
+            f"{i.horizon_years}-year analysis; money in {i.report_dollar_year} US dollars.</p>")
+
+
+def _hours_text(hours: list[int]) -> str:
+    """'6-9, 14' style list of hour ranges (hour h = h:00 to h+1:00)."""
+    if not hours:
+        return ""
+    runs, start, prev = [], hours[0], hours[0]
+    for h in hours[1:] + [None]:
+        if h is not None and h == prev + 1:
+            prev = h
+            continue
+        runs.append(f"{start:02d}:00-{prev + 1:02d}:00")
+        if h is not None:
+            start = prev = h
+    return ", ".join(runs)
+
+
+def _money_short(x: float) -> str:
+    if abs(x) >= 1e6:
+        return f"${x / 1e6:,.1f} M"
+    if abs(x) >= 1e3:
+        return f"${x / 1e3:,.0f} k"
+    return f"${x:,.0f}"
+
+
+def _change_lines(site, opt) -> list[str]:
+    out = []
+    for sid, ch in opt.changes.items():
+        stream = site.file.streams[sid].description
+        if ch.extra_booths is not None:
+            extra = list(ch.extra_booths.value)
+            added = [h for h, e in enumerate(extra) if e > 0]
+            cut = [h for h, e in enumerate(extra) if e < 0]
+            if added:
+                most = max(extra)
+                out.append(f"{stream}: up to {most:g} more booth(s) open in "
+                           f"{_hours_text(added)} ({sum(e for e in extra if e > 0):g} booth-hours a day)")
+            if cut:
+                out.append(f"{stream}: {-sum(e for e in extra if e < 0):g} fewer booth-hours a day in "
+                           f"{_hours_text(cut)}")
+        if ch.processing_factor is not None:
+            f = float(ch.processing_factor.value)
+            out.append(f"{stream}: processing time x {f:.2f} ({(f - 1) * 100:+.0f} %)")
+        if ch.secondary_referral_factor is not None:
+            f = float(ch.secondary_referral_factor.value)
+            out.append(f"{stream}: referrals to secondary inspection x {f:.2f} ({(f - 1) * 100:+.0f} %)")
+        if ch.shift_share is not None:
+            to = site.file.streams[ch.shift_to].description
+            out.append(f"{float(ch.shift_share.value):.0%} of {stream.lower()} moves to "
+                       f"{to.lower()}")
+    return out
+
+
+def _cost_lines(opt, start: int) -> list[str]:
+    out = []
+    for c in opt.costs:
+        amount = float(c.amount.value)
+        if c.kind == "capital":
+            life = float(c.asset_life_years.value)
+            out.append(f"{c.description}: {_money_short(amount)} once in {c.year or start} "
+                       f"({life:g}-year life), paid by {c.payer}")
+        else:
+            out.append(f"{c.description}: {_money_short(amount)} a year, paid by {c.payer}")
+    if opt.staffing is not None:
+        how = "overtime" if opt.staffing.pay == "overtime" else "straight time"
+        line = f"Officer time for added booth-hours at {how}, paid by {opt.staffing.payer}"
+        if opt.staffing.reimbursed_to_cbp:
+            line += " (reimbursed to CBP)"
+        out.append(line)
+    return out
+
+
+def describe_option(site: Site, oid: str) -> dict[str, str]:
+    """Plain-language description of what an option changes and costs.
+
+    Returns a dict with keys ``option``, ``kind``, ``timing``, ``changes``,
+    ``costs`` and ``funding`` (text; lines joined by "; ").
+    """
+    options = site.file.options
+    opt = options[oid]
+    start, ramp = option_timing(options, oid, site.info.base_year)
+    changes, costs = [], []
+    for p in option_parts(options, oid):
+        part = options[p]
+        prefix = f"[{part.name}] " if p != oid else ""
+        p_start = option_timing(options, p, site.info.base_year)[0]
+        changes += [prefix + x for x in _change_lines(site, part)]
+        costs += [prefix + x for x in _cost_lines(part, p_start)]
+    fund = funding_of(options, oid)
+    if fund is not None and fund.toll_surcharge is not None:
+        streams = ", ".join(site.file.streams[s].description.lower() for s in fund.tolled_streams)
+        fund_text = (f"Toll surcharge of ${float(fund.toll_surcharge.value):.2f} per crossing on "
+                     f"{streams}, paid to {fund.recipient}")
+    elif any(options[p].staffing is not None and options[p].staffing.payer == "sponsor"
+             for p in option_parts(options, oid)):
+        fund_text = "Sponsor pays from its own budget (no toll); break-even toll in the sponsor table"
+    else:
+        fund_text = ""
+    if opt.kind == "status_quo":
+        when = ""
+    else:
+        when = f"from {start}" + (f", full effect after {ramp} years" if ramp > 1 else "")
+    kind = OPTION_KINDS[opt.kind].label
+    if opt.combines:
+        kind += ": " + " + ".join(options[p].name for p in opt.combines)
+    return {
+        "option": opt.name,
+        "kind": kind,
+        "timing": when,
+        "changes": "; ".join(changes) or "nothing",
+        "costs": "; ".join(costs) or "none",
+        "funding": fund_text,
+    }
+
+
+def changes_table(site: Site) -> pd.DataFrame:
+    """What each option of a site changes, costs and how it is funded (display table)."""
+    rows = [describe_option(site, oid) for oid in site.file.options]
+    t = pd.DataFrame(rows)
+    t.columns = ["Option", "Kind", "When", "What changes", "Costs and who pays", "Funding"]
+    return t
+
+
+def waits_alt(site: Site, appraisal: Appraisal) -> str:
+    """Alt text of the wait-profile chart, generated from the results."""
+    w = appraisal.waits
+    sq = w[w["option"] == "status_quo"]
+    if sq.empty:
+        return "Chart of mean time at the crossing by hour of arrival."
+    top = sq.loc[sq["wait_minutes"].idxmax()]
+    stream = site.file.streams[top["stream"]].description
+    parts = [f"Line charts of the mean time at the crossing by hour of arrival, one per traffic "
+             f"stream, status quo against each option. Under the status quo the longest is "
+             f"{top['wait_minutes']:.0f} minutes for {stream.lower()} arriving at "
+             f"{int(top['hour']):02d}:00."]
+    for oid, o in site.file.options.items():
+        if o.kind == "status_quo":
+            continue
+        sub = w[(w["option"] == oid) & (w["stream"] == top["stream"]) & (w["hour"] == top["hour"])]
+        if len(sub):
+            parts.append(f"With {o.name.lower()}: {float(sub['wait_minutes'].iloc[0]):.0f} minutes.")
+    return " ".join(parts)
+
+
+def components_alt(site: Site, appraisal: Appraisal) -> str:
+    """Alt text of the benefits-and-costs chart, generated from the results."""
+    base = base_rate_metrics(appraisal)
+    items = []
+    for _, r in base.iterrows():
+        o = site.file.options[r["option"]]
+        if o.kind == "status_quo":
+            continue
+        items.append(f"{o.name}: benefits {fmt_usd(r['pv_benefits'])}, costs {fmt_usd(r['pv_costs'])}")
+    return ("Horizontal bar chart of present values by component at the base discount rate. "
+            + "; ".join(items) + ".")
+
+
+def stakeholders_alt(site: Site, appraisal: Appraisal) -> str:
+    """Alt text of the who-pays-who-gains chart, generated from the results."""
+    s = appraisal.stakeholders
+    s = s[(s["rate_name"] == BASE_RATE) & (s["option"] != "status_quo")]
+    parts = []
+    for oid, g in s.groupby("option", sort=False):
+        g = g.set_index("stakeholder")["pv_net"]
+        gain, pay = g.idxmax(), g.idxmin()
+        text = f"{site.file.options[oid].name}: {STAKEHOLDER_NAMES[gain]} gain most ({fmt_usd(g[gain])})"
+        if g[pay] < 0:
+            text += f", {STAKEHOLDER_NAMES[pay]} pays most ({fmt_usd(g[pay])})"
+        parts.append(text)
+    return "Horizontal bar chart of each stakeholder's net gain per option at the base rate. " + "; ".join(parts) + "."
+
+
+def forecasts_alt(site: Site, appraisal: Appraisal) -> str:
+    """Alt text of the forecast chart."""
+    parts = [f"{r.description}: {r.volume:,.0f} a year" for r in appraisal.traffic.itertuples()]
+    return ("Line charts of monthly inbound crossings since 2010 from BTS data, with the statsmodels "
+            "forecast and its 80 % and 95 % intervals. Base-year volumes: " + "; ".join(parts) + ".")
