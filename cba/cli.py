@@ -36,6 +36,7 @@ def cli():
       cba run                      render every site's report into reports/
       cba run pharr_reynosa        render one site
       cba sites                    list the shipped sites
+      cba calibrate SPEC           fit calibrated values and write them where the site reads them
     """
 
 
@@ -125,7 +126,7 @@ def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quie
 @click.option("--params-dir", type=click.Path(file_okay=False), default="parameters",
               show_default=True, help="Used when no FILES are given.")
 def validate(files, params_dir):
-    """Check parameter FILES (default: PARAMS_DIR/common, cases and sites).
+    """Check parameter FILES (default: PARAMS_DIR/common, cases, calibration, calibrated, sites).
 
     Prints one line per problem (file, key path, value, what is allowed) and
     exits with 2 if any file is invalid.
@@ -135,7 +136,7 @@ def validate(files, params_dir):
     paths = [Path(f) for f in files]
     if not paths:
         root = Path(params_dir)
-        paths = [f for sub in ("common", "cases", "sites") for f in sorted((root / sub).glob("*.yaml"))]
+        paths = [f for sub in ("common", "cases", "calibration", "calibrated", "sites") for f in sorted((root / sub).glob("*.yaml"))]
         if not paths:
             _fail(f"no parameter files found under {root}")
             sys.exit(EXIT_BAD_INPUT)
@@ -149,6 +150,46 @@ def validate(files, params_dir):
             _fail(str(exc))
     if n_bad:
         sys.exit(EXIT_BAD_INPUT)
+
+
+@cli.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@click.option("--date", "calibrated_on", default=None, metavar="YYYY-MM-DD",
+              help="Date recorded in the calibrated file (default: today, UTC).")
+def calibrate(specs, calibrated_on):
+    """Run the calibrations in SPECS and write their calibrated-values files.
+
+    Each spec (parameters/calibration/*.yaml) names the observations, the
+    volumes, its labelled assumptions and where its result goes; the result
+    lands in the calibrated-values file its site file refers to, with the
+    command and the date. No value is copied by hand.
+
+    \b
+    Example:
+      cba calibrate parameters/calibration/brownsville_veterans_trucks.yaml
+    """
+    import datetime as dt
+    import os
+
+    from .analysis.calibration import calibrated_document, calibrated_yaml
+
+    day = calibrated_on or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        _fail(f"--date: '{day}' is not a date; allowed: YYYY-MM-DD")
+        sys.exit(EXIT_BAD_INPUT)
+    for spec in specs:
+        rel = Path(os.path.relpath(Path(spec).resolve(), Path.cwd()))
+        try:
+            doc, out = calibrated_document(rel if not str(rel).startswith("..") else Path(spec), day)
+        except CBAError as exc:
+            _fail(str(exc))
+            sys.exit(EXIT_BAD_INPUT)
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        tmp.write_text(calibrated_yaml(doc), encoding="utf-8")
+        os.replace(tmp, out)
+        click.echo(f"wrote {out}")
 
 
 @cli.command("sites")

@@ -18,7 +18,7 @@ def good_site():
 
 @pytest.fixture(scope="session")
 def good_appraisal(good_site):
-    from cba.evaluate import appraise
+    from cba.appraisal import appraise
 
     return appraise(good_site)
 

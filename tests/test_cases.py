@@ -5,7 +5,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from cba import cases
+from cba.analysis import cases
 from cba.cli import cli
 from cba.params import load_site
 

@@ -8,7 +8,7 @@ import yaml
 from scipy import stats
 
 from cba import uncertainty
-from cba.evaluate import appraise, model_inputs
+from cba.appraisal import appraise, draw_values
 from cba.exceptions import ModelDomainError, ParameterError
 from cba.params import Distribution, load_site, read_yaml
 
@@ -29,8 +29,8 @@ def _site(tmp_path, pairs):
 
 def test_zero_correlation_equals_independent_draws(tmp_path, good_site):
     site, _ = _site(tmp_path, [((A, B), 0.0)])
-    a = model_inputs(good_site, n_draws=500, seed=3).values
-    b = model_inputs(site, n_draws=500, seed=3).values
+    a = draw_values(good_site, n_draws=500, seed=3).values
+    b = draw_values(site, n_draws=500, seed=3).values
     for key in a:
         np.testing.assert_allclose(a[key], b[key], rtol=1e-12, err_msg=key)
 
@@ -39,11 +39,11 @@ def test_rank_correlation_and_marginals(tmp_path, good_site):
     """Spearman of a Gaussian copula is (6/pi) asin(rho/2); marginals are unchanged."""
     rho, n = 0.7, 20000
     site, _ = _site(tmp_path, [((A, B), rho)])
-    v = model_inputs(site, n_draws=n, seed=11).values
+    v = draw_values(site, n_draws=n, seed=11).values
     r = stats.spearmanr(v[A], v[B]).statistic
     expected = 6 / np.pi * np.arcsin(rho / 2)
     assert abs(r - expected) < 4 * (1 - expected**2) / np.sqrt(n - 1)
-    ind = model_inputs(good_site, n_draws=n, seed=11).values
+    ind = draw_values(good_site, n_draws=n, seed=11).values
     for key in (A, B):  # same distribution: two-sample KS does not reject
         assert stats.ks_2samp(v[key], ind[key]).pvalue > 0.001
     # every other parameter draws exactly as without the correlation

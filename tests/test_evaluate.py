@@ -6,7 +6,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from cba import discounting
-from cba.evaluate import CASHFLOW_COLUMNS, METRIC_COLUMNS, appraise
+from cba.appraisal import CASHFLOW_COLUMNS, METRIC_COLUMNS, appraise
 
 from .conftest import COMMON, PARAMS
 
@@ -153,7 +153,7 @@ def test_queue_keeps_base_year_traffic_at_the_level_booths_were_set_for(good_sit
     saving time: PV benefits scale by exactly 1.2, costs do not move."""
     import numpy as np
 
-    from cba.evaluate import appraise
+    from cba.appraisal import appraise
 
     base = appraise(good_site).metrics.query("rate_name == 'discount_rate_base'").set_index("option")
     key = "streams.trucks.volume.annual"

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 import yaml
 
-from cba import options
-from cba.evaluate import appraise
+from cba.params import option_timing
+from cba.report.text import changes_table, describe_option
+from cba.vocab import OPTION_KINDS
+from cba.appraisal import appraise
 from cba.exceptions import ParameterError
 from cba.params import load_site, read_yaml
 
@@ -101,7 +103,7 @@ def test_booth_conversion_between_streams_needs_no_staffing(tmp_path, doc):
 
 def test_every_shipped_option_kind_is_in_the_catalogue():
     kinds = {o.kind for p in SITES.glob("*.yaml") for o in load_site(p).file.options.values()}
-    assert kinds <= set(options.CATALOGUE)
+    assert kinds <= set(OPTION_KINDS)
     assert {"sponsor_staffing", "donated_infrastructure", "unified_processing", "pre_inspection",
             "trusted_traveler", "combined"} <= kinds
 
@@ -178,7 +180,7 @@ def test_combination_starts_with_its_last_part(tmp_path, doc):
     doc["options"]["sponsor_staffing"]["ramp_up_years"] = 2
     _add(doc, "both", kind="combined", combines=["sponsor_staffing", "donated_lanes"])
     site = _load(tmp_path, doc)
-    assert options.timing(site.file.options, "both", site.info.base_year) == (2028, 2)
+    assert option_timing(site.file.options, "both", site.info.base_year) == (2028, 2)
     cf = appraise(site).cashflows
     ben = cf[(cf.option == "both") & (cf.side == "benefit")].groupby("year").value.sum()
     assert ben.loc[:2027].abs().sum() == 0 and ben.loc[2028] > 0
@@ -187,19 +189,19 @@ def test_combination_starts_with_its_last_part(tmp_path, doc):
 
 # ----------------------------------------------------------------------- description
 def test_description_names_changes_costs_and_funding(good_site):
-    d = options.describe(good_site, "sponsor_staffing")
+    d = describe_option(good_site, "sponsor_staffing")
     assert "up to 2 more booth(s) open in 09:00-17:00 (16 booth-hours a day)" in d["changes"]
     assert "overtime, paid by sponsor (reimbursed to CBP)" in d["costs"]
     assert d["funding"].startswith("Toll surcharge of $0.50 per crossing")
-    lanes = options.describe(good_site, "donated_lanes")
+    lanes = describe_option(good_site, "donated_lanes")
     assert "$2.0 M once in 2026 (20-year life), paid by sponsor" in lanes["costs"]
-    table = options.changes_table(good_site)
+    table = changes_table(good_site)
     assert list(table["Option"]) == [o.name for o in good_site.file.options.values()]
 
 
 def test_shipped_combinations_describe_their_parts():
     site = load_site(SITES / "pharr_reynosa.yaml")
-    d = options.describe(site, "donated_lanes_with_rsp")
+    d = describe_option(site, "donated_lanes_with_rsp")
     assert d["kind"].startswith("Combination of options: Donated lanes")
     assert "[Donated lanes (Donations Acceptance)]" in d["costs"]
 

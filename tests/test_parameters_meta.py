@@ -3,7 +3,7 @@ dollar-year, rates a basis; assumptions name an owner."""
 
 import pytest
 
-from cba.evaluate import _walk_params
+from cba.params import iter_params
 from cba.params import load_common, load_site
 from cba.units import MONEY_UNITS
 
@@ -18,7 +18,7 @@ def _all_params():
         yield f"common.{name}", p
     for f in SITE_FILES:
         site = load_site(f)
-        for key, p in _walk_params(site):
+        for key, p in iter_params(site):
             if not key.startswith("common."):
                 yield f"{site.id}:{key}", p
 

@@ -7,8 +7,8 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
 
-from cba import sensitivity
-from cba.evaluate import appraise
+from cba.analysis import sensitivity
+from cba.appraisal import appraise
 from cba.params import Distribution
 
 

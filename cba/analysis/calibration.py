@@ -22,6 +22,10 @@ fit_processing_rate
     rate with standard errors (statsmodels), plus fit statistics.
 summary_table
     Estimates and fit statistics of one or more fits, side by side.
+calibrated_document, calibrated_yaml
+    Run the calibration a spec (``parameters/calibration/*.yaml``) describes and
+    write its result as a calibrated-values file that the site file refers to
+    (``cba calibrate SPEC``); no value is copied by hand.
 
 Data
 ----
@@ -35,6 +39,7 @@ wait to reach primary inspection, in minutes, updated about hourly.
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -52,6 +57,8 @@ __all__ = [
     "modelled_waits_minutes",
     "fit_processing_rate",
     "summary_table",
+    "calibrated_document",
+    "calibrated_yaml",
     "ObservationPanel",
     "ProcessingRateFit",
     "WAIT_TIMES_FILE",
@@ -694,3 +701,101 @@ def summary_table(fits: dict[str, ProcessingRateFit]) -> pd.DataFrame:
             "converged": st["converged"],
         }
     return pd.DataFrame(columns)
+
+
+# --------------------------------------------------------------------------
+# From a calibration spec to a calibrated-values file
+# --------------------------------------------------------------------------
+
+
+def calibrated_document(spec_path, calibrated_on: str) -> tuple[dict, Path]:
+    """Run the calibration a spec describes; the calibrated-values document and its path.
+
+    Parameters
+    ----------
+    spec_path : path
+        A calibration spec (``parameters/calibration/*.yaml``, schema
+        :class:`cba.params.CalibrationSpec`).
+    calibrated_on : str
+        ISO date recorded in the document (the day the command runs).
+
+    Returns
+    -------
+    (dict, Path)
+        The document of a calibrated-values file (schema
+        :class:`cba.params.CalibratedFile`) holding the spec's target, merged
+        with the other values already in the output file, and the output path.
+
+    Notes
+    -----
+    The value written is the mean processing time ``60 / rate`` rounded to
+    ``decimals``; its distribution is triangular over the 95 % confidence
+    interval of the rate, with the estimate as its mode.
+    """
+    from .. import demand
+    from ..params import CalibrationSpec, parse, read_yaml
+
+    spec_path = Path(spec_path)
+    spec = parse(read_yaml(spec_path), CalibrationSpec, str(spec_path))
+    observations = load_observed_waits(spec.crossing_name, spec.lane_type, spec.lane_category)
+    panel = observation_panel(observations)
+    monthly = demand.monthly_crossings(spec.bts_port_code, spec.bts_measure)
+    month = pd.Timestamp(spec.reference_month)
+    daily = daily_volume(monthly.loc[month], month.days_in_month, spec.crossing_share.value,
+                         spec.lane_share.value, spec.growth_factor.value)
+    fit = fit_processing_rate(panel, arrivals_by_lanes(daily, panel), spec.service_cv.value,
+                              error_scale=spec.error_scale)
+    nd = spec.decimals
+    lo, hi = fit.conf_int
+    value = round(_MINUTES_PER_HOUR / fit.services_per_hour, nd)
+    st = fit.statistics
+    dates = observations["date"]
+    period = f"{dates.min():%d %b %Y} to {dates.max():%d %b %Y}"
+    entry = {
+        "description": "Mean primary processing time per vehicle",
+        "value": value,
+        "unit": "minutes/vehicle",
+        "source": {
+            "title": (f"Calibrated on {calibrated_on} by `cba calibrate {spec_path.as_posix()}` "
+                      f"(cba.analysis.calibration.fit_processing_rate) on CBP Border Wait Times at "
+                      f"{spec.crossing_name}, {spec.lane_type} {spec.lane_category} lanes, "
+                      f"{st['n_obs']} observations, {period}: {fit.services_per_hour:.2f} vehicles "
+                      f"per lane-hour (SE {fit.std_error:.2f}, 95 % CI {lo:.2f}-{hi:.2f})"),
+            "href": spec.observations_href,
+            "accessed": spec.observations_accessed,
+            "tag": "calibrated",
+            "note": (f"Weak fit: RMSE {st['rmse_minutes']:.0f} minutes, R^2 {st['r_squared']:.2f}, "
+                     f"correlation {st['correlation']:.2f}. Only the average level of posted waits "
+                     f"pins the rate; the volume behind it is an assumed share "
+                     f"({spec.crossing_share.value:g} x {spec.lane_share.value:g}) of BTS port "
+                     f"{spec.bts_port_code} {spec.bts_measure}, and CBP's posted waits are "
+                     "officers' estimates. The distribution spans the 95 % interval."),
+        },
+        "distribution": {"type": "triangular",
+                         "low": round(_MINUTES_PER_HOUR / hi, nd), "mode": value,
+                         "high": round(_MINUTES_PER_HOUR / lo, nd)},
+    }
+    out_path = (spec_path.parent / spec.output).resolve()
+    values = {}
+    if out_path.exists():
+        values = dict(read_yaml(out_path).get("values") or {})
+    values[spec.target] = entry
+    doc = {
+        "schema_version": 1,
+        "description": (f"Values of site {spec.site} set by calibration against what was "
+                        "measured there. Written by `cba calibrate`; do not edit by hand."),
+        "site": spec.site,
+        "command": f"cba calibrate {spec_path.as_posix()}",
+        "calibrated_on": calibrated_on,
+        "values": dict(sorted(values.items())),
+    }
+    return doc, out_path
+
+
+def calibrated_yaml(doc: dict) -> str:
+    """YAML text of a calibrated-values document, with a header naming its command."""
+    import yaml
+
+    head = (f"# Written by `{doc['command']}` on {doc['calibrated_on']}; do not edit by hand:\n"
+            "# change the spec and run the command again.\n")
+    return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)

@@ -25,6 +25,9 @@ from __future__ import annotations
 from .checks import check_correlations, check_option, levers_used, parse
 from .schema import (
     SCHEMA_VERSION,
+    Assumed,
+    CalibratedFile,
+    CalibrationSpec,
     CommonFile,
     Correlation,
     CostItem,
@@ -73,6 +76,9 @@ __all__ = [
     "Correlation",
     "SiteFile",
     "CommonFile",
+    "CalibratedFile",
+    "CalibrationSpec",
+    "Assumed",
     "Site",
     "REQUIRED_COMMON",
     "read_yaml",

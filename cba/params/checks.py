@@ -29,7 +29,10 @@ __all__ = ["parse", "semantic_checks", "check_option", "levers_used", "check_cor
            "correlation_matrix"]
 
 
-def semantic_checks(model: SiteFile | CommonFile) -> None:
+def semantic_checks(model: BaseModel) -> None:
+    """Range rules and cross-field checks of a parsed site or shared-values file."""
+    if not isinstance(model, (SiteFile, CommonFile)):
+        return
     for name, p in model.parameters.items():
         check_param(p, f"parameters.{name}", rule_for(name))
     if isinstance(model, CommonFile):

@@ -36,6 +36,9 @@ __all__ = [
     "Correlation",
     "SiteFile",
     "CommonFile",
+    "CalibratedFile",
+    "CalibrationSpec",
+    "Assumed",
 ]
 
 SCHEMA_VERSION = 1
@@ -384,9 +387,15 @@ class Correlation(_Strict):
 
 
 class SiteFile(_Strict):
-    """Schema of a site file (``parameters/sites/<id>.yaml``)."""
+    """Schema of a site file (``parameters/sites/<id>.yaml``).
+
+    ``calibration`` names a calibrated-values file (path relative to the site
+    file) whose values fill stream keys the site file leaves out; see
+    :class:`CalibratedFile`.
+    """
 
     schema_version: Literal[1]
+    calibration: str | None = None
     site: SiteInfo
     parameters: dict[str, Param] = {}
     streams: dict[str, Stream]
@@ -402,3 +411,57 @@ class CommonFile(_Strict):
     parameters: dict[str, Param]
 
 
+
+
+class CalibratedFile(_Strict):
+    """Schema of a calibrated-values file (``parameters/calibrated/<site>.yaml``).
+
+    Written by ``cba calibrate`` from a calibration spec, never by hand:
+    ``command`` regenerates it. ``values`` maps stream key paths
+    (``streams.<id>.<field>``) to the values the calibration found.
+    """
+
+    schema_version: Literal[1]
+    description: str
+    site: str
+    command: str
+    calibrated_on: str
+    values: dict[str, Param]
+
+
+class Assumed(_Strict):
+    """A labelled assumption of a calibration: its value, why, and whose call it is."""
+
+    value: float
+    rationale: str
+    owner: str
+
+
+class CalibrationSpec(_Strict):
+    """Schema of a calibration spec (``parameters/calibration/*.yaml``).
+
+    What to fit (a processing rate of one lane from CBP's posted waits), on
+    which observations and volumes, with which labelled assumptions, and where
+    the result goes (``output``, relative to the spec; ``target``, the key
+    path it fills; ``decimals``, the rounding of the value written).
+    """
+
+    schema_version: Literal[1]
+    description: str
+    site: str
+    output: str
+    target: str
+    decimals: int = 2
+    crossing_name: str
+    lane_type: Literal["commercial", "passenger", "pedestrian"]
+    lane_category: Literal["standard", "FAST", "SENTRI", "Ready"]
+    observations_href: str
+    observations_accessed: str
+    bts_port_code: str
+    bts_measure: str
+    reference_month: str
+    error_scale: Literal["minutes", "log1p"] = "minutes"
+    crossing_share: Assumed
+    lane_share: Assumed
+    growth_factor: Assumed
+    service_cv: Assumed

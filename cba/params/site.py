@@ -17,7 +17,8 @@ import pandas as pd
 from ..exceptions import ParameterError, did_you_mean
 from ..vocab import LEVERS
 from .checks import check_correlations, parse
-from .schema import CommonFile, Option, Param, SiteFile, SiteInfo
+from .rules import check_param, rule_for
+from .schema import CalibratedFile, CalibrationSpec, CommonFile, Option, Param, SiteFile, SiteInfo, Stream
 from .yamlio import file_sha256, read_yaml
 
 __all__ = [
@@ -185,6 +186,7 @@ def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
     """
     path = Path(path)
     data = read_yaml(path)
+    calibrated = _merge_calibration(data, path)
     model = parse(data, SiteFile, str(path))
     cdir = Path(common_dir) if common_dir is not None else find_common_dir(path)
     common, hashes, origin = load_common(cdir)
@@ -202,7 +204,7 @@ def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
                 file=str(path),
                 key_path=f"parameters.{name}",
             )
-    hashes = {str(path): file_sha256(path), **hashes}
+    hashes = {str(path): file_sha256(path), **calibrated, **hashes}
     site = Site(file=model, common=common, path=path, files=hashes, common_sources=origin)
     if model.correlations:
         try:
@@ -212,13 +214,67 @@ def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
     return site
 
 
-def validate_file(path: str | Path, common_dir: str | Path | None = None) -> str:
-    """Validate a site or common file; return ``"site"`` or ``"common"``.
+def _merge_calibration(data: dict, path: Path) -> dict[str, str]:
+    """Fill the stream keys a site file leaves to its calibrated-values file.
 
-    A file with a top-level ``site`` key is a site file; otherwise a common file.
+    Returns the hash of the calibrated file by path (empty without one).
+    """
+    ref = data.get("calibration")
+    if ref is None:
+        return {}
+    if not isinstance(ref, str):
+        raise ParameterError(f"value {ref!r} is not allowed; allowed: the path of a calibrated-values "
+                             "file, relative to this file", file=str(path), key_path="calibration")
+    cpath = (path.parent / ref).resolve()
+    if not cpath.is_file():
+        raise ParameterError(f"calibrated-values file '{ref}' not found beside this file; allowed: "
+                             "a file written by `cba calibrate`", file=str(path), key_path="calibration")
+    raw = read_yaml(cpath)
+    model = parse(raw, CalibratedFile, str(cpath))
+    site_id = (data.get("site") or {}).get("id") if isinstance(data.get("site"), dict) else None
+    if model.site != site_id:
+        raise ParameterError(f"is for site '{model.site}', not '{site_id}'", file=str(cpath),
+                             key_path="site")
+    streams = data.get("streams") if isinstance(data.get("streams"), dict) else {}
+    fields = [f for f, info in Stream.model_fields.items()
+              if "Param" in str(info.annotation) and f != "volume"]
+    for key in model.values:
+        parts = key.split(".")
+        if len(parts) != 3 or parts[0] != "streams" or parts[2] not in fields:
+            raise ParameterError(f"key '{key}' is not a stream value; allowed: "
+                                 "streams.<stream>.<field> with a field among " + ", ".join(fields),
+                                 file=str(cpath), key_path=f"values.{key}")
+        sid, fname = parts[1], parts[2]
+        if sid not in streams or not isinstance(streams[sid], dict):
+            raise ParameterError(f"unknown stream '{sid}'{did_you_mean(sid, streams)}",
+                                 file=str(cpath), key_path=f"values.{key}")
+        if fname in streams[sid]:
+            raise ParameterError(f"'{fname}' is given here and in the calibrated file '{ref}'; "
+                                 "allowed: one of them (remove it here to use the calibration)",
+                                 file=str(path), key_path=f"streams.{sid}.{fname}")
+        try:
+            check_param(model.values[key], f"values.{key}", rule_for(fname))
+        except ParameterError as exc:
+            raise ParameterError(exc.reason, file=str(cpath), key_path=exc.key_path) from None
+        streams[sid][fname] = raw["values"][key]
+    return {str(cpath): file_sha256(cpath)}
+
+
+def validate_file(path: str | Path, common_dir: str | Path | None = None) -> str:
+    """Validate a parameter file; return its kind.
+
+    ``"calibrated"`` (a file with ``command`` and ``values``), ``"calibration
+    spec"`` (with ``target``), ``"site"`` (with ``site`` or ``streams``), else
+    ``"common"`` (shared values, or a case file of the same schema).
     """
     data = read_yaml(path)
-    if "site" in data or "streams" in data:
+    if "values" in data and "command" in data:
+        parse(data, CalibratedFile, str(path))
+        return "calibrated"
+    if "target" in data:
+        parse(data, CalibrationSpec, str(path))
+        return "calibration spec"
+    if "streams" in data or isinstance(data.get("site"), dict):
         load_site(path, common_dir)
         return "site"
     parse(data, CommonFile, str(path))

@@ -21,7 +21,7 @@ SITE = ROOT / "parameters" / "sites" / "pharr_reynosa.yaml"
 CHILD = """
 import resource, sys, time
 from cba.params import load_site
-from cba.evaluate import appraise, outlooks_for
+from cba.appraisal import appraise, outlooks_for
 site = load_site(sys.argv[1]); ol = outlooks_for(site)
 appraise(site, outlooks=ol)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -32,7 +32,7 @@ print(before / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 
 
 
 def main() -> None:
-    from cba.evaluate import appraise, outlooks_for
+    from cba.appraisal import appraise, outlooks_for
     from cba.params import load_site
 
     site = load_site(SITE)

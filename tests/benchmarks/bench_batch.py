@@ -34,7 +34,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell("import cba.evaluate, cba.report, pandas, seaborn, matplotlib")]
+        nb.cells = [nbformat.v4.new_code_cell("import cba.appraisal, cba.report, pandas, seaborn, matplotlib")]
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         floor_nb = tmp / "floor.ipynb"
         nbformat.write(nb, floor_nb)
