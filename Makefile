@@ -7,11 +7,12 @@ JOBS   ?=
 DRAWS  ?= 1000
 SEED   ?= 20250101
 
-.PHONY: setup browser reports test bench lab validate clean help
+.PHONY: setup browser reports test lint bench lab validate clean help
 
 help:
 	@echo "make reports   set up .venv, then render every site into reports/ (DRAWS=1000 Monte Carlo draws)"
-	@echo "make test      set up .venv, then run the whole test suite"
+	@echo "make test      set up .venv, then run ruff and the whole test suite"
+	@echo "make lint      run ruff on cba/ and tests/"
 	@echo "make bench     run the benchmarks and print their figures"
 	@echo "make lab       open JupyterLab on notebooks/"
 	@echo "make validate  check every parameter file"
@@ -38,7 +39,10 @@ validate: setup
 reports: setup
 	$(BIN)/cba run --draws $(DRAWS) --seed $(SEED) $(if $(JOBS),--jobs $(JOBS),)
 
-test: setup browser
+lint: setup
+	$(BIN)/ruff check cba tests
+
+test: setup browser lint
 	$(BIN)/python -m pytest
 
 bench: setup

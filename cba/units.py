@@ -1,8 +1,10 @@
 """Unit vocabulary and dollar-year conversion.
 
 Every parameter file value carries a unit from the closed list :data:`UNITS`.
-Money is converted once, when a site is loaded, to the report dollar-year with
-:func:`to_dollar_year` (a price-index ratio) and, for pesos, :func:`mxn_to_usd`.
+Money is converted once, when an appraisal draws its inputs
+(:func:`cba.appraisal.inputs.draw_values`), to the report dollar-year with
+:func:`to_dollar_year` (a price-index ratio) and, for pesos, :func:`mxn_to_usd`;
+the parameter objects keep the values as written, in their own dollar-year.
 
 Main functions: :func:`to_dollar_year`, :func:`mxn_to_usd`, :func:`is_money`.
 
