@@ -162,3 +162,35 @@ def test_queue_keeps_base_year_traffic_at_the_level_booths_were_set_for(good_sit
     b, c = base.loc["donated_lanes", "pv_benefits"], base.loc["donated_lanes", "pv_costs"]
     assert npv.iloc[0] == pytest.approx(b - c, rel=1e-9)
     assert npv.iloc[1] == pytest.approx(1.2 * b - c, rel=1e-9)
+
+
+def _with_secondary_cv(tmp_path, cv):
+    import yaml
+
+    from cba.params import load_site
+
+    doc = yaml.safe_load((PARAMS / "good_site.yaml").read_text())
+    for s in doc["streams"].values():
+        s["secondary_cv"] = {"description": "CV of secondary inspection time", "value": cv,
+                             "unit": "/1", "source": {"assumption": "a", "rationale": "r",
+                                                      "owner": "site analyst"}}
+    path = tmp_path / f"cv_{cv}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return load_site(path, COMMON)
+
+
+def test_secondary_cv_flows_from_the_file_to_the_queue(tmp_path, good_appraisal):
+    """A per-stream parameter needs only its schema field and its use: a CV of 1
+    is the exponential default (same numbers), a larger one lengthens secondary waits."""
+    same = appraise(_with_secondary_cv(tmp_path, 1.0))
+    pd.testing.assert_frame_equal(same.metrics, good_appraisal.metrics)
+    pd.testing.assert_frame_equal(same.waits, good_appraisal.waits)
+    more = appraise(_with_secondary_cv(tmp_path, 2.0))
+    def sq_delay(a):
+        return a.delay.query("option == 'status_quo'")["delay_vehicle_hours_per_day"].sum()
+
+    assert sq_delay(more) > sq_delay(good_appraisal)
+    from cba.params import iter_params
+
+    keys = {k for k, _ in iter_params(_with_secondary_cv(tmp_path, 2.0))}
+    assert any(k.startswith("streams.") and k.endswith(".secondary_cv") for k in keys)

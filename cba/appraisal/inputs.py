@@ -398,7 +398,8 @@ def _stream(site: Site, values: dict[str, np.ndarray], sid: str) -> StreamInputs
         Stage("primary", values[p + "booths_open"][None, :], values[p + "processing_minutes"],
               values[p + "processing_cv"], np.ones_like(values[p + "processing_minutes"])),
         Stage("secondary", values[p + "secondary_booths"][:, None],
-              values[p + "secondary_minutes"], None, values[p + "secondary_referral_share"]),
+              values[p + "secondary_minutes"], values.get(p + "secondary_cv"),
+              values[p + "secondary_referral_share"]),
     )
     return StreamInputs(
         id=sid, description=s.description, mode=s.mode, fuel=s.fuel,

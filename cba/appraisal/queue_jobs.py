@@ -126,6 +126,10 @@ class QueueJob:
     scale: np.ndarray | None = None
 
 
+def _cv(stage: StageQueue):
+    return 1.0 if stage.cv is None else stage.cv
+
+
 def run_queue_jobs(jobs: list[QueueJob], anchors: np.ndarray, n_periods: int,
                    volume_cap: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Evaluate several streams/options in one vectorised queue call.
@@ -173,6 +177,7 @@ def run_queue_jobs(jobs: list[QueueJob], anchors: np.ndarray, n_periods: int,
         stack(lambda st, vol: st.stage("secondary").servers),
         mu2,
         service_cv=stack(lambda st, vol: st.stage("primary").cv),
+        secondary_cv=stack(lambda st, vol: _cv(st.stage("secondary"))),
     )
     time_per_vehicle = (res.primary_wait_hours + 1.0 / mu
                         + referral * (res.secondary_wait_hours + 1.0 / mu2))

@@ -69,6 +69,7 @@ STREAM_RULES = {
     "secondary_referral_share": SHARE,
     "secondary_booths": Rule(0.0, integer=True),
     "secondary_minutes": POSITIVE,
+    "secondary_cv": POSITIVE,
     "occupancy": NONNEG,
     "idle_fuel": NONNEG,
     "users_us_share": SHARE,

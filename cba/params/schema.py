@@ -269,6 +269,7 @@ class Stream(_Strict):
     secondary_referral_share: Param
     secondary_booths: Param
     secondary_minutes: Param
+    secondary_cv: Param | None = None
     occupancy: Param | None = None
     idle_fuel: Param | None = None
     cargo_value: Param | None = None
