@@ -19,7 +19,8 @@ import numpy as np
 
 from .. import benefits, costs, emissions, funding, options, staffing
 from ..vocab import POLLUTANTS
-from .inputs import Inputs, OptionInputs
+from ..exceptions import ModelDomainError
+from .inputs import AVERAGE_DAY, Inputs, OptionInputs
 from .queue_jobs import QueueJob, anchor_periods, apply_changes, run_queue_jobs, stream_queue
 
 __all__ = ["Flow", "FlowBlock", "option_volumes", "option_flows"]
@@ -83,6 +84,9 @@ def option_flows(inp: Inputs, vols: dict[str, np.ndarray],
     year (its growth from there still lengthens queues, up to the volume cap),
     while time savings are counted for the draw's actual vehicles.
     """
+    if inp.day_types != (AVERAGE_DAY,):
+        raise ModelDomainError("only the average day is evaluated so far; got day types "
+                               + ", ".join(d.name for d in inp.day_types))
     eco = inp.economy
     days = eco.days_per_year[:, None]
     D = inp.n_draws
