@@ -16,6 +16,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from cba import demand
+from cba.demand import data
 from cba.exceptions import CBAError, ModelDomainError, ParameterError
 
 # Documented in cba/data/README.md.
@@ -44,7 +45,7 @@ def laredo_outlook() -> pd.DataFrame:
 
 
 def test_packaged_data_matches_documented_checksum():
-    resource = importlib.resources.files("cba") / "data" / demand._DATA_FILE
+    resource = importlib.resources.files("cba") / "data" / data._DATA_FILE
     assert hashlib.sha256(resource.read_bytes()).hexdigest() == DATA_SHA256
 
 
@@ -102,13 +103,13 @@ def test_otay_mesa_trucks_gap_2021_11_is_filled_by_seasonal_rule():
 
 def test_fill_gaps_falls_back_to_log_linear_then_linear():
     months = pd.date_range("2000-01-01", periods=5, freq="MS")
-    filled, methods = demand._fill_gaps(
+    filled, methods = data._fill_gaps(
         pd.Series([100.0, np.nan, np.nan, 800.0, 0.0], index=months)
     )
     # No year-earlier values: log-linear, 100 -> 200 -> 400 -> 800.
     assert_allclose(filled.to_numpy()[:4], [100, 200, 400, 800])
     assert set(methods.values()) == {"log-linear"}
-    filled, methods = demand._fill_gaps(
+    filled, methods = data._fill_gaps(
         pd.Series([0.0, np.nan, 30.0], index=months[:3])
     )
     assert_allclose(filled.to_numpy(), [0.0, 15.0, 30.0])
@@ -155,7 +156,7 @@ def test_laredo_pedestrians_2022_06_is_replaced_by_rule():
 
 def test_outlier_rule_flags_isolated_dips_and_spikes_not_sustained_falls():
     values = pd.Series([100.0, 5.0, 110.0, 2000.0, 120.0, 10.0, 9.0, 11.0])
-    flags = demand._isolated_outliers(values)
+    flags = data._isolated_outliers(values)
     # 5 (dip), 2000 (spike) flagged; 10, 9, 11 form a sustained fall.
     assert flags.tolist() == [False, True, False, True, False, False, False, False]
     # Isolated zero months in a large series are flagged too (Santa Teresa trucks).
@@ -436,11 +437,11 @@ def test_scaffold_site_el_paso_and_omitted_streams():
 
 
 def test_single_threaded_blas_guard_restores_thread_setting():
-    setters = demand._openblas_thread_setters()
+    setters = data._openblas_thread_setters()
     if not setters:
         pytest.skip("numpy/scipy do not bundle OpenBLAS here")
     original = [setter(3) for setter in setters]
-    with demand._single_threaded_blas():
+    with data._single_threaded_blas():
         inside = [setter(1) for setter in setters]
     after = [setter(n) for setter, n in zip(setters, original)]
     assert inside == [1] * len(setters)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from cba import demand
+from cba.demand import data
 
 PORTS = ["2304", "2305", demand.EL_PASO_AREA, "2604", "2408", "2301"]
 MEASURES = ["Trucks", "Personal Vehicles"]
@@ -75,7 +76,7 @@ def pandemic_check() -> pd.DataFrame:
                 actual = series.iloc[len(train) :]
                 keep = actual.index > demand.PANDEMIC_LAST_MONTH
                 for label, mask, window in treatments(measure):
-                    _, mean, cov = demand._log_forecast(train, horizon, mask, window)
+                    _, mean, cov = data._log_forecast(train, horizon, mask, window)
                     sd = np.sqrt(np.diag(cov))
                     point = np.exp(mean + sd**2 / 2)
                     y = actual.to_numpy()
