@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from cba import demand
 from cba.demand import data
@@ -437,12 +438,15 @@ def test_scaffold_site_el_paso_and_omitted_streams():
 
 
 def test_single_threaded_blas_guard_restores_thread_setting():
-    setters = data._openblas_thread_setters()
-    if not setters:
-        pytest.skip("numpy/scipy do not bundle OpenBLAS here")
-    original = [setter(3) for setter in setters]
-    with data._single_threaded_blas():
-        inside = [setter(1) for setter in setters]
-    after = [setter(n) for setter, n in zip(setters, original)]
-    assert inside == [1] * len(setters)
-    assert after == [3] * len(setters)
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    if not blas_threads():
+        pytest.skip("no BLAS library found by threadpoolctl")
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        with data._single_threaded_blas():
+            inside = blas_threads()
+        after = blas_threads()
+    assert inside == [1] * len(before)
+    assert after == before

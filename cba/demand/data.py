@@ -142,16 +142,12 @@ transmission systems", IRE Transactions on Communications Systems 8(1), 57-67,
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import functools
 import hashlib
 import importlib.resources
-import importlib.util
 import io
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -159,6 +155,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
 from statsmodels.tsa.statespace.sarimax import SARIMAX
+from threadpoolctl import threadpool_limits
 
 from cba.exceptions import ModelDomainError, ParameterError
 
@@ -757,42 +754,16 @@ def _state_space_moments(results, horizon: int) -> tuple[np.ndarray, np.ndarray]
     return mean, cov
 
 
-@functools.lru_cache(maxsize=1)
-def _openblas_thread_setters() -> tuple:
-    """``openblas_set_num_threads_local`` of the OpenBLAS copies in numpy/scipy."""
-    setters = []
-    for package in ("numpy", "scipy"):
-        spec = importlib.util.find_spec(package)
-        if spec is None or spec.origin is None:
-            continue
-        libs = Path(spec.origin).parent.parent / f"{package}.libs"
-        for path in sorted(libs.glob("*openblas*")):
-            try:
-                library = ctypes.CDLL(str(path))
-                setter = library.openblas_set_num_threads_local
-            except (OSError, AttributeError):
-                continue
-            setter.argtypes = [ctypes.c_int]
-            setter.restype = ctypes.c_int
-            setters.append(setter)
-    return tuple(setters)
-
-
-@contextlib.contextmanager
-def _single_threaded_blas():
-    """Run OpenBLAS single-threaded in this thread, then restore the setting.
+def _single_threaded_blas() -> threadpool_limits:
+    """Context manager: BLAS single-threaded inside, previous setting restored after.
 
     The Kalman filter multiplies small matrices millions of times; on a busy
     machine OpenBLAS worker threads make that 10-30 times slower, not faster.
-    A no-op where numpy/scipy do not bundle OpenBLAS (>= 0.3.27).
+    ``threadpoolctl`` finds every BLAS library loaded in the process (the OpenBLAS
+    copies bundled with numpy and scipy, MKL, ...); the limit is process-wide
+    while the block runs.
     """
-    setters = _openblas_thread_setters()
-    previous = [setter(1) for setter in setters]
-    try:
-        yield
-    finally:
-        for setter, threads in zip(setters, previous, strict=True):
-            setter(threads)
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _log_forecast(
