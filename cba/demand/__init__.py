@@ -1,29 +1,76 @@
 """Demand: inbound crossing volumes from BTS data, forecasts with intervals.
 
-The implementation lives in `cba.demand.data` for now; this package re-exports its
-public API so that ``cba.demand.<name>`` keeps working while it is split up.
+Model family: traffic demand at a land port of entry, by traffic stream
+(BTS "measure": Trucks, Personal Vehicles, Pedestrians, Buses, ...).
+
+Main functions
+--------------
+available_series
+    The port x measure series in the packaged data, with first and last month.
+monthly_crossings
+    A cleaned, gap-free monthly series [crossings/month] for one port and measure.
+forecast
+    Monthly forecast with 80 % and 95 % prediction intervals (statsmodels).
+seasonal_naive
+    The benchmark forecast: repeat the last 12 observed months.
+backtest
+    Rolling-origin backtest of `forecast` against `seasonal_naive`.
+annual_outlook
+    Annual totals [crossings/year] for the cost-benefit model, observed where the
+    data has them, forecast (and extended by a long-run rule) otherwise.
+sample_annual_paths
+    Monte Carlo draws of annual traffic paths consistent with the outlook.
+scaffold_site
+    Streams and base-year volumes of a port, for building a site parameter file.
+
+Modules
+-------
+`cba.demand.data`
+    The packaged BTS Border Crossing Entry Data (1996-01 to 2022-07, ten
+    US-Mexico ports) and how its quirks are handled: leading zeros, isolated
+    implausible months, missing months (seasonal interpolation), the El Paso /
+    Ysleta split of 2020-03; the COVID-19 windows. `available_series`,
+    `monthly_crossings`, `scaffold_site`.
+`cba.demand.forecast`
+    The forecast model (equal-weight mean, in logs, of ETS(A,Ad,A) and
+    SARIMA(1,0,1)(0,1,1)[12] with a constant), why it was chosen, and how the
+    pandemic months are treated as missing observations. `forecast`,
+    `seasonal_naive`.
+`cba.demand.backtest`
+    `backtest`: MAPE, MASE and interval coverage by horizon bucket.
+`cba.demand.outlook`
+    `annual_outlook` (observed, model and long-run years; the long-run growth
+    rule) and `sample_annual_paths`.
+
+Each module's docstring documents its rules and references. The names above are
+importable from ``cba.demand``; helpers shared by the modules (such as
+`cba.demand.forecast.log_forecast`) are public in the module that owns them and
+imported from there. Note that the attributes ``cba.demand.forecast`` and
+``cba.demand.backtest`` are the functions of those names, not the modules;
+``from cba.demand.forecast import log_forecast`` imports from the module.
 """
 
+from cba.demand.backtest import backtest
 from cba.demand.data import (
     EL_PASO_AREA,
     FREIGHT_MEASURES,
     FREIGHT_PANDEMIC_FIRST_MONTH,
     FREIGHT_PANDEMIC_LAST_MONTH,
-    GROWTH_DECAY_PER_YEAR,
-    LONG_RUN_GROWTH_CAP,
-    MODEL_HORIZON_YEARS,
     OUTLIER_FACTOR,
     PANDEMIC_FIRST_MONTH,
     PANDEMIC_LAST_MONTH,
     STREAM_MEASURES,
-    annual_outlook,
     available_series,
-    backtest,
-    forecast,
     monthly_crossings,
-    sample_annual_paths,
     scaffold_site,
-    seasonal_naive,
+)
+from cba.demand.forecast import forecast, seasonal_naive
+from cba.demand.outlook import (
+    GROWTH_DECAY_PER_YEAR,
+    LONG_RUN_GROWTH_CAP,
+    MODEL_HORIZON_YEARS,
+    annual_outlook,
+    sample_annual_paths,
 )
 
 __all__ = [
