@@ -442,6 +442,85 @@ def test_scaffold_site_el_paso_and_omitted_streams():
         demand.scaffold_site("x", "0000")
 
 
+# -------------------------------------------------------------------- caches
+
+
+def test_clear_caches_empties_every_cache(laredo_trucks):
+    demand.forecast(laredo_trucks, 12)
+    assert data.cache_info()["packaged_data"].currsize == 1
+    assert forecast_module.cache_info()["fitted_params"].currsize >= 1
+    demand.clear_caches()
+    assert data.cache_info()["packaged_data"].currsize == 0
+    assert forecast_module.cache_info()["fitted_params"].currsize == 0
+
+
+def test_packaged_data_cache_hit_equals_fresh_read():
+    demand.clear_caches()
+    fresh = demand.monthly_crossings("2506", "Trucks")  # reads the file
+    misses = data.cache_info()["packaged_data"].misses
+    cached = demand.monthly_crossings("2506", "Trucks")
+    info = data.cache_info()["packaged_data"]
+    assert info.misses == misses and info.hits > 0
+    pd.testing.assert_series_equal(cached, fresh, check_exact=True)
+    assert cached.attrs == fresh.attrs
+    assert demand.scaffold_site("otay", "2506") == demand.scaffold_site("otay", "2506")
+
+
+def _forecast_values(fc: pd.DataFrame) -> np.ndarray:
+    return np.column_stack([fc.to_numpy(), fc.attrs["log_sd"]])
+
+
+def test_fitted_params_cache_hit_equals_fresh_fit(laredo_trucks):
+    demand.clear_caches()
+    fresh = demand.forecast(laredo_trucks, 24)
+    info = forecast_module.cache_info()["fitted_params"]
+    assert (info.misses, info.currsize) == (1, 1)
+    # The key is the data's content: an equal copy hits, a changed value misses.
+    hit = demand.forecast(laredo_trucks.copy(), 24)
+    info = forecast_module.cache_info()["fitted_params"]
+    assert (info.hits, info.misses) == (1, 1)
+    np.testing.assert_array_equal(_forecast_values(hit), _forecast_values(fresh))
+    changed = laredo_trucks.copy()
+    changed.iloc[0] += 1.0
+    demand.forecast(changed, 24)
+    assert forecast_module.cache_info()["fitted_params"].misses == 2
+    # After clearing, a refit gives the same numbers to the last bit.
+    demand.clear_caches()
+    refit = demand.forecast(laredo_trucks, 24)
+    assert forecast_module.cache_info()["fitted_params"].misses == 1
+    np.testing.assert_array_equal(_forecast_values(refit), _forecast_values(fresh))
+
+
+def test_cached_parameters_cannot_be_changed_by_callers(laredo_trucks):
+    demand.clear_caches()
+    before = demand.forecast(laredo_trucks, 12)
+    # The months the Trucks fit is estimated on: those before the freight window.
+    estimation = np.log(laredo_trucks[laredo_trucks.index < "2020-04-01"])
+    for params in forecast_module._estimate_params(estimation):
+        params[:] = 0.5  # a caller scribbling on what it was given
+    assert forecast_module.cache_info()["fitted_params"].hits == 1
+    after = demand.forecast(laredo_trucks, 12)
+    np.testing.assert_array_equal(_forecast_values(after), _forecast_values(before))
+
+
+def test_fits_run_with_single_threaded_blas(laredo_trucks, monkeypatch):
+    seen = []
+    fit = forecast_module._fit_params
+
+    def recording_fit(log_y):
+        seen.append(
+            [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        )
+        return fit(log_y)
+
+    monkeypatch.setattr(forecast_module, "_fit_params", recording_fit)
+    demand.clear_caches()
+    demand.forecast(laredo_trucks, 12)
+    demand.clear_caches()  # drop the fit made through the recording wrapper
+    assert len(seen) == 1
+    assert all(n == 1 for n in seen[0])
+
+
 def test_single_threaded_blas_guard_restores_thread_setting():
     def blas_threads() -> list[int]:
         return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]

@@ -22,6 +22,8 @@ sample_annual_paths
     Monte Carlo draws of annual traffic paths consistent with the outlook.
 scaffold_site
     Streams and base-year volumes of a port, for building a site parameter file.
+clear_caches
+    Empty every cache of the package (see Caches).
 
 Modules
 -------
@@ -41,6 +43,20 @@ Modules
 `cba.demand.outlook`
     `annual_outlook` (observed, model and long-run years; the long-run growth
     rule) and `sample_annual_paths`.
+
+Caches
+------
+Two caches keep repeated calls fast; each is documented in its module's
+docstring (key, size bound, why it cannot be stale) and reported by that
+module's ``cache_info()``:
+
+* packaged-data cache (`cba.demand.data`): the parsed CSV file, one entry;
+* fitted-parameters cache (`cba.demand.forecast`): the maximum-likelihood
+  parameters of a forecast, keyed on the content of the data they were fitted
+  on, at most 256 fits.
+
+Neither changes any result: `clear_caches` empties both, and the next calls
+recompute the same numbers.
 
 Each module's docstring documents its rules and references. The names above are
 importable from ``cba.demand``; helpers shared by the modules (such as
@@ -64,6 +80,8 @@ from cba.demand.data import (
     monthly_crossings,
     scaffold_site,
 )
+from cba.demand.data import clear_caches as _clear_data_caches
+from cba.demand.forecast import clear_caches as _clear_forecast_caches
 from cba.demand.forecast import forecast, seasonal_naive
 from cba.demand.outlook import (
     GROWTH_DECAY_PER_YEAR,
@@ -93,4 +111,19 @@ __all__ = [
     "annual_outlook",
     "sample_annual_paths",
     "scaffold_site",
+    "clear_caches",
 ]
+
+
+def clear_caches() -> None:
+    """Empty every cache of `cba.demand`: the packaged data and the fitted parameters.
+
+    Results do not depend on the caches; after clearing, the next calls read the
+    data file and fit the models again and return the same numbers.
+
+    Examples
+    --------
+    >>> clear_caches()
+    """
+    _clear_data_caches()
+    _clear_forecast_caches()

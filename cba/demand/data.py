@@ -8,6 +8,8 @@ monthly_crossings
     A cleaned, gap-free monthly series [crossings/month] for one port and measure.
 scaffold_site
     Streams and base-year volumes of a port, for building a site parameter file.
+clear_caches, cache_info
+    Empty and inspect the packaged-data cache (see Caches).
 
 The module also defines the constants the other modules of `cba.demand` share:
 the El Paso area pseudo port code, the COVID-19 windows (`PANDEMIC_FIRST_MONTH`
@@ -18,7 +20,7 @@ Data
 The package ships ``cba/data/bts_border_crossings_us_mexico.csv``: BTS Border
 Crossing Entry Data (inbound crossings by port and month, 1996-01 to 2022-07) for
 ten US-Mexico ports; see ``cba/data/README.md`` for provenance. It is read once per
-process (``functools.lru_cache``).
+process (see Caches).
 
 How data quirks are handled (all of it is recorded in ``Series.attrs``)
 -----------------------------------------------------------------------
@@ -56,6 +58,24 @@ How data quirks are handled (all of it is recorded in ``Series.attrs``)
    data before 2020-03. With ``combine_el_paso=False`` the series are returned as
    published: 2402 with its break in 2020-03, 2401 from 2020-03 only.
 
+Caches
+------
+**Packaged-data cache** (``_load_data``, a ``functools.lru_cache``). The parsed
+CSV (a DataFrame of 33,188 rows, about 9 MB) and the SHA-256 digest of the file's
+bytes, so that the file is read and parsed once per process instead of several
+times per call.
+
+* Key: none; the one entry is the file shipped inside the package.
+* Size bound: 1 entry.
+* Never stale within a process: the file is package data, installed with the
+  code and never written by it. Functions of this module only read the cached
+  frame; every Series, table and dict they return is built anew from it, so a
+  caller cannot change the cache by changing a result. A process that replaces
+  the installed file must call `clear_caches` (or ``cba.demand.clear_caches``).
+
+Cleaned series are not cached: `monthly_crossings` builds each one from the
+cached frame in a few milliseconds.
+
 References
 ----------
 U.S. DOT Bureau of Transportation Statistics, "Border Crossing Entry Data",
@@ -89,6 +109,8 @@ __all__ = [
     "available_series",
     "monthly_crossings",
     "scaffold_site",
+    "clear_caches",
+    "cache_info",
 ]
 
 #: Pseudo port code of the consistent El Paso area series (El Paso 2402 + Ysleta 2401).
@@ -158,12 +180,44 @@ _SOURCE = {
 }
 
 
+# -------------------------------------------------------------------------- caches
+
+
+def clear_caches() -> None:
+    """Empty the packaged-data cache; the next call reads the CSV file again.
+
+    ``cba.demand.clear_caches`` empties every cache of the package.
+
+    Examples
+    --------
+    >>> clear_caches()
+    >>> cache_info()["packaged_data"].currsize
+    0
+    """
+    _load_data.cache_clear()
+
+
+def cache_info() -> dict:
+    """Hits, misses, size bound and current size of this module's cache.
+
+    Returns
+    -------
+    dict
+        ``{"packaged_data": CacheInfo(hits, misses, maxsize, currsize)}``, the
+        ``functools.lru_cache`` statistics of the packaged-data cache. [-]
+    """
+    return {"packaged_data": _load_data.cache_info()}
+
+
 # --------------------------------------------------------------------------- data
 
 
 @functools.lru_cache(maxsize=1)
 def _load_data() -> tuple[pd.DataFrame, str]:
-    """Read the packaged BTS CSV once per process; return (frame, sha256)."""
+    """Read the packaged BTS CSV; return (frame, sha256).
+
+    The packaged-data cache (module docstring): callers must not modify the frame.
+    """
     resource = importlib.resources.files("cba") / "data" / _DATA_FILE
     raw = resource.read_bytes()
     sha256 = hashlib.sha256(raw).hexdigest()
@@ -268,9 +322,8 @@ def _fill_gaps(values: pd.Series) -> tuple[pd.Series, dict[pd.Timestamp, str]]:
     return pd.Series(y, index=values.index), methods
 
 
-@functools.lru_cache(maxsize=256)
 def _clean_series(port_code: str, measure: str) -> pd.Series:
-    """Cleaned series for an existing (port_code, measure); cached, do not mutate."""
+    """Cleaned series for an existing (port_code, measure), built anew each call."""
     notes: list[str] = []
     if port_code == EL_PASO_AREA:
         raw = _combined_el_paso_raw(measure)
@@ -503,16 +556,7 @@ def monthly_crossings(
             UserWarning,
             stacklevel=2,
         )
-    series = _clean_series(code, measure).copy(deep=True)
-    series.attrs = _copy_attrs(_clean_series(code, measure).attrs)
-    return series
-
-
-def _copy_attrs(attrs: dict) -> dict:
-    return {
-        key: (value.copy() if isinstance(value, (list, dict)) else value)
-        for key, value in attrs.items()
-    }
+    return _clean_series(code, measure)
 
 
 # ----------------------------------------------------------------------- scaffold
