@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.resources
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from cba import demand
 from cba.demand import data
+from cba.demand.outlook import forecast_chart_data
 from cba.exceptions import CBAError, ModelDomainError, ParameterError
 
 # The package attribute cba.demand.forecast is the function of that name; the
@@ -399,6 +402,102 @@ def test_sample_annual_paths_input_errors(laredo_outlook):
     shrinking = pd.DataFrame({"mean": [1.0, 1.0], "log_sd": [0.2, 0.1]})
     with pytest.raises(ModelDomainError, match="non-decreasing"):
         demand.sample_annual_paths(shrinking, 10, np.random.default_rng(1))
+
+
+# ---------------------------------------------------------------- chart data
+
+SITE_FILES = sorted(
+    (Path(__file__).resolve().parent.parent / "parameters" / "sites").glob("*.yaml")
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("site_file", SITE_FILES, ids=lambda p: p.stem)
+def test_forecast_chart_data_is_what_the_report_chart_plots(site_file, monkeypatch):
+    """Every number report.plot_forecasts draws, from forecast_chart_data."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    from cba.params import load_site
+    from cba.report import plot_forecasts
+
+    drawn = []  # (axes, method, x, ys) for every plot and fill_between call
+    for method in ("plot", "fill_between"):
+        original = getattr(Axes, method)
+
+        def record(ax, x, *ys, _original=original, _method=method, **kwargs):
+            drawn.append((ax, _method, x, ys))
+            return _original(ax, x, *ys, **kwargs)
+
+        monkeypatch.setattr(Axes, method, record)
+    site = load_site(site_file)
+    fig = plot_forecasts(site)
+    if fig is None:
+        pytest.skip("no data-based streams")
+    try:
+        for ax in fig.axes:
+            port, measure = re.fullmatch(
+                r"Port (\S+): (.+) \(inbound\)", ax.get_title()
+            ).groups()
+            chart = forecast_chart_data(port, measure, 2010, site.info.base_year + 3)
+            observed = chart[chart.basis == "observed"]
+            future = chart[chart.basis == "forecast"]
+            calls = [(m, x, ys) for a, m, x, ys in drawn if a is ax]
+            expected = [
+                ("plot", observed.month, (observed.value,)),
+                ("fill_between", future.month, (future.lower_95, future.upper_95)),
+                ("fill_between", future.month, (future.lower_80, future.upper_80)),
+                ("plot", future.month, (future.value,)),
+            ]
+            assert [m for m, _, _ in calls] == [m for m, _, _ in expected]
+            for (_, x, ys), (_, want_x, want_ys) in zip(calls, expected, strict=True):
+                np.testing.assert_array_equal(
+                    pd.DatetimeIndex(x).to_numpy(), want_x.to_numpy()
+                )
+                for y, want in zip(ys, want_ys, strict=True):
+                    # The chart draws thousands; the same division, to the bit.
+                    np.testing.assert_array_equal(
+                        np.asarray(y, dtype=float), want.to_numpy() / 1e3
+                    )
+    finally:
+        plt.close(fig)
+
+
+def test_forecast_chart_data_reuses_the_outlook_fit_and_the_data_end():
+    demand.clear_caches()
+    demand.annual_outlook("2506", "Trucks", 2025, 2045)
+    fits = forecast_module.cache_info()["fitted_params"].misses
+    chart = forecast_chart_data("2506", "Trucks", 2015, 2030)
+    assert forecast_module.cache_info()["fitted_params"].misses == fits
+    series = demand.monthly_crossings("2506", "Trucks")
+    observed = chart[chart.basis == "observed"]
+    assert observed.month.iloc[0] == pd.Timestamp("2015-01-01")
+    np.testing.assert_array_equal(observed.value, series["2015":].to_numpy())
+    assert observed[["lower_80", "upper_95"]].isna().all().all()
+    future = chart[chart.basis == "forecast"]
+    # Counted from the data's last month (2022-07), whole years to 2030.
+    assert chart.attrs["last_observed_month"] == series.index[-1]
+    assert future.month.iloc[0] == series.index[-1] + pd.offsets.MonthBegin(1)
+    assert len(future) == 12 * (2030 - series.index[-1].year)
+    fc = demand.forecast(series, len(future))
+    np.testing.assert_array_equal(future.value, fc["mean"].to_numpy())
+    for bound in ("lower_80", "upper_80", "lower_95", "upper_95"):
+        np.testing.assert_array_equal(future[bound], fc[bound].to_numpy())
+    assert (future.lower_95 <= future.lower_80).all()
+    assert (future.upper_80 <= future.upper_95).all()
+
+
+def test_forecast_chart_data_input_errors():
+    with pytest.raises(ParameterError, match="horizon_end_year"):
+        forecast_chart_data("2304", "Trucks", 2010, 2022)
+    with pytest.raises(ParameterError, match="history_start_year"):
+        forecast_chart_data("2304", "Trucks", 2023, 2028)
+    with pytest.raises(ParameterError, match="integer year"):
+        forecast_chart_data("2304", "Trucks", "2010", 2028)
+    with pytest.raises(ParameterError, match="valid port codes"):
+        forecast_chart_data("0000", "Trucks", 2010, 2028)
 
 
 # ------------------------------------------------------------------- scaffold

@@ -1,4 +1,4 @@
-"""Annual traffic outlook for the cost-benefit model, and Monte Carlo traffic paths.
+"""Annual traffic outlook, Monte Carlo traffic paths and forecast chart data.
 
 Main functions
 --------------
@@ -7,6 +7,10 @@ annual_outlook
     data has them, forecast (and extended by a long-run rule) otherwise.
 sample_annual_paths
     Monte Carlo draws of annual traffic paths consistent with the outlook.
+forecast_chart_data
+    The observed months and the monthly forecast with its 80 % and 95 % bands,
+    as a tidy table for a history-and-forecast chart (the report's forecast
+    chart), with the years counted from the data's own last month.
 
 Annual outlook
 --------------
@@ -46,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from cba.demand.data import MONTHS_PER_YEAR, monthly_crossings
-from cba.demand.forecast import Z80, Z95, log_forecast
+from cba.demand.forecast import Z80, Z95, forecast, log_forecast
 from cba.exceptions import ModelDomainError, ParameterError
 
 __all__ = [
@@ -55,6 +59,7 @@ __all__ = [
     "GROWTH_DECAY_PER_YEAR",
     "annual_outlook",
     "sample_annual_paths",
+    "forecast_chart_data",
 ]
 
 #: The statsmodels forecast covers every month up to December of the fifth
@@ -378,3 +383,113 @@ def sample_annual_paths(
         )
         deviation = np.cumsum(steps, axis=1)
     return np.exp(mu[None, :] + deviation)
+
+
+# -------------------------------------------------------------------- chart data
+
+
+def forecast_chart_data(
+    port_code: str,
+    measure: str,
+    history_start_year: int,
+    horizon_end_year: int,
+) -> pd.DataFrame:
+    """Observed months and the monthly forecast with its bands, for a chart.
+
+    Everything a history-and-forecast chart of one port series draws, so that a
+    report neither fits a model nor needs to know where the data end: the years
+    are counted from the data's own last month.
+
+    Parameters
+    ----------
+    port_code : str
+        Port code as in `monthly_crossings` (``"2402"`` means the El Paso area). [-]
+    measure : str
+        BTS measure, e.g. ``"Trucks"``. [-]
+    history_start_year : int
+        First calendar year of observed months to include (from January; the
+        series' first month if it starts later). At most the year of the last
+        observation. [year]
+    horizon_end_year : int
+        Last year of the forecast, after the year of the last observation. The
+        forecast covers the ``12 * (horizon_end_year - last_year)`` months after
+        the last observation, so it ends in the same calendar month as the data
+        (2028-07 for data ending 2022-07 and ``horizon_end_year=2028``). [year]
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month, observed months first, then forecast months, with a
+        RangeIndex and columns ``month`` (Timestamp, first day of the month),
+        ``basis`` (``"observed"`` or ``"forecast"``), ``value`` (the cleaned
+        observed count, or the forecast mean), ``lower_80``, ``upper_80``,
+        ``lower_95``, ``upper_95`` (prediction interval bounds of the forecast;
+        NaN on observed rows). [crossings/month]
+
+        ``attrs`` holds ``port_code`` (the code actually used), ``measure``,
+        ``unit``, ``last_observed_month``, ``horizon_months``, ``model`` and
+        ``pandemic_months``, as in `forecast`.
+
+    Raises
+    ------
+    ParameterError
+        Bad port, measure or years.
+    ModelDomainError
+        Too little history to estimate the model.
+
+    Notes
+    -----
+    The numbers are those of `monthly_crossings` and `forecast` for the series
+    (the forecast's parameters come from the fitted-parameters cache when
+    `annual_outlook` or another forecast of the same series has fitted them).
+    For annual totals with intervals use `annual_outlook`.
+
+    Examples
+    --------
+    >>> chart = forecast_chart_data("2304", "Trucks", 2010, 2028)
+    >>> list(chart.columns)
+    ['month', 'basis', 'value', 'lower_80', 'upper_80', 'lower_95', 'upper_95']
+    >>> future = chart[chart.basis == "forecast"].month
+    >>> str(future.iloc[0].date()), str(future.iloc[-1].date()), len(future)
+    ('2022-08-01', '2028-07-01', 72)
+    >>> str(chart.month.iloc[0].date())
+    '2010-01-01'
+    """
+    start = _check_year(history_start_year, "history_start_year")
+    end = _check_year(horizon_end_year, "horizon_end_year")
+    series = monthly_crossings(port_code, measure)
+    last = series.index[-1]
+    if start > last.year:
+        raise ParameterError(
+            f"history_start_year {start} is after {last.year}, the year of the last "
+            f"observation of {series.name}",
+            key_path="history_start_year",
+        )
+    if end <= last.year:
+        raise ParameterError(
+            f"horizon_end_year {end} must be after {last.year}, the year of the last "
+            f"observation of {series.name}",
+            key_path="horizon_end_year",
+        )
+    horizon = MONTHS_PER_YEAR * (end - last.year)
+    fc = forecast(series, horizon)
+    observed = series[series.index >= pd.Timestamp(year=start, month=1, day=1)]
+    blank = np.full(len(observed), np.nan)
+    columns = {
+        "month": np.concatenate([observed.index.to_numpy(), fc.index.to_numpy()]),
+        "basis": ["observed"] * len(observed) + ["forecast"] * len(fc),
+        "value": np.concatenate([observed.to_numpy(), fc["mean"].to_numpy()]),
+    }
+    for bound in ("lower_80", "upper_80", "lower_95", "upper_95"):
+        columns[bound] = np.concatenate([blank, fc[bound].to_numpy()])
+    out = pd.DataFrame(columns)
+    out.attrs = {
+        "port_code": series.attrs["port_code"],
+        "measure": measure,
+        "unit": series.attrs["unit"],
+        "last_observed_month": last,
+        "horizon_months": horizon,
+        "model": fc.attrs["model"],
+        "pandemic_months": fc.attrs["pandemic_months"],
+    }
+    return out
