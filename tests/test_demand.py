@@ -1,4 +1,5 @@
-"""Tests for cba.demand: data quirks, forecasts, annual outlook, sampling.
+"""Tests for cba.demand: data quirks, forecasts, annual outlook, sampling, caches,
+forecast chart data.
 
 Expected values come from the packaged BTS extract
 (cba/data/bts_border_crossings_us_mexico.csv, rows quoted in comments) and from

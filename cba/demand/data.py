@@ -12,8 +12,10 @@ clear_caches, cache_info
     Empty and inspect the packaged-data cache (see Caches).
 
 The module also defines the constants the other modules of `cba.demand` share:
-the El Paso area pseudo port code, the COVID-19 windows (`PANDEMIC_FIRST_MONTH`
-... `FREIGHT_MEASURES`) and `MONTHS_PER_YEAR`.
+the El Paso area pseudo port code `EL_PASO_AREA`; the COVID-19 windows
+`PANDEMIC_FIRST_MONTH`, `PANDEMIC_LAST_MONTH` (travel), and
+`FREIGHT_PANDEMIC_FIRST_MONTH`, `FREIGHT_PANDEMIC_LAST_MONTH` for the
+`FREIGHT_MEASURES`; and `MONTHS_PER_YEAR`.
 
 Data
 ----

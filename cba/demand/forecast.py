@@ -370,8 +370,9 @@ def _single_threaded_blas() -> threadpool_limits:
     The Kalman filter multiplies small matrices millions of times; on a busy
     machine OpenBLAS worker threads make that 10-30 times slower, not faster.
     ``threadpoolctl`` finds every BLAS library loaded in the process (the OpenBLAS
-    copies bundled with numpy and scipy, MKL, ...); the limit is process-wide
-    while the block runs.
+    copies bundled with numpy and scipy, MKL, ...). The limit is process-wide
+    while the block runs: fits running at the same time in several threads of one
+    process share it (`cba.batch` runs sites in separate processes).
     """
     return threadpool_limits(limits=1, user_api="blas")
 
