@@ -1,4 +1,5 @@
-"""Tests for cba.demand: data quirks, forecasts, annual outlook, sampling.
+"""Tests for cba.demand: data quirks, forecasts, annual outlook, sampling, caches,
+forecast chart data.
 
 Expected values come from the packaged BTS extract
 (cba/data/bts_border_crossings_us_mexico.csv, rows quoted in comments) and from
@@ -8,15 +9,25 @@ hand calculations with the rules stated in the cba.demand docstrings.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.resources
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from cba import demand
+from cba.demand import data
+from cba.demand.outlook import forecast_chart_data
 from cba.exceptions import CBAError, ModelDomainError, ParameterError
+
+# The package attribute cba.demand.forecast is the function of that name; the
+# module that holds it is reached through the import system.
+forecast_module = importlib.import_module("cba.demand.forecast")
 
 # Documented in cba/data/README.md.
 DATA_SHA256 = "50629fb113fa939d384764bbe6b0991320a6e39aa3015e8369118d26821ddba1"
@@ -44,7 +55,7 @@ def laredo_outlook() -> pd.DataFrame:
 
 
 def test_packaged_data_matches_documented_checksum():
-    resource = importlib.resources.files("cba") / "data" / demand._DATA_FILE
+    resource = importlib.resources.files("cba") / "data" / data._DATA_FILE
     assert hashlib.sha256(resource.read_bytes()).hexdigest() == DATA_SHA256
 
 
@@ -102,13 +113,13 @@ def test_otay_mesa_trucks_gap_2021_11_is_filled_by_seasonal_rule():
 
 def test_fill_gaps_falls_back_to_log_linear_then_linear():
     months = pd.date_range("2000-01-01", periods=5, freq="MS")
-    filled, methods = demand._fill_gaps(
+    filled, methods = data._fill_gaps(
         pd.Series([100.0, np.nan, np.nan, 800.0, 0.0], index=months)
     )
     # No year-earlier values: log-linear, 100 -> 200 -> 400 -> 800.
     assert_allclose(filled.to_numpy()[:4], [100, 200, 400, 800])
     assert set(methods.values()) == {"log-linear"}
-    filled, methods = demand._fill_gaps(
+    filled, methods = data._fill_gaps(
         pd.Series([0.0, np.nan, 30.0], index=months[:3])
     )
     assert_allclose(filled.to_numpy(), [0.0, 15.0, 30.0])
@@ -155,7 +166,7 @@ def test_laredo_pedestrians_2022_06_is_replaced_by_rule():
 
 def test_outlier_rule_flags_isolated_dips_and_spikes_not_sustained_falls():
     values = pd.Series([100.0, 5.0, 110.0, 2000.0, 120.0, 10.0, 9.0, 11.0])
-    flags = demand._isolated_outliers(values)
+    flags = data._isolated_outliers(values)
     # 5 (dip), 2000 (spike) flagged; 10, 9, 11 form a sustained fall.
     assert flags.tolist() == [False, True, False, True, False, False, False, False]
     # Isolated zero months in a large series are flagged too (Santa Teresa trucks).
@@ -394,6 +405,102 @@ def test_sample_annual_paths_input_errors(laredo_outlook):
         demand.sample_annual_paths(shrinking, 10, np.random.default_rng(1))
 
 
+# ---------------------------------------------------------------- chart data
+
+SITE_FILES = sorted(
+    (Path(__file__).resolve().parent.parent / "parameters" / "sites").glob("*.yaml")
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("site_file", SITE_FILES, ids=lambda p: p.stem)
+def test_forecast_chart_data_is_what_the_report_chart_plots(site_file, monkeypatch):
+    """Every number report.plot_forecasts draws, from forecast_chart_data."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    from cba.params import load_site
+    from cba.report import plot_forecasts
+
+    drawn = []  # (axes, method, x, ys) for every plot and fill_between call
+    for method in ("plot", "fill_between"):
+        original = getattr(Axes, method)
+
+        def record(ax, x, *ys, _original=original, _method=method, **kwargs):
+            drawn.append((ax, _method, x, ys))
+            return _original(ax, x, *ys, **kwargs)
+
+        monkeypatch.setattr(Axes, method, record)
+    site = load_site(site_file)
+    fig = plot_forecasts(site)
+    if fig is None:
+        pytest.skip("no data-based streams")
+    try:
+        for ax in fig.axes:
+            port, measure = re.fullmatch(
+                r"Port (\S+): (.+) \(inbound\)", ax.get_title()
+            ).groups()
+            chart = forecast_chart_data(port, measure, 2010, site.info.base_year + 3)
+            observed = chart[chart.basis == "observed"]
+            future = chart[chart.basis == "forecast"]
+            calls = [(m, x, ys) for a, m, x, ys in drawn if a is ax]
+            expected = [
+                ("plot", observed.month, (observed.value,)),
+                ("fill_between", future.month, (future.lower_95, future.upper_95)),
+                ("fill_between", future.month, (future.lower_80, future.upper_80)),
+                ("plot", future.month, (future.value,)),
+            ]
+            assert [m for m, _, _ in calls] == [m for m, _, _ in expected]
+            for (_, x, ys), (_, want_x, want_ys) in zip(calls, expected, strict=True):
+                np.testing.assert_array_equal(
+                    pd.DatetimeIndex(x).to_numpy(), want_x.to_numpy()
+                )
+                for y, want in zip(ys, want_ys, strict=True):
+                    # The chart draws thousands; the same division, to the bit.
+                    np.testing.assert_array_equal(
+                        np.asarray(y, dtype=float), want.to_numpy() / 1e3
+                    )
+    finally:
+        plt.close(fig)
+
+
+def test_forecast_chart_data_reuses_the_outlook_fit_and_the_data_end():
+    demand.clear_caches()
+    demand.annual_outlook("2506", "Trucks", 2025, 2045)
+    fits = forecast_module.cache_info()["fitted_params"].misses
+    chart = forecast_chart_data("2506", "Trucks", 2015, 2030)
+    assert forecast_module.cache_info()["fitted_params"].misses == fits
+    series = demand.monthly_crossings("2506", "Trucks")
+    observed = chart[chart.basis == "observed"]
+    assert observed.month.iloc[0] == pd.Timestamp("2015-01-01")
+    np.testing.assert_array_equal(observed.value, series["2015":].to_numpy())
+    assert observed[["lower_80", "upper_95"]].isna().all().all()
+    future = chart[chart.basis == "forecast"]
+    # Counted from the data's last month (2022-07), whole years to 2030.
+    assert chart.attrs["last_observed_month"] == series.index[-1]
+    assert future.month.iloc[0] == series.index[-1] + pd.offsets.MonthBegin(1)
+    assert len(future) == 12 * (2030 - series.index[-1].year)
+    fc = demand.forecast(series, len(future))
+    np.testing.assert_array_equal(future.value, fc["mean"].to_numpy())
+    for bound in ("lower_80", "upper_80", "lower_95", "upper_95"):
+        np.testing.assert_array_equal(future[bound], fc[bound].to_numpy())
+    assert (future.lower_95 <= future.lower_80).all()
+    assert (future.upper_80 <= future.upper_95).all()
+
+
+def test_forecast_chart_data_input_errors():
+    with pytest.raises(ParameterError, match="horizon_end_year"):
+        forecast_chart_data("2304", "Trucks", 2010, 2022)
+    with pytest.raises(ParameterError, match="history_start_year"):
+        forecast_chart_data("2304", "Trucks", 2023, 2028)
+    with pytest.raises(ParameterError, match="integer year"):
+        forecast_chart_data("2304", "Trucks", "2010", 2028)
+    with pytest.raises(ParameterError, match="valid port codes"):
+        forecast_chart_data("0000", "Trucks", 2010, 2028)
+
+
 # ------------------------------------------------------------------- scaffold
 
 
@@ -435,13 +542,95 @@ def test_scaffold_site_el_paso_and_omitted_streams():
         demand.scaffold_site("x", "0000")
 
 
+# -------------------------------------------------------------------- caches
+
+
+def test_clear_caches_empties_every_cache(laredo_trucks):
+    demand.forecast(laredo_trucks, 12)
+    assert data.cache_info()["packaged_data"].currsize == 1
+    assert forecast_module.cache_info()["fitted_params"].currsize >= 1
+    demand.clear_caches()
+    assert data.cache_info()["packaged_data"].currsize == 0
+    assert forecast_module.cache_info()["fitted_params"].currsize == 0
+
+
+def test_packaged_data_cache_hit_equals_fresh_read():
+    demand.clear_caches()
+    fresh = demand.monthly_crossings("2506", "Trucks")  # reads the file
+    misses = data.cache_info()["packaged_data"].misses
+    cached = demand.monthly_crossings("2506", "Trucks")
+    info = data.cache_info()["packaged_data"]
+    assert info.misses == misses and info.hits > 0
+    pd.testing.assert_series_equal(cached, fresh, check_exact=True)
+    assert cached.attrs == fresh.attrs
+    assert demand.scaffold_site("otay", "2506") == demand.scaffold_site("otay", "2506")
+
+
+def _forecast_values(fc: pd.DataFrame) -> np.ndarray:
+    return np.column_stack([fc.to_numpy(), fc.attrs["log_sd"]])
+
+
+def test_fitted_params_cache_hit_equals_fresh_fit(laredo_trucks):
+    demand.clear_caches()
+    fresh = demand.forecast(laredo_trucks, 24)
+    info = forecast_module.cache_info()["fitted_params"]
+    assert (info.misses, info.currsize) == (1, 1)
+    # The key is the data's content: an equal copy hits, a changed value misses.
+    hit = demand.forecast(laredo_trucks.copy(), 24)
+    info = forecast_module.cache_info()["fitted_params"]
+    assert (info.hits, info.misses) == (1, 1)
+    np.testing.assert_array_equal(_forecast_values(hit), _forecast_values(fresh))
+    changed = laredo_trucks.copy()
+    changed.iloc[0] += 1.0
+    demand.forecast(changed, 24)
+    assert forecast_module.cache_info()["fitted_params"].misses == 2
+    # After clearing, a refit gives the same numbers to the last bit.
+    demand.clear_caches()
+    refit = demand.forecast(laredo_trucks, 24)
+    assert forecast_module.cache_info()["fitted_params"].misses == 1
+    np.testing.assert_array_equal(_forecast_values(refit), _forecast_values(fresh))
+
+
+def test_cached_parameters_cannot_be_changed_by_callers(laredo_trucks):
+    demand.clear_caches()
+    before = demand.forecast(laredo_trucks, 12)
+    # The months the Trucks fit is estimated on: those before the freight window.
+    estimation = np.log(laredo_trucks[laredo_trucks.index < "2020-04-01"])
+    for params in forecast_module._estimate_params(estimation):
+        params[:] = 0.5  # a caller scribbling on what it was given
+    assert forecast_module.cache_info()["fitted_params"].hits == 1
+    after = demand.forecast(laredo_trucks, 12)
+    np.testing.assert_array_equal(_forecast_values(after), _forecast_values(before))
+
+
+def test_fits_run_with_single_threaded_blas(laredo_trucks, monkeypatch):
+    seen = []
+    fit = forecast_module._fit_params
+
+    def recording_fit(log_y):
+        seen.append(
+            [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        )
+        return fit(log_y)
+
+    monkeypatch.setattr(forecast_module, "_fit_params", recording_fit)
+    demand.clear_caches()
+    demand.forecast(laredo_trucks, 12)
+    demand.clear_caches()  # drop the fit made through the recording wrapper
+    assert len(seen) == 1
+    assert all(n == 1 for n in seen[0])
+
+
 def test_single_threaded_blas_guard_restores_thread_setting():
-    setters = demand._openblas_thread_setters()
-    if not setters:
-        pytest.skip("numpy/scipy do not bundle OpenBLAS here")
-    original = [setter(3) for setter in setters]
-    with demand._single_threaded_blas():
-        inside = [setter(1) for setter in setters]
-    after = [setter(n) for setter, n in zip(setters, original)]
-    assert inside == [1] * len(setters)
-    assert after == [3] * len(setters)
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    if not blas_threads():
+        pytest.skip("no BLAS library found by threadpoolctl")
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        with forecast_module._single_threaded_blas():
+            inside = blas_threads()
+        after = blas_threads()
+    assert inside == [1] * len(before)
+    assert after == before

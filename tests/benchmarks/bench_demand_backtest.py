@@ -33,13 +33,13 @@ import numpy as np
 import pandas as pd
 
 from cba import demand
+from cba.demand.forecast import Z80, Z95, log_forecast
 
 PORTS = ["2304", "2305", demand.EL_PASO_AREA, "2604", "2408", "2301"]
 MEASURES = ["Trucks", "Personal Vehicles"]
 ORIGINS = [f"{year}-12" for year in range(2007, 2019)]
 HORIZONS = (12, 24, 36)
 PANDEMIC_CHECK_ORIGINS = ["2021-06", "2021-09", "2021-12"]
-Z80, Z95 = 1.2815515655446004, 1.959963984540054
 
 
 def run_backtests() -> pd.DataFrame:
@@ -75,7 +75,7 @@ def pandemic_check() -> pd.DataFrame:
                 actual = series.iloc[len(train) :]
                 keep = actual.index > demand.PANDEMIC_LAST_MONTH
                 for label, mask, window in treatments(measure):
-                    _, mean, cov = demand._log_forecast(train, horizon, mask, window)
+                    _, mean, cov = log_forecast(train, horizon, mask, window)
                     sd = np.sqrt(np.diag(cov))
                     point = np.exp(mean + sd**2 / 2)
                     y = actual.to_numpy()
