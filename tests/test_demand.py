@@ -415,12 +415,15 @@ SITE_FILES = sorted(
 @pytest.mark.slow
 @pytest.mark.parametrize("site_file", SITE_FILES, ids=lambda p: p.stem)
 def test_forecast_chart_data_is_what_the_report_chart_plots(site_file, monkeypatch):
-    """Every number report.plot_forecasts draws, from forecast_chart_data."""
+    """Every number report.plot_forecasts draws comes from forecast_chart_data, and
+    that is the forecast the report used to fit itself (from the data's end to three
+    years past the base year)."""
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.axes import Axes
 
+    from cba.appraisal import forecast_chart
     from cba.params import load_site
     from cba.report import plot_forecasts
 
@@ -434,7 +437,7 @@ def test_forecast_chart_data_is_what_the_report_chart_plots(site_file, monkeypat
 
         monkeypatch.setattr(Axes, method, record)
     site = load_site(site_file)
-    fig = plot_forecasts(site)
+    fig = plot_forecasts(site, forecast_chart(site))
     if fig is None:
         pytest.skip("no data-based streams")
     try:
@@ -445,6 +448,12 @@ def test_forecast_chart_data_is_what_the_report_chart_plots(site_file, monkeypat
             chart = forecast_chart_data(port, measure, 2010, site.info.base_year + 3)
             observed = chart[chart.basis == "observed"]
             future = chart[chart.basis == "forecast"]
+            # what the report computed before it stopped fitting forecasts itself
+            hist = demand.monthly_crossings(port, measure)
+            old = demand.forecast(hist, 12 * (site.info.base_year - 2022 + 3))
+            np.testing.assert_array_equal(future["value"].to_numpy(), old["mean"].to_numpy())
+            np.testing.assert_array_equal(future["upper_95"].to_numpy(),
+                                          old["upper_95"].to_numpy())
             calls = [(m, x, ys) for a, m, x, ys in drawn if a is ax]
             expected = [
                 ("plot", observed.month, (observed.value,)),

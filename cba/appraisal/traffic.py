@@ -117,27 +117,24 @@ def base_year_traffic(site: Site, outlooks: dict[str, pd.DataFrame]) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def forecast_chart(site: Site, history_from: str = "2010-01-01") -> dict[tuple[str, str], dict]:
+def forecast_chart(site: Site, history_start_year: int = 2010) -> dict[tuple[str, str], pd.DataFrame]:
     """Monthly history and forecast of every port series a site uses, for its chart.
 
-    The forecast runs from the data's last month to three years past the
-    site's base year, with 80 % and 95 % intervals (:func:`cba.demand.forecast`).
+    The forecast runs from the data's last month to three years past the site's
+    base year, with 80 % and 95 % intervals (:func:`cba.demand.forecast_chart_data`).
 
     Returns
     -------
     dict
-        ``(port_code, measure)`` -> ``{"history": Series from history_from
-        [crossings/month], "forecast": DataFrame with mean, lower_80, upper_80,
-        lower_95, upper_95}``, in the order the streams name them.
+        ``(port_code, measure)`` -> tidy monthly frame (``month, basis, value,
+        lower_80, upper_80, lower_95, upper_95``), in the order the streams name
+        the series. [crossings/month]
     """
-    out: dict[tuple[str, str], dict] = {}
+    out: dict[tuple[str, str], pd.DataFrame] = {}
     for s in site.file.streams.values():
         v = s.volume
         if v.port_code is None or (v.port_code, v.measure) in out:
             continue
-        hist = demand.monthly_crossings(v.port_code, v.measure)
-        last_year = int(hist.index[-1].year)
-        fc = demand.forecast(hist, 12 * (site.info.base_year - last_year + 3))
-        out[(v.port_code, v.measure)] = {"history": hist[hist.index >= history_from],
-                                         "forecast": fc}
+        out[(v.port_code, v.measure)] = demand.forecast_chart_data(
+            v.port_code, v.measure, history_start_year, site.info.base_year + 3)
     return out

@@ -88,6 +88,7 @@ from cba.demand.outlook import (
     LONG_RUN_GROWTH_CAP,
     MODEL_HORIZON_YEARS,
     annual_outlook,
+    forecast_chart_data,
     sample_annual_paths,
 )
 
@@ -110,6 +111,7 @@ __all__ = [
     "backtest",
     "annual_outlook",
     "sample_annual_paths",
+    "forecast_chart_data",
     "scaffold_site",
     "clear_caches",
 ]

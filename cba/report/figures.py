@@ -169,13 +169,14 @@ def plot_forecasts(site: Site, chart: dict):
         return None
     fig, axes = plt.subplots(1, len(chart), figsize=(5.5 * len(chart), 3.6), squeeze=False)
     for ax, ((port, measure), data) in zip(axes[0], chart.items(), strict=True):
-        h, fc = data["history"], data["forecast"]
-        ax.plot(h.index, h.values / 1e3, color="#333333", lw=1, label="observed (BTS)")
-        ax.fill_between(fc.index, fc["lower_95"] / 1e3, fc["upper_95"] / 1e3, color="#1f77b4",
-                        alpha=0.15, label="95 % interval")
-        ax.fill_between(fc.index, fc["lower_80"] / 1e3, fc["upper_80"] / 1e3, color="#1f77b4",
-                        alpha=0.3, label="80 % interval")
-        ax.plot(fc.index, fc["mean"] / 1e3, color="#1f77b4", lw=1.5, label="forecast")
+        h = data[data["basis"] == "observed"]
+        fc = data[data["basis"] == "forecast"]
+        ax.plot(h["month"], h["value"] / 1e3, color="#333333", lw=1, label="observed (BTS)")
+        ax.fill_between(fc["month"], fc["lower_95"] / 1e3, fc["upper_95"] / 1e3,
+                        color="#1f77b4", alpha=0.15, label="95 % interval")
+        ax.fill_between(fc["month"], fc["lower_80"] / 1e3, fc["upper_80"] / 1e3,
+                        color="#1f77b4", alpha=0.3, label="80 % interval")
+        ax.plot(fc["month"], fc["value"] / 1e3, color="#1f77b4", lw=1.5, label="forecast")
         ax.set_title(f"Port {port}: {measure} (inbound)", fontsize=9)
         ax.set_ylabel("Thousands per month")
     axes[0][-1].legend(fontsize=7, loc="upper left")
