@@ -31,6 +31,7 @@ Glossary of argument names used here (units in brackets):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import NamedTuple
 
@@ -53,27 +54,97 @@ __all__ = [
     "daily_delay_vehicle_hours",
     "two_stage_hourly_waits",
     "TwoStageWaits",
+    "QueueSettings",
+    "DEFAULT_SETTINGS",
 ]
 
-# Numerical settings of the hour-by-hour model (numerical method choices, not
-# model parameters; see the Notes of hourly_waits). Tests check that the results
-# do not move when these are refined.
-_TABLE_INTERVALS = 1024  # intervals of the utilisation grid of the closure table
-_SUBSTEPS_PER_HOUR = 6  # time steps per hour of the fluid ODE
-_NEWTON_TOL = 1e-13  # absolute tolerance on utilisation in the closure inversion
-_NEWTON_MAX_ITER = 100  # safeguarded Newton: bisection guarantees convergence
-_NEWTON_PER_SUBSTEP = 1  # Newton corrections after the predictor in each sub-step
-_RHO_MAX = 1.0 - 1e-12  # utilisation cap of the closure (queue up to ~1e12 vehicles)
-_PERIODIC_TOL = 1e-9  # relative change of the start state accepted as periodic
-_MAX_PASSES = 4  # runs of the period to reach the periodic solution
-_VAR_FLOOR = 1e-12  # lower bound of the variance state [vehicles^2]
-# A cohort boundary counts as reached when entries into service are within
-# this many vehicles of it. The fluid backlog drains towards zero
-# asymptotically; without the allowance, rounding at the 1e-15 level decides
-# whether a vanishing backlog "clears", which moves the wait reported for
-# hours without arrivals by whole hours. Effect on other hours: about
-# 1e-6 / arrivals per hour [hours].
-_CLEARED_VEHICLES = 1e-6
+@dataclasses.dataclass(frozen=True)
+class QueueSettings:
+    """Numerical settings of the hour-by-hour model.
+
+    Numerical method choices, not model parameters (see the Notes of
+    :func:`hourly_waits`): refining them barely moves the results, which the
+    tests check. The defaults are :data:`DEFAULT_SETTINGS`; refine a copy
+    with :func:`dataclasses.replace`.
+
+    Attributes
+    ----------
+    table_intervals : int, default 1024
+        Intervals of the uniform utilisation grid on [0, 1] of the cubic
+        table of :math:`\\rho C(c, c\\rho)` that the closure reads. [-]
+    substeps_per_hour : int, default 6
+        Exponential Euler time steps per hour of the fluid equations.
+        [steps/hour]
+    newton_tol : float, default 1e-13
+        Absolute tolerance on the utilisation :math:`\\rho` when the closure
+        is inverted at the start of an hour (safeguarded Newton). [-]
+    newton_max_iter : int, default 100
+        Iteration cap of that safeguarded Newton solve (its bisection
+        guarantees convergence well before). [iterations]
+    newton_per_substep : int, default 1
+        Newton corrections after the first-order predictor of
+        :math:`\\rho` in each sub-step. [iterations/step]
+    rho_max : float, default 1 - 1e-12
+        Utilisation cap of the closure, i.e. the largest queue it represents
+        (about 1e12 vehicles). [-]
+    periodic_tol : float, default 1e-9
+        Relative change of the start state (mean and variance) between two
+        runs of the period accepted as periodic. [-]
+    max_passes : int, default 4
+        Runs of the period at most to reach the periodic solution. [runs]
+    var_floor : float, default 1e-12
+        Lower bound of the variance state. [vehicles^2]
+    cleared_vehicles : float, default 1e-6
+        A cohort boundary counts as reached when entries into service are
+        within this many vehicles of it. The fluid backlog drains towards
+        zero asymptotically; without the allowance, rounding at the 1e-15
+        level decides whether a vanishing backlog "clears", which moves the
+        wait reported for hours without arrivals by whole hours. Effect on
+        other hours: about this allowance over the hour's arrivals per hour,
+        in hours (1e-6 / arrivals per hour by default). [vehicles]
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> fine = dataclasses.replace(DEFAULT_SETTINGS, substeps_per_hour=48)
+    >>> fine.substeps_per_hour, fine.table_intervals
+    (48, 1024)
+    """
+
+    table_intervals: int = 1024
+    substeps_per_hour: int = 6
+    newton_tol: float = 1e-13
+    newton_max_iter: int = 100
+    newton_per_substep: int = 1
+    rho_max: float = 1.0 - 1e-12
+    periodic_tol: float = 1e-9
+    max_passes: int = 4
+    var_floor: float = 1e-12
+    cleared_vehicles: float = 1e-6
+
+    def __post_init__(self):
+        for name in (
+            "table_intervals",
+            "substeps_per_hour",
+            "newton_max_iter",
+            "newton_per_substep",
+            "max_passes",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise ModelDomainError(f"{name} must be an integer; got {value!r}")
+            if value < 1:
+                raise ModelDomainError(f"{name} must be >= 1; got {value}")
+        for name in ("newton_tol", "periodic_tol", "var_floor", "cleared_vehicles"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and value > 0.0):
+                raise ModelDomainError(f"{name} must be a number > 0; got {value!r}")
+        if not (isinstance(self.rho_max, int | float) and 0.0 < self.rho_max < 1.0):
+            raise ModelDomainError(f"rho_max must be in (0, 1); got {self.rho_max!r}")
+
+
+DEFAULT_SETTINGS = QueueSettings()
+"""The default numerical settings of the hour-by-hour model."""
 
 
 # --------------------------------------------------------------------------
@@ -431,8 +502,8 @@ class _ClosureTable:
     dB/da = B (c/a - 1 + B)).
     """
 
-    def __init__(self, booth_counts: np.ndarray):
-        n = _TABLE_INTERVALS
+    def __init__(self, booth_counts: np.ndarray, intervals: int):
+        n = int(intervals)
         self.intervals = n
         self.counts = np.unique(np.asarray(booth_counts, dtype=np.int64))
         rho = np.linspace(0.0, 1.0, n + 1)
@@ -469,11 +540,11 @@ class _ClosureTable:
     def base(self, servers: np.ndarray) -> np.ndarray:
         """Offset of each booth count's block in the flattened table."""
         pos = np.searchsorted(self.counts, np.maximum(servers, 1).astype(np.int64))
-        return pos * _TABLE_INTERVALS
+        return pos * self.intervals
 
     def evaluate(self, rho: np.ndarray, base: np.ndarray):
         """Return f(rho) and df/drho for 0 <= rho <= 1."""
-        n = _TABLE_INTERVALS
+        n = self.intervals
         u = rho * n
         i = np.minimum(u.astype(np.intp), n - 1)
         s = u - i
@@ -484,12 +555,12 @@ class _ClosureTable:
         return f, fp
 
 
-def _utilisation_cap(x, inv_c):
-    """Upper end of the bracket of rho: min(x / c, 1 - 1e-12); 0 when c = 0."""
-    return np.minimum(x * inv_c, _RHO_MAX)
+def _utilisation_cap(x, inv_c, settings):
+    """Upper end of the bracket of rho: min(x / c, rho_max); 0 when c = 0."""
+    return np.minimum(x * inv_c, settings.rho_max)
 
 
-def _solve_utilisation(x, c, inv_c, k, base, table, rho_start):
+def _solve_utilisation(x, c, inv_c, k, base, table, rho_start, settings):
     """Invert x = c rho + k f(rho) / (1 - rho) for rho, to full precision.
 
     Safeguarded Newton on h(rho) = (1 - rho)(x - c rho) - k f(rho), which is
@@ -497,10 +568,10 @@ def _solve_utilisation(x, c, inv_c, k, base, table, rho_start):
     it; a step leaving the bracket is replaced by bisection. Rows with c = 0
     get rho = 0. Returns rho, f(rho) and f'(rho).
     """
-    hi = _utilisation_cap(x, inv_c)
+    hi = _utilisation_cap(x, inv_c, settings)
     lo = np.zeros_like(hi)
     rho = np.clip(rho_start, lo, hi)
-    for _ in range(_NEWTON_MAX_ITER):
+    for _ in range(settings.newton_max_iter):
         f, fp = table.evaluate(rho, base)
         free = x - c * rho
         h = (1.0 - rho) * free - k * f
@@ -512,7 +583,7 @@ def _solve_utilisation(x, c, inv_c, k, base, table, rho_start):
             new = rho - h / dh
         inside = (new >= lo) & (new <= hi)  # False for NaN
         new = np.where(inside, new, 0.5 * (lo + hi))
-        done = np.max(np.abs(new - rho), initial=0.0) <= _NEWTON_TOL
+        done = np.max(np.abs(new - rho), initial=0.0) <= settings.newton_tol
         rho = new
         if done:
             break
@@ -520,16 +591,18 @@ def _solve_utilisation(x, c, inv_c, k, base, table, rho_start):
     return rho, f, fp
 
 
-def _track_utilisation(x, x_old, rho_old, slope_old, c, inv_c, k, base, table):
+def _track_utilisation(
+    x, x_old, rho_old, slope_old, c, inv_c, k, base, table, settings
+):
     """rho(x) from a nearby solved point: first-order predictor, then Newton.
 
     ``slope_old`` is dx/drho at ``rho_old``. Used within an hour, where x moves
     little between calls, so each Newton step roughly squares the error.
     Returns rho, and f, f' linearly extrapolated from the last Newton point.
     """
-    hi = np.minimum(x * inv_c, _RHO_MAX)
+    hi = np.minimum(x * inv_c, settings.rho_max)
     rho = np.minimum(np.maximum(rho_old + (x - x_old) / slope_old, 0.0), hi)
-    for _ in range(_NEWTON_PER_SUBSTEP):
+    for _ in range(settings.newton_per_substep):
         f, fp = table.evaluate(rho, base)
         free = x - c * rho
         one_minus = 1.0 - rho
@@ -602,7 +675,7 @@ class _Closure(NamedTuple):
     dcov_dvar: np.ndarray  # d cov / d var [-]
 
 
-def _closure(x, var, relax, rho, f, hour):
+def _closure(x, var, relax, rho, f, hour, var_floor):
     """Busy booths and Cov(N, min(N, c)) from the mean and variance of N.
 
     PSFFA reads the expected idle booths c (1 - rho(x)) off the stationary
@@ -623,10 +696,10 @@ def _closure(x, var, relax, rho, f, hour):
     """
     c = hour.c
     var_ref = _stationary_variance(rho, f, hour)
-    var = np.maximum(var_ref + relax * (var - var_ref), _VAR_FLOOR)
+    var = np.maximum(var_ref + relax * (var - var_ref), var_floor)
     gap = c - x
     sd_v = np.sqrt(var)
-    sd_r = np.sqrt(np.maximum(var_ref, _VAR_FLOOR))
+    sd_r = np.sqrt(np.maximum(var_ref, var_floor))
     z_v = np.clip(gap / sd_v, -40.0, 40.0)  # Phi and phi saturate well before
     z_r = np.clip(gap / sd_r, -40.0, 40.0)
     cdf_v = special.ndtr(z_v)
@@ -655,7 +728,7 @@ class _PeriodResult(NamedTuple):
     throughput: np.ndarray  # (rows, hours) entries into service in each hour [vehicles]
 
 
-def _run_period(lam, c, mu, k, table, x_start, var_start):
+def _run_period(lam, c, mu, k, table, x_start, var_start, settings):
     """One period of the fluid model on 2-D (rows, hours) arrays.
 
     Also records when the cumulative entries into service E(t) first reach
@@ -664,7 +737,8 @@ def _run_period(lam, c, mu, k, table, x_start, var_start):
     in the following period when the solution is periodic.
     """
     rows, hours = lam.shape
-    steps = _SUBSTEPS_PER_HOUR
+    steps = settings.substeps_per_hour
+    var_floor = settings.var_floor
     dt = 1.0 / steps
     bounds = np.zeros((rows, hours + 1))
     np.cumsum(lam, axis=1, out=bounds[:, 1:])
@@ -673,7 +747,7 @@ def _run_period(lam, c, mu, k, table, x_start, var_start):
     n_targets = 2 * hours + 1
     targets = np.concatenate(
         [bounds - total, bounds[:, 1:], np.full((rows, 1), np.inf)], axis=1
-    ) - _CLEARED_VEHICLES
+    ) - settings.cleared_vehicles
     cross_time = np.zeros((rows, n_targets))
     cross_area = np.zeros((rows, n_targets))
     pointer = np.zeros(rows, dtype=np.intp)
@@ -759,14 +833,18 @@ def _run_period(lam, c, mu, k, table, x_start, var_start):
                         table.base(c_before),
                         table,
                         rho,
+                        settings,
                     )
-                    busy_before = (
-                        x - _closure(x, var, 1.0, rho_b, f_b, hour_before).queue
-                    )
+                    queue_before = _closure(
+                        x, var, 1.0, rho_b, f_b, hour_before, var_floor
+                    ).queue
+                    busy_before = x - queue_before
                 else:
                     busy_before = x - state.queue
                 x = np.where(closing_rows, x - np.maximum(busy_before - c_h, 0.0), x)
-            rho_new, f_new, fp_new = _solve_utilisation(x, c_h, inv_c, k_h, base, table, rho)
+            rho_new, f_new, fp_new = _solve_utilisation(
+                x, c_h, inv_c, k_h, base, table, rho, settings
+            )
             if same_rows.any():
                 rho = np.where(same_rows, rho, rho_new)
                 f = np.where(same_rows, f, f_new)
@@ -789,12 +867,12 @@ def _run_period(lam, c, mu, k, table, x_start, var_start):
                 if same_rows.all():
                     state = carried
                 else:
-                    fresh = _closure(x, var, np.exp(-w), rho, f, hour)
+                    fresh = _closure(x, var, np.exp(-w), rho, f, hour, var_floor)
                     state = _Closure(
                         *(np.where(same_rows, a, b) for a, b in zip(carried, fresh))
                     )
             else:
-                state = _closure(x, var, np.exp(-w), rho, f, hour)
+                state = _closure(x, var, np.exp(-w), rho, f, hour, var_floor)
             var = state.var
             # cumulative entries into service E = A - queue, kept non-decreasing
             if served is None:
@@ -821,9 +899,9 @@ def _run_period(lam, c, mu, k, table, x_start, var_start):
             x_new = np.maximum(x_new, np.maximum(x + lam_dt - cmu_dt, 0.0))
             wv = np.maximum((2.0 * dt) * mu_h * state.dcov_dvar, 1e-300)
             rate_v = lam_h + state.departures * cs2 - 2.0 * mu_h * state.cov
-            var = np.maximum(var + rate_v * dt * (-np.expm1(-wv) / wv), _VAR_FLOOR)
+            var = np.maximum(var + rate_v * dt * (-np.expm1(-wv) / wv), var_floor)
             rho, f, fp = _track_utilisation(
-                x_new, x, rho, slope, c_h, inv_c, k_h, base, table
+                x_new, x, rho, slope, c_h, inv_c, k_h, base, table, settings
             )
             x = x_new
             arrived = arrived + lam_dt
@@ -866,7 +944,7 @@ class _FluidResult(NamedTuple):
     throughput: np.ndarray  # (rows, hours) entries into service in each hour [vehicles]
 
 
-def _fluid_queue_reference(lam, c, mu, k):
+def _fluid_queue_reference(lam, c, mu, k, settings):
     """Periodic solution of the fluid model on 2-D (rows, hours) arrays, in numpy.
 
     The vectorised numpy implementation of :func:`_fluid_queue`, kept as the
@@ -874,7 +952,9 @@ def _fluid_queue_reference(lam, c, mu, k):
     """
     rows, hours = lam.shape
     open_counts = np.unique(c[c > 0])
-    table = _ClosureTable(open_counts if open_counts.size else np.array([1]))
+    table = _ClosureTable(
+        open_counts if open_counts.size else np.array([1]), settings.table_intervals
+    )
     # Start: the stationary state of the last hour (the state the period is
     # expected to end in) when that hour is below capacity, else empty.
     c_last, mu_last, k_last = c[:, -1], mu[:, -1], k[:, -1]
@@ -886,19 +966,20 @@ def _fluid_queue_reference(lam, c, mu, k):
     x_start = c_last * rho0 + k_last * lq0
     var_start = np.maximum(
         _stationary_variance(rho0, f0, _hour_constants(c_last, mu_last, k_last)),
-        _VAR_FLOOR,
+        settings.var_floor,
     )
     growing = lam.sum(axis=1) >= (c * mu).sum(axis=1)
     waits = np.empty((rows, hours))
     throughput = np.empty((rows, hours))
     todo = np.arange(rows)
-    for pass_number in range(1, _MAX_PASSES + 1):
+    tol = settings.periodic_tol
+    for pass_number in range(1, settings.max_passes + 1):
         sub = (lam[todo], c[todo], mu[todo], k[todo])
-        res = _run_period(*sub, table, x_start, var_start)
+        res = _run_period(*sub, table, x_start, var_start, settings)
         waits[todo] = res.waits
         throughput[todo] = res.throughput
-        settled = (np.abs(res.x_end - x_start) <= _PERIODIC_TOL * (1.0 + x_start)) & (
-            np.abs(res.var_end - var_start) <= _PERIODIC_TOL * (1.0 + var_start)
+        settled = (np.abs(res.x_end - x_start) <= tol * (1.0 + x_start)) & (
+            np.abs(res.var_end - var_start) <= tol * (1.0 + var_start)
         )
         # A period whose arrivals exceed its capacity has no periodic
         # solution: report its second run (one warm-up period).
@@ -1284,7 +1365,6 @@ def _nb_run_block(
     n,
     table,
     slots,
-    rho_max,
     settings,
     x_start,
     var_start,
@@ -1301,7 +1381,13 @@ def _nb_run_block(
     (indexed by input row), its waits and entries into service to ``waits``
     and ``thru``. ``work`` is the scratch space of _nb_fluid_queue.
     """
-    steps, newton, newton_tol, max_iter, var_floor = settings
+    steps = settings.substeps_per_hour
+    newton = settings.newton_per_substep
+    newton_tol = settings.newton_tol
+    max_iter = settings.newton_max_iter
+    rho_max = settings.rho_max
+    var_floor = settings.var_floor
+    cleared = settings.cleared_vehicles
     (
         state,
         pointer,
@@ -1350,9 +1436,9 @@ def _nb_run_block(
             bounds[b, h + 1] = bounds[b, h] + lam[r, h]
         total = bounds[b, hours]
         for j in range(hours + 1):
-            targets[b, j] = bounds[b, j] - total - _CLEARED_VEHICLES
+            targets[b, j] = bounds[b, j] - total - cleared
         for j in range(hours):
-            targets[b, hours + 1 + j] = bounds[b, j + 1] - _CLEARED_VEHICLES
+            targets[b, hours + 1 + j] = bounds[b, j + 1] - cleared
         targets[b, 2 * hours + 1] = np.inf
         # targets already reached at the start are reached at time 0, area 0
         cross_time[b, :] = 0.0
@@ -1562,10 +1648,7 @@ def _nb_fluid_queue(
     n,
     table,
     slots,
-    rho_max,
     settings,
-    periodic_tol,
-    passes,
     block_rows,
 ):
     """Periodic solution of the fluid model (as _fluid_queue_reference).
@@ -1573,7 +1656,10 @@ def _nb_fluid_queue(
     Rows are independent: each row's result is the same whichever rows
     share its batch or block (tested bit for bit).
     """
-    steps, _, _, _, var_floor = settings
+    steps = settings.substeps_per_hour
+    var_floor = settings.var_floor
+    periodic_tol = settings.periodic_tol
+    passes = settings.max_passes
     rows, hours = lam.shape
     last = hours - 1
     waits = np.empty((rows, hours))
@@ -1637,7 +1723,6 @@ def _nb_fluid_queue(
                 n,
                 table,
                 slots,
-                rho_max,
                 settings,
                 x_start,
                 var_start,
@@ -1665,6 +1750,38 @@ def _nb_fluid_queue(
         if n_todo == 0:
             break
     return waits, thru
+
+
+class _KernelSettings(NamedTuple):
+    """The settings the compiled kernel reads, by name (see QueueSettings).
+
+    A named tuple of plain ints and floats, which numba passes by value.
+    """
+
+    substeps_per_hour: int
+    newton_per_substep: int
+    newton_tol: float
+    newton_max_iter: int
+    rho_max: float
+    var_floor: float
+    cleared_vehicles: float
+    periodic_tol: float
+    max_passes: int
+
+
+def _kernel_settings(settings: QueueSettings) -> _KernelSettings:
+    """The kernel's view of ``settings`` (one numba type whatever the input)."""
+    return _KernelSettings(
+        substeps_per_hour=int(settings.substeps_per_hour),
+        newton_per_substep=int(settings.newton_per_substep),
+        newton_tol=float(settings.newton_tol),
+        newton_max_iter=int(settings.newton_max_iter),
+        rho_max=float(settings.rho_max),
+        var_floor=float(settings.var_floor),
+        cleared_vehicles=float(settings.cleared_vehicles),
+        periodic_tol=float(settings.periodic_tol),
+        max_passes=int(settings.max_passes),
+    )
 
 
 def _readonly_view(values: np.ndarray) -> np.ndarray:
@@ -1708,7 +1825,7 @@ def _distinct_rows(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order[~same_as_previous], kind
 
 
-def _fluid_queue(lam, c, mu, k):
+def _fluid_queue(lam, c, mu, k, settings):
     """Periodic solution of the fluid model on 2-D (rows, hours) arrays.
 
     Builds the closure table (numpy) and runs the compiled kernel
@@ -1720,25 +1837,20 @@ def _fluid_queue(lam, c, mu, k):
     lam, c, mu, k = (_readonly_view(v) for v in (lam, c, mu, k))
     first, kind = _distinct_rows(lam, c, mu, k)
     if first.size == kind.size:
-        return _fluid_queue_distinct(lam, c, mu, k)
+        return _fluid_queue_distinct(lam, c, mu, k, settings)
     distinct = _fluid_queue_distinct(
-        *(_readonly_view(v[first]) for v in (lam, c, mu, k))
+        *(_readonly_view(v[first]) for v in (lam, c, mu, k)), settings
     )
     return _FluidResult(distinct.waits[kind], distinct.throughput[kind])
 
 
-def _fluid_queue_distinct(lam, c, mu, k):
+def _fluid_queue_distinct(lam, c, mu, k, settings):
     """:func:`_fluid_queue` on read-only float arrays (see _readonly_view)."""
     open_counts = np.flatnonzero(np.bincount(c.astype(np.intp).ravel())[1:]) + 1
-    table = _ClosureTable(open_counts if open_counts.size else np.array([1]))
-    growing = lam.sum(axis=1) >= (c * mu).sum(axis=1)
-    settings = (
-        int(_SUBSTEPS_PER_HOUR),
-        int(_NEWTON_PER_SUBSTEP),
-        float(_NEWTON_TOL),
-        int(_NEWTON_MAX_ITER),
-        float(_VAR_FLOOR),
+    table = _ClosureTable(
+        open_counts if open_counts.size else np.array([1]), settings.table_intervals
     )
+    growing = lam.sum(axis=1) >= (c * mu).sum(axis=1)
     waits, throughput = _nb_fluid_queue(
         lam,
         c,
@@ -1748,10 +1860,7 @@ def _fluid_queue_distinct(lam, c, mu, k):
         int(table.intervals),
         np.stack([table.a0, table.a1, table.a2, table.a3], axis=1),
         table.slots(),
-        float(_RHO_MAX),
-        settings,
-        float(_PERIODIC_TOL),
-        int(_MAX_PASSES),
+        _kernel_settings(settings),
         int(_BLOCK_ROWS),
     )
     return _FluidResult(waits, throughput)
@@ -1822,6 +1931,8 @@ def hourly_waits(
     servers: ArrayLike,
     services_per_hour: ArrayLike,
     service_cv: ArrayLike = 1.0,
+    *,
+    settings: QueueSettings | None = None,
 ) -> np.ndarray | pd.DataFrame | pd.Series:
     """Mean wait in queue of the vehicles arriving in each hour, with backlog.
 
@@ -1848,6 +1959,9 @@ def hourly_waits(
     service_cv : array_like, default 1.0
         Coefficient of variation of the processing time (1 = exponential).
         [-]
+    settings : QueueSettings, optional
+        Numerical settings (time step, closure table, tolerances); None
+        (the default) uses :data:`DEFAULT_SETTINGS`.
 
     Returns
     -------
@@ -1865,8 +1979,9 @@ def hourly_waits(
     ModelDomainError
         If an input is not finite, ``arrivals_per_hour`` < 0,
         ``services_per_hour`` <= 0, ``service_cv`` < 0, ``servers`` is not a
-        whole number >= 0, the inputs do not broadcast, or a series has
-        arrivals but no booth open in any hour.
+        whole number >= 0, the inputs do not broadcast, a series has
+        arrivals but no booth open in any hour, or ``settings`` is not a
+        :class:`QueueSettings`.
 
     Warnings
     --------
@@ -1940,7 +2055,8 @@ def hourly_waits(
     where the correction is immaterial); the discretisation moves daily
     delay by about 1-2 % against a 600-step reference. :math:`\\rho(x)` is
     found by safeguarded Newton iteration on a cubic table of
-    :math:`\\rho C(c, c\\rho)` built with the Erlang B recursion.
+    :math:`\\rho C(c, c\\rho)` built with the Erlang B recursion. These
+    numerical choices are the fields of :class:`QueueSettings`.
 
     *Compiled kernel.* The integration runs in machine code compiled with
     numba: explicit loops over rows (draws and other leading axes,
@@ -2020,8 +2136,19 @@ def hourly_waits(
     lam, c = flat["arrivals_per_hour"], flat["servers"]
     mu, cs = flat["services_per_hour"], flat["service_cv"]
     _check_hourly_values(lam, c, mu, cs, "")
-    result = _fluid_queue(lam, c, mu, 0.5 * (1.0 + cs**2))
+    result = _fluid_queue(lam, c, mu, 0.5 * (1.0 + cs**2), _resolve(settings))
     return _reshape_like(result.waits, shape, frame)
+
+
+def _resolve(settings: QueueSettings | None) -> QueueSettings:
+    """The settings to use: ``settings``, or the defaults for None."""
+    if settings is None:
+        return DEFAULT_SETTINGS
+    if not isinstance(settings, QueueSettings):
+        raise ModelDomainError(
+            f"settings must be a QueueSettings (or None); got {settings!r}"
+        )
+    return settings
 
 
 def _check_hourly_values(lam, c, mu, cs, prefix):
@@ -2036,6 +2163,8 @@ def daily_delay_vehicle_hours(
     servers: ArrayLike,
     services_per_hour: ArrayLike,
     service_cv: ArrayLike = 1.0,
+    *,
+    settings: QueueSettings | None = None,
 ) -> float | np.ndarray | pd.Series:
     """Total queueing delay of one period's arrivals (e.g. one day).
 
@@ -2043,6 +2172,8 @@ def daily_delay_vehicle_hours(
     ----------
     arrivals_per_hour, servers, services_per_hour, service_cv : array_like
         As in :func:`hourly_waits`; the last axis is the hour.
+    settings : QueueSettings, optional
+        Numerical settings, as in :func:`hourly_waits`.
 
     Returns
     -------
@@ -2075,7 +2206,9 @@ def daily_delay_vehicle_hours(
     >>> round(daily_delay_vehicle_hours(np.full(24, 1.0), np.ones(24), 2.0), 6)
     12.0
     """
-    waits = hourly_waits(arrivals_per_hour, servers, services_per_hour, service_cv)
+    waits = hourly_waits(
+        arrivals_per_hour, servers, services_per_hour, service_cv, settings=settings
+    )
     if isinstance(waits, pd.DataFrame):
         arrivals = np.broadcast_to(
             np.asarray(arrivals_per_hour, dtype=float), waits.shape
@@ -2124,6 +2257,8 @@ def two_stage_hourly_waits(
     secondary_services_per_hour: ArrayLike,
     service_cv: ArrayLike = 1.0,
     secondary_cv: ArrayLike = 1.0,
+    *,
+    settings: QueueSettings | None = None,
 ) -> TwoStageWaits:
     """Waits at primary inspection and at secondary inspection, hour by hour.
 
@@ -2143,6 +2278,8 @@ def two_stage_hourly_waits(
         mean secondary inspection time in minutes. [vehicles/hour/bay]
     secondary_cv : array_like, default 1.0
         Coefficient of variation of the secondary inspection time. [-]
+    settings : QueueSettings, optional
+        Numerical settings of both stages, as in :func:`hourly_waits`.
 
     Returns
     -------
@@ -2218,10 +2355,11 @@ def two_stage_hourly_waits(
     _require((share >= 0) & (share <= 1), share, "referral_share", "in [0, 1]")
     _require(mu2 > 0, mu2, "secondary_services_per_hour", "> 0 vehicles/hour per bay")
     _require(cs2 >= 0, cs2, "secondary_cv", ">= 0")
-    primary = _fluid_queue(lam, c, mu, 0.5 * (1.0 + cs**2))
+    settings = _resolve(settings)
+    primary = _fluid_queue(lam, c, mu, 0.5 * (1.0 + cs**2), settings)
     lam2 = share * np.maximum(primary.throughput, 0.0)
     _check_capacity_somewhere(lam2, c2, "referred vehicles", "secondary_servers")
-    secondary = _fluid_queue(lam2, c2, mu2, 0.5 * (1.0 + cs2**2))
+    secondary = _fluid_queue(lam2, c2, mu2, 0.5 * (1.0 + cs2**2), settings)
     mean = primary.waits + share * secondary.waits
     return TwoStageWaits(
         *(
