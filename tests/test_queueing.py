@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-import cba.queueing as queueing
+import cba.queueing.timevarying as queueing
 from cba.exceptions import ModelDomainError
 from cba.queueing import (
     DEFAULT_SETTINGS,
