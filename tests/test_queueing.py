@@ -30,6 +30,7 @@ from cba.queueing import (
     mmc_mean_wait_hours,
     two_stage_hourly_waits,
 )
+from tests.queueing_reference import fluid_queue_reference
 
 # ---------------------------------------------------------------------------
 # Erlang C pinned to high-precision values
@@ -938,13 +939,13 @@ def _assert_waits_match(compiled, reference, arrivals, settings=DEFAULT_SETTINGS
     ("rows", "hours", "seed"), [(120, 24, 1), (33, 24, 4), (9, 1, 2), (12, 168, 3)]
 )
 def test_compiled_kernel_matches_numpy_reference(rows, hours, seed):
-    # _fluid_queue (numba) against _fluid_queue_reference (numpy, the
+    # _fluid_queue (numba) against fluid_queue_reference (numpy, the
     # vectorised implementation it replaced), on one batch of rows
     rng = np.random.default_rng(seed)
     lam, c, mu, cs = _random_hourly_rows(rng, rows, hours)
     k = 0.5 * (1.0 + cs**2)
     compiled = queueing._fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
-    reference = queueing._fluid_queue_reference(lam, c, mu, k, DEFAULT_SETTINGS)
+    reference = fluid_queue_reference(lam, c, mu, k, DEFAULT_SETTINGS)
     _assert_waits_match(compiled.waits, reference.waits, lam)
     assert_allclose(compiled.throughput, reference.throughput, rtol=1e-9, atol=1e-9)
     # the regimes were drawn
@@ -963,9 +964,7 @@ def test_compiled_kernel_matches_reference_through_public_functions():
     shape = (4, 6, 24)
     w = hourly_waits(*(v.reshape(shape) for v in (lam, c, mu, cs)))
     assert w.shape == shape
-    reference = queueing._fluid_queue_reference(
-        lam, c, mu, 0.5 * (1.0 + cs**2), DEFAULT_SETTINGS
-    )
+    reference = fluid_queue_reference(lam, c, mu, 0.5 * (1.0 + cs**2), DEFAULT_SETTINGS)
     _assert_waits_match(w.reshape(-1, 24), reference.waits, lam)
     r = two_stage_hourly_waits(
         lam.reshape(shape),
@@ -984,7 +983,7 @@ def test_compiled_kernel_matches_reference_through_public_functions():
     )
     # the secondary stage on the same (compiled) referral flows: hours with
     # next to no referrals (rounding-level flows) have ill-conditioned waits
-    second = queueing._fluid_queue_reference(
+    second = fluid_queue_reference(
         lam2,
         np.full((24, 24), 2.0),
         np.full((24, 24), 6.0),
@@ -1003,7 +1002,7 @@ def test_compiled_kernel_follows_numerical_settings():
         DEFAULT_SETTINGS, substeps_per_hour=17, newton_per_substep=2
     )
     compiled = queueing._fluid_queue(lam, c, mu, k, other)
-    reference = queueing._fluid_queue_reference(lam, c, mu, k, other)
+    reference = fluid_queue_reference(lam, c, mu, k, other)
     _assert_waits_match(compiled.waits, reference.waits, lam, other)
     default = queueing._fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
     assert not np.allclose(default.waits, compiled.waits, rtol=1e-6, atol=0)
@@ -1050,7 +1049,7 @@ def test_identical_rows_solved_once_give_the_same_results():
     once = queueing._fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
     np.testing.assert_array_equal(repeated.waits, once.waits[pick])
     np.testing.assert_array_equal(repeated.throughput, once.throughput[pick])
-    reference = queueing._fluid_queue_reference(
+    reference = fluid_queue_reference(
         lam[pick], c[pick], mu[pick], k[pick], DEFAULT_SETTINGS
     )
     _assert_waits_match(repeated.waits, reference.waits, lam[pick])
@@ -1071,14 +1070,14 @@ def test_a_row_does_not_depend_on_its_batch():
     lam, c, mu, cs = _random_hourly_rows(rng, 150, 24)
     k = 0.5 * (1.0 + cs**2)
     batch = queueing._fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
-    reference = queueing._fluid_queue_reference(lam, c, mu, k, DEFAULT_SETTINGS)
+    reference = fluid_queue_reference(lam, c, mu, k, DEFAULT_SETTINGS)
     for i in range(0, 150, 7):
         one = queueing._fluid_queue(
             lam[i : i + 1], c[i : i + 1], mu[i : i + 1], k[i : i + 1], DEFAULT_SETTINGS
         )
         np.testing.assert_array_equal(one.waits[0], batch.waits[i])
         np.testing.assert_array_equal(one.throughput[0], batch.throughput[i])
-        ref_one = queueing._fluid_queue_reference(
+        ref_one = fluid_queue_reference(
             lam[i : i + 1], c[i : i + 1], mu[i : i + 1], k[i : i + 1], DEFAULT_SETTINGS
         )
         # numpy's reference may round differently by array length (SIMD
