@@ -20,7 +20,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special
 
-from cba.queueing.timevarying import _INV_SQRT_2PI, _ClosureTable, _FluidResult
+from cba.queueing._erlang import ClosureTable
+from cba.queueing.timevarying import _INV_SQRT_2PI, _FluidResult
 
 
 def _table_base(table, servers: np.ndarray) -> np.ndarray:
@@ -438,7 +439,7 @@ def fluid_queue_reference(lam, c, mu, k, settings):
     """
     rows, hours = lam.shape
     open_counts = np.unique(c[c > 0])
-    table = _ClosureTable(
+    table = ClosureTable(
         open_counts if open_counts.size else np.array([1]), settings.table_intervals
     )
     # Start: the stationary state of the last hour (the state the period is

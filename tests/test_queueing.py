@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+import cba.queueing
 import cba.queueing.timevarying as queueing
 from cba.exceptions import ModelDomainError
 from cba.queueing import (
@@ -198,13 +199,16 @@ def test_allen_cunneen():
 
 
 def test_module_doctests():
-    result = doctest.testmod(queueing, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 8
-    assert result.failed == 0
+    attempted = 0
+    for module in (cba.queueing.stationary, cba.queueing.timevarying):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0
+        attempted += result.attempted
+    assert attempted >= 8
 
 
 def test_public_names():
-    assert set(queueing.__all__) == {
+    assert set(cba.queueing.__all__) == {
         "erlang_c",
         "mmc_mean_wait_hours",
         "allen_cunneen_wait_hours",

@@ -1,32 +1,30 @@
-"""Queueing models: waits at primary and secondary inspection booths.
+"""Hour-by-hour queueing models: waits with the backlog carried between hours.
 
-Model family: multi-server queues, with inspection booths (lanes) as servers and
-vehicles as customers. Two kinds of model are provided:
-
-* **Stationary models** (steady state, utilisation below 1):
-  :func:`erlang_c` (probability of waiting in M/M/c), :func:`mmc_mean_wait_hours`
-  (mean wait in queue, M/M/c) and :func:`allen_cunneen_wait_hours` (G/G/c
-  approximation for processing times that are not exponential).
-* **Hour-by-hour models** with the backlog carried from hour to hour, valid for
-  any utilisation, including over-saturated peaks: :func:`hourly_waits`,
-  :func:`daily_delay_vehicle_hours` and :func:`two_stage_hourly_waits`
-  (primary plus secondary inspection). They use a pointwise-stationary fluid
-  flow approximation with a variance correction (see :func:`hourly_waits`),
-  exact in steady state and checked against discrete-event simulation.
+Model family: time-varying multi-server queues (M(t)/G/c(t)), with inspection
+booths (lanes) as servers and vehicles as customers, valid for any
+utilisation, including over-saturated peaks: :func:`hourly_waits`,
+:func:`daily_delay_vehicle_hours` and :func:`two_stage_hourly_waits` (primary
+plus secondary inspection, returning :class:`TwoStageWaits`). They use a
+pointwise-stationary fluid flow approximation with a variance correction (see
+:func:`hourly_waits`), exact in steady state and checked against
+discrete-event simulation. The integration runs in a compiled (numba) kernel;
+its numerical settings are a :class:`QueueSettings` (``settings=``, default
+:data:`DEFAULT_SETTINGS`). Steady-state formulas are in
+:mod:`cba.queueing.stationary`.
 
 All functions are vectorised: numeric arguments broadcast against each other
-with the usual numpy rules. For the hour-by-hour models the **last axis is the
-hour of the day (or week)** and any leading axes (draws, years, options,
-streams) are carried through.
+with the usual numpy rules. The **last axis is the hour of the day (or week)**
+and any leading axes (draws, years, options, streams) are carried through; a
+DataFrame is read as rows x hours, a Series as hours.
 
 Glossary of argument names used here (units in brackets):
 
-* ``arrivals_per_hour`` -- mean vehicle arrival rate [vehicles/hour]
+* ``arrivals_per_hour`` -- mean vehicle arrival rate in each hour
+  [vehicles/hour]
+* ``servers`` -- booths (lanes) open in each hour [booths]
 * ``services_per_hour`` -- processing rate of one open booth, i.e. 60 divided by
   the mean processing time in minutes [vehicles/hour/booth]
-* ``servers`` -- booths (lanes) open [booths]
 * ``service_cv`` -- coefficient of variation of the processing time [-]
-* ``arrival_cv`` -- coefficient of variation of the inter-arrival time [-]
 """
 
 from __future__ import annotations
@@ -44,12 +42,10 @@ from scipy import special
 
 from cba.exceptions import ModelDomainError
 
-_Numeric = float | np.ndarray | pd.Series  # scalar in -> float, Series in -> Series
+from ._erlang import ClosureTable
+from ._inputs import as_float_array, require
 
 __all__ = [
-    "erlang_c",
-    "mmc_mean_wait_hours",
-    "allen_cunneen_wait_hours",
     "hourly_waits",
     "daily_delay_vehicle_hours",
     "two_stage_hourly_waits",
@@ -57,6 +53,7 @@ __all__ = [
     "QueueSettings",
     "DEFAULT_SETTINGS",
 ]
+
 
 @dataclasses.dataclass(frozen=True)
 class QueueSettings:
@@ -148,394 +145,9 @@ DEFAULT_SETTINGS = QueueSettings()
 
 
 # --------------------------------------------------------------------------
-# Input handling
-# --------------------------------------------------------------------------
-
-
-def _series_index(values: dict[str, object]) -> pd.Index | None:
-    """Return the common index of the Series among ``values`` (or None)."""
-    index = None
-    first = None
-    for name, value in values.items():
-        if isinstance(value, pd.Series):
-            if index is None:
-                index, first = value.index, name
-            elif not value.index.equals(index):
-                raise ModelDomainError(
-                    f"{name} and {first} are Series with different indexes; "
-                    "align them first (e.g. with Series.reindex)"
-                )
-    return index
-
-
-def _as_float_array(value: object, name: str) -> np.ndarray:
-    """Convert a numeric argument to a float ndarray and check it is finite."""
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ModelDomainError(f"{name} must be numeric; got {value!r}") from exc
-    if not np.all(np.isfinite(arr)):
-        pos = _first_position(~np.isfinite(arr))
-        raise ModelDomainError(
-            f"{name} must be finite; got {arr[pos]!r} at position {pos}"
-        )
-    return arr
-
-
-def _first_position(mask: np.ndarray) -> tuple[int, ...]:
-    """Index tuple of the first True element of ``mask``."""
-    return tuple(int(i) for i in np.unravel_index(np.argmax(mask), mask.shape))
-
-
-def _require(ok: np.ndarray, arr: np.ndarray, name: str, allowed: str) -> None:
-    """Raise ModelDomainError naming the first element of ``arr`` not ``ok``."""
-    ok = np.asarray(ok)
-    if not np.all(ok):
-        bad = np.broadcast_to(~ok, np.broadcast_shapes(ok.shape, arr.shape))
-        pos = _first_position(bad)
-        value = np.broadcast_to(arr, bad.shape)[pos]
-        where = f" at position {pos}" if bad.ndim else ""
-        raise ModelDomainError(f"{name} must be {allowed}; got {value:g}{where}")
-
-
-def _check_servers(servers: np.ndarray, minimum: int) -> None:
-    _require(
-        servers == np.round(servers), servers, "servers", "whole numbers of booths"
-    )
-    _require(servers >= minimum, servers, "servers", f">= {minimum}")
-
-
-def _wrap(result: np.ndarray, index: pd.Index | None, name: str):
-    """Return a float for 0-d results, a Series if an input was a Series."""
-    if index is not None:
-        if result.ndim != 1 or result.shape[0] != len(index):
-            raise ModelDomainError(
-                f"a Series input gives a Series output, but the result has shape "
-                f"{result.shape} for an index of length {len(index)}"
-            )
-        return pd.Series(result, index=index, name=name)
-    if result.ndim == 0:
-        return float(result)
-    return result
-
-
-# --------------------------------------------------------------------------
-# Stationary models
-# --------------------------------------------------------------------------
-
-
-def _erlang_b(offered_load: np.ndarray, servers: np.ndarray) -> np.ndarray:
-    """Erlang B by the recursion B(0)=1, B(k)=a B(k-1)/(k + a B(k-1)).
-
-    ``servers`` holds whole numbers >= 0; the loop runs over the server count
-    (up to its maximum), never over draws.
-    """
-    a, c = np.broadcast_arrays(offered_load, servers)
-    b = np.ones(a.shape)
-    if b.size == 0:
-        return b
-    c_max = int(c.max())
-    uniform = bool(np.all(c == c_max))
-    for k in range(1, c_max + 1):
-        ab = a * b
-        new = ab / (k + ab)
-        if uniform:
-            b = new
-        else:
-            np.copyto(b, new, where=k <= c)
-    return b
-
-
-def _stationary_inputs(arrivals_per_hour, services_per_hour, servers):
-    index = _series_index(
-        {
-            "arrivals_per_hour": arrivals_per_hour,
-            "services_per_hour": services_per_hour,
-            "servers": servers,
-        }
-    )
-    lam = _as_float_array(arrivals_per_hour, "arrivals_per_hour")
-    mu = _as_float_array(services_per_hour, "services_per_hour")
-    c = _as_float_array(servers, "servers")
-    _require(lam >= 0, lam, "arrivals_per_hour", ">= 0 vehicles/hour")
-    _require(mu > 0, mu, "services_per_hour", "> 0 vehicles/hour per booth")
-    _check_servers(c, 1)
-    rho = lam / (c * mu)
-    if not np.all(rho < 1):
-        bad = np.broadcast_to(rho >= 1, rho.shape)
-        pos = _first_position(bad) if rho.ndim else ()
-        lam_b, mu_b, c_b = np.broadcast_arrays(lam, mu, c)
-        raise ModelDomainError(
-            "utilisation arrivals_per_hour / (servers * services_per_hour) must be "
-            f"< 1 for a steady state; got {rho[pos]:.6g} (arrivals_per_hour="
-            f"{lam_b[pos]:g}, services_per_hour={mu_b[pos]:g}, servers={c_b[pos]:g})"
-            + (f" at position {pos}" if rho.ndim else "")
-            + "; use hourly_waits for over-saturated hours"
-        )
-    return lam, mu, c, rho, index
-
-
-def _erlang_c_array(lam, mu, c, rho):
-    b = _erlang_b(lam / mu, c)
-    return b / (1.0 - rho + rho * b)
-
-
-def erlang_c(
-    arrivals_per_hour: ArrayLike, services_per_hour: ArrayLike, servers: ArrayLike
-) -> _Numeric:
-    """Probability that an arriving vehicle has to wait (Erlang C, M/M/c).
-
-    Parameters
-    ----------
-    arrivals_per_hour : numeric
-        Mean arrival rate (Poisson arrivals). [vehicles/hour]
-    services_per_hour : numeric
-        Processing rate of one booth (exponential processing times), i.e. 60
-        over the mean processing time in minutes. [vehicles/hour/booth]
-    servers : numeric
-        Booths open; whole numbers >= 1 (float arrays holding whole numbers are
-        accepted). [booths]
-
-    Returns
-    -------
-    float, ndarray or Series
-        Probability that an arrival finds all booths busy. [-] A Series input
-        gives a Series with the same index; scalar inputs give a float.
-
-    Raises
-    ------
-    ModelDomainError
-        If ``arrivals_per_hour`` < 0, ``services_per_hour`` <= 0, ``servers`` is
-        not a whole number >= 1, an input is not finite, or the utilisation
-        ``arrivals_per_hour / (servers * services_per_hour)`` is >= 1.
-
-    Notes
-    -----
-    With offered load :math:`a = \\lambda/\\mu` and utilisation
-    :math:`\\rho = a/c`, Erlang B is computed by the recursion
-    :math:`B(0) = 1`, :math:`B(k) = a B(k-1) / (k + a B(k-1))`, and
-
-    .. math:: C(c, a) = \\frac{B(c, a)}{1 - \\rho\\,(1 - B(c, a))}.
-
-    The recursion involves no factorials or powers, so it neither overflows
-    nor loses precision: results agree with 50-digit arithmetic to about
-    1e-13 (relative) for 1 to 400+ booths and utilisation up to 0.999.
-    Steady state is assumed (:math:`\\rho < 1`); zero arrivals give 0.
-
-    References
-    ----------
-    .. [1] Cooper, R. B., *Introduction to Queueing Theory*, 2nd ed.,
-       North Holland, 1981, sections 3.3-3.4 (Erlang B recursion, Erlang C).
-       https://www.cse.fau.edu/~bob/publications/IntroToQueueingTheory_Cooper.pdf
-    .. [2] Gross, D., Shortle, J. F., Thompson, J. M., Harris, C. M.,
-       *Fundamentals of Queueing Theory*, 4th ed., Wiley, 2008, section 2.3
-       (M/M/c). https://doi.org/10.1002/9781118625651
-
-    Examples
-    --------
-    One booth (M/M/1): the probability of waiting equals the utilisation.
-
-    >>> erlang_c(1.0, 2.0, 1)
-    0.5
-
-    Two booths, 10 vehicles/hour, 6 per hour per booth: a = 5/3, rho = 5/6,
-    B = (25/18)/(1 + 5/3 + 25/18) = 25/73, C = 125/165 = 25/33.
-
-    >>> round(erlang_c(10.0, 6.0, 2), 6)
-    0.757576
-    """
-    lam, mu, c, rho, index = _stationary_inputs(
-        arrivals_per_hour, services_per_hour, servers
-    )
-    return _wrap(_erlang_c_array(lam, mu, c, rho), index, "erlang_c")
-
-
-def mmc_mean_wait_hours(
-    arrivals_per_hour: ArrayLike, services_per_hour: ArrayLike, servers: ArrayLike
-) -> _Numeric:
-    """Mean wait in queue before reaching a booth, M/M/c steady state.
-
-    Parameters
-    ----------
-    arrivals_per_hour : numeric
-        Mean arrival rate (Poisson arrivals). [vehicles/hour]
-    services_per_hour : numeric
-        Processing rate of one booth (exponential processing times).
-        [vehicles/hour/booth]
-    servers : numeric
-        Booths open; whole numbers >= 1. [booths]
-
-    Returns
-    -------
-    float, ndarray or Series
-        Mean wait in queue :math:`W_q`, excluding the processing time itself.
-        [hours] A Series input gives a Series with the same index.
-
-    Raises
-    ------
-    ModelDomainError
-        As :func:`erlang_c`, in particular for utilisation >= 1.
-
-    Notes
-    -----
-    :math:`W_q = C(c, a) / (c\\mu - \\lambda)` with :math:`C` from
-    :func:`erlang_c`. Steady state (utilisation < 1) is assumed; for hours at
-    or above capacity use :func:`hourly_waits`.
-
-    References
-    ----------
-    .. [1] Gross, D., Shortle, J. F., Thompson, J. M., Harris, C. M.,
-       *Fundamentals of Queueing Theory*, 4th ed., Wiley, 2008, eq. (2.34).
-       https://doi.org/10.1002/9781118625651
-
-    Examples
-    --------
-    M/M/1 with 1 arrival and 2 services per hour: Wq = rho/(mu - lambda) = 0.5 h.
-
-    >>> mmc_mean_wait_hours(1.0, 2.0, 1)
-    0.5
-
-    Two booths, lambda = 10/h, mu = 6/h: Wq = (25/33)/(12 - 10) = 25/66 h.
-
-    >>> round(mmc_mean_wait_hours(10.0, 6.0, 2), 6)
-    0.378788
-    """
-    lam, mu, c, rho, index = _stationary_inputs(
-        arrivals_per_hour, services_per_hour, servers
-    )
-    wq = _erlang_c_array(lam, mu, c, rho) / (c * mu - lam)
-    return _wrap(wq, index, "mmc_mean_wait_hours")
-
-
-def allen_cunneen_wait_hours(
-    arrivals_per_hour: ArrayLike,
-    services_per_hour: ArrayLike,
-    servers: ArrayLike,
-    service_cv: ArrayLike,
-    arrival_cv: ArrayLike = 1.0,
-) -> _Numeric:
-    """Mean wait in queue for general processing times (Allen-Cunneen, G/G/c).
-
-    Parameters
-    ----------
-    arrivals_per_hour : numeric
-        Mean arrival rate. [vehicles/hour]
-    services_per_hour : numeric
-        Processing rate of one booth. [vehicles/hour/booth]
-    servers : numeric
-        Booths open; whole numbers >= 1. [booths]
-    service_cv : numeric
-        Coefficient of variation (standard deviation over mean) of the
-        processing time; 1 for exponential, 0 for constant. [-]
-    arrival_cv : numeric, default 1.0
-        Coefficient of variation of the time between arrivals; 1 for Poisson
-        arrivals. [-]
-
-    Returns
-    -------
-    float, ndarray or Series
-        Approximate mean wait in queue. [hours]
-
-    Raises
-    ------
-    ModelDomainError
-        As :func:`erlang_c`, and if ``service_cv`` or ``arrival_cv`` < 0.
-
-    Notes
-    -----
-    .. math:: W_q \\approx W_q^{M/M/c} \\; \\frac{c_a^2 + c_s^2}{2}
-
-    Exact for M/G/1 (Pollaczek-Khinchine) and for M/M/c; for M/G/c and G/G/c
-    it is a heavy-traffic-motivated approximation, usually within about 10 %
-    for moderate variability. Steady state (utilisation < 1) is assumed.
-
-    References
-    ----------
-    .. [1] Allen, A. O., *Probability, Statistics, and Queueing Theory with
-       Computer Science Applications*, 2nd ed., Academic Press, 1990,
-       section 6.2 (Allen-Cunneen approximation).
-       https://doi.org/10.1016/C2009-0-22103-7
-    .. [2] Whitt, W., "Approximations for the GI/G/m queue", *Production and
-       Operations Management* 2(2), 1993, 114-161.
-       https://doi.org/10.1111/j.1937-5956.1993.tb00094.x
-
-    Examples
-    --------
-    M/D/1 (constant processing time) waits half as long as M/M/1:
-
-    >>> allen_cunneen_wait_hours(1.0, 2.0, 1, service_cv=0.0)
-    0.25
-    """
-    index = _series_index(
-        {
-            "arrivals_per_hour": arrivals_per_hour,
-            "services_per_hour": services_per_hour,
-            "servers": servers,
-            "service_cv": service_cv,
-            "arrival_cv": arrival_cv,
-        }
-    )
-    cs = _as_float_array(service_cv, "service_cv")
-    ca = _as_float_array(arrival_cv, "arrival_cv")
-    _require(cs >= 0, cs, "service_cv", ">= 0")
-    _require(ca >= 0, ca, "arrival_cv", ">= 0")
-    lam, mu, c, rho, _ = _stationary_inputs(
-        arrivals_per_hour, services_per_hour, servers
-    )
-    wq = _erlang_c_array(lam, mu, c, rho) / (c * mu - lam) * (ca**2 + cs**2) / 2.0
-    return _wrap(wq, index, "allen_cunneen_wait_hours")
-
-
-# --------------------------------------------------------------------------
 # Hour-by-hour model: pointwise-stationary fluid flow approximation (PSFFA)
 # with a variance correction; see hourly_waits for the method.
 # --------------------------------------------------------------------------
-
-
-class _ClosureTable:
-    """Cubic table of f(rho) = rho * C(c, c rho) on [0, 1] for given booth counts.
-
-    The stationary M/M/c queue length is Lq = f(rho) / (1 - rho). f is smooth
-    and bounded (f(0) = 0, f(1) = 1), so a cubic Hermite table on a uniform
-    grid in rho is accurate to about 1e-9 (relative) for up to 400 booths;
-    values and slopes at the nodes are exact (Erlang B recursion and
-    dB/da = B (c/a - 1 + B)).
-    """
-
-    def __init__(self, booth_counts: np.ndarray, intervals: int):
-        n = int(intervals)
-        self.intervals = n
-        self.counts = np.unique(np.asarray(booth_counts, dtype=np.int64))
-        rho = np.linspace(0.0, 1.0, n + 1)
-        c = self.counts[:, None].astype(float)
-        a = c * rho
-        b = _erlang_b(a, c)
-        denom = 1.0 - rho + rho * b
-        erl_c = b / denom
-        with np.errstate(divide="ignore", invalid="ignore"):
-            db = b * (c / a - 1.0 + b)
-        db[:, 0] = 0.0
-        d_denom = (b - 1.0) / c + rho * db
-        d_erl_c = (db * denom - b * d_denom) / denom**2
-        f = rho * erl_c
-        fp = erl_c + rho * c * d_erl_c  # df/drho
-        f[:, 0] = 0.0
-        fp[:, 0] = 0.0
-        f0, f1 = f[:, :-1], f[:, 1:]
-        m0, m1 = fp[:, :-1] / n, fp[:, 1:] / n
-        self.a0 = np.ascontiguousarray(f0).ravel()
-        self.a1 = np.ascontiguousarray(m0).ravel()
-        self.a2 = np.ascontiguousarray(3.0 * (f1 - f0) - 2.0 * m0 - m1).ravel()
-        self.a3 = np.ascontiguousarray(2.0 * (f0 - f1) + m0 + m1).ravel()
-
-    def slots(self) -> np.ndarray:
-        """Offset of each booth count's block, indexed by the booth count.
-
-        Counts not in the table (and 0) get offset 0.
-        """
-        slots = np.zeros(int(self.counts[-1]) + 1, dtype=np.int64)
-        slots[self.counts] = np.arange(self.counts.size) * self.intervals
-        return slots
 
 
 class _FluidResult(NamedTuple):
@@ -707,7 +319,7 @@ def _nb_ndtr_pdf_pair(z1, z2):
 
 @numba.njit(**_JIT_INLINE)
 def _nb_table(rho, base, n, table):
-    """f(rho) and df/drho from the closure table (_ClosureTable.evaluate).
+    """f(rho) and df/drho from the closure table (ClosureTable.evaluate).
 
     ``table`` holds the coefficients a0, a1, a2, a3 of each interval as a row.
     """
@@ -1401,7 +1013,7 @@ def _fluid_queue(lam, c, mu, k, settings):
 def _fluid_queue_distinct(lam, c, mu, k, settings):
     """:func:`_fluid_queue` on read-only float arrays (see _readonly_view)."""
     open_counts = np.flatnonzero(np.bincount(c.astype(np.intp).ravel())[1:]) + 1
-    table = _ClosureTable(
+    table = ClosureTable(
         open_counts if open_counts.size else np.array([1]), settings.table_intervals
     )
     growing = lam.sum(axis=1) >= (c * mu).sum(axis=1)
@@ -1429,10 +1041,10 @@ def _hourly_inputs(values: dict[str, object], whole: dict[str, int]):
             break
     arrays = {}
     for name, value in values.items():
-        arr = _as_float_array(value, name)
+        arr = as_float_array(value, name)
         if name in whole:
-            _require(arr == np.round(arr), arr, name, "whole numbers of booths")
-            _require(arr >= whole[name], arr, name, f">= {whole[name]}")
+            require(arr == np.round(arr), arr, name, "whole numbers of booths")
+            require(arr >= whole[name], arr, name, f">= {whole[name]}")
         arrays[name] = arr
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
@@ -1706,9 +1318,9 @@ def _resolve(settings: QueueSettings | None) -> QueueSettings:
 
 
 def _check_hourly_values(lam, c, mu, cs, prefix):
-    _require(lam >= 0, lam, f"{prefix}arrivals_per_hour", ">= 0 vehicles/hour")
-    _require(mu > 0, mu, f"{prefix}services_per_hour", "> 0 vehicles/hour per booth")
-    _require(cs >= 0, cs, f"{prefix}service_cv", ">= 0")
+    require(lam >= 0, lam, f"{prefix}arrivals_per_hour", ">= 0 vehicles/hour")
+    require(mu > 0, mu, f"{prefix}services_per_hour", "> 0 vehicles/hour per booth")
+    require(cs >= 0, cs, f"{prefix}service_cv", ">= 0")
     _check_capacity_somewhere(lam, c, f"{prefix}arrivals_per_hour", f"{prefix}servers")
 
 
@@ -1906,9 +1518,9 @@ def two_stage_hourly_waits(
     c2, mu2 = flat["secondary_servers"], flat["secondary_services_per_hour"]
     cs2 = flat["secondary_cv"]
     _check_hourly_values(lam, c, mu, cs, "")
-    _require((share >= 0) & (share <= 1), share, "referral_share", "in [0, 1]")
-    _require(mu2 > 0, mu2, "secondary_services_per_hour", "> 0 vehicles/hour per bay")
-    _require(cs2 >= 0, cs2, "secondary_cv", ">= 0")
+    require((share >= 0) & (share <= 1), share, "referral_share", "in [0, 1]")
+    require(mu2 > 0, mu2, "secondary_services_per_hour", "> 0 vehicles/hour per bay")
+    require(cs2 >= 0, cs2, "secondary_cv", ">= 0")
     settings = _resolve(settings)
     primary = _fluid_queue(lam, c, mu, 0.5 * (1.0 + cs**2), settings)
     lam2 = share * np.maximum(primary.throughput, 0.0)
