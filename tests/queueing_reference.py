@@ -21,7 +21,7 @@ import numpy as np
 from scipy import special
 
 from cba.queueing._erlang import ClosureTable
-from cba.queueing.timevarying import _INV_SQRT_2PI, _FluidResult
+from cba.queueing._kernel import INV_SQRT_2PI, FluidResult
 
 
 def _table_base(table, servers: np.ndarray) -> np.ndarray:
@@ -189,8 +189,8 @@ def _closure(x, var, relax, rho, f, hour, var_floor):
     z_r = np.clip(gap / sd_r, -40.0, 40.0)
     cdf_v = special.ndtr(z_v)
     cdf_r = special.ndtr(z_r)
-    pdf_v = _INV_SQRT_2PI * np.exp(-0.5 * z_v * z_v)
-    pdf_r = _INV_SQRT_2PI * np.exp(-0.5 * z_r * z_r)
+    pdf_v = INV_SQRT_2PI * np.exp(-0.5 * z_v * z_v)
+    pdf_r = INV_SQRT_2PI * np.exp(-0.5 * z_r * z_r)
     idle_v = gap * cdf_v + sd_v * pdf_v  # E[(c - N)^+], N normal
     idle_r = gap * cdf_r + sd_r * pdf_r
     idle = (c - c * rho) * idle_v / np.maximum(idle_r, 1e-300)
@@ -474,4 +474,4 @@ def fluid_queue_reference(lam, c, mu, k, settings):
         if not again.any():
             break
         todo, x_start, var_start = todo[again], res.x_end[again], res.var_end[again]
-    return _FluidResult(waits, throughput)
+    return FluidResult(waits, throughput)

@@ -19,11 +19,11 @@ import pytest
 from numpy.testing import assert_allclose
 
 import cba.queueing
-import cba.queueing.timevarying as queueing
 from cba.exceptions import ModelDomainError
 from cba.queueing import (
     DEFAULT_SETTINGS,
     QueueSettings,
+    _kernel,
     allen_cunneen_wait_hours,
     daily_delay_vehicle_hours,
     erlang_c,
@@ -200,7 +200,11 @@ def test_allen_cunneen():
 
 def test_module_doctests():
     attempted = 0
-    for module in (cba.queueing.stationary, cba.queueing.timevarying):
+    for module in (
+        cba.queueing.stationary,
+        cba.queueing.timevarying,
+        cba.queueing._settings,
+    ):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0
         attempted += result.attempted
@@ -943,12 +947,12 @@ def _assert_waits_match(compiled, reference, arrivals, settings=DEFAULT_SETTINGS
     ("rows", "hours", "seed"), [(120, 24, 1), (33, 24, 4), (9, 1, 2), (12, 168, 3)]
 )
 def test_compiled_kernel_matches_numpy_reference(rows, hours, seed):
-    # _fluid_queue (numba) against fluid_queue_reference (numpy, the
+    # fluid_queue (numba) against fluid_queue_reference (numpy, the
     # vectorised implementation it replaced), on one batch of rows
     rng = np.random.default_rng(seed)
     lam, c, mu, cs = _random_hourly_rows(rng, rows, hours)
     k = 0.5 * (1.0 + cs**2)
-    compiled = queueing._fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
+    compiled = _kernel.fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
     reference = fluid_queue_reference(lam, c, mu, k, DEFAULT_SETTINGS)
     _assert_waits_match(compiled.waits, reference.waits, lam)
     assert_allclose(compiled.throughput, reference.throughput, rtol=1e-9, atol=1e-9)
@@ -1005,10 +1009,10 @@ def test_compiled_kernel_follows_numerical_settings():
     other = dataclasses.replace(
         DEFAULT_SETTINGS, substeps_per_hour=17, newton_per_substep=2
     )
-    compiled = queueing._fluid_queue(lam, c, mu, k, other)
+    compiled = _kernel.fluid_queue(lam, c, mu, k, other)
     reference = fluid_queue_reference(lam, c, mu, k, other)
     _assert_waits_match(compiled.waits, reference.waits, lam, other)
-    default = queueing._fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
+    default = _kernel.fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
     assert not np.allclose(default.waits, compiled.waits, rtol=1e-6, atol=0)
 
 
@@ -1018,14 +1022,14 @@ def test_compiled_elementary_functions_match_numpy_and_scipy():
     from scipy import special
 
     x = -np.concatenate([np.geomspace(1e-300, 800.0, 400), [0.0, 0.3, 745.0]])
-    exp_nb = np.array([queueing._nb_exp(v) for v in x])
-    expm1_nb = np.array([queueing._nb_expm1(v) for v in x])
+    exp_nb = np.array([_kernel.nb_exp(v) for v in x])
+    expm1_nb = np.array([_kernel.nb_expm1(v) for v in x])
     normal = np.exp(x) > 1e-300
     assert_allclose(exp_nb[normal], np.exp(x[normal]), rtol=5e-16, atol=0)
     assert_allclose(exp_nb[~normal], np.exp(x[~normal]), rtol=0, atol=1e-300)
     assert_allclose(expm1_nb, np.expm1(x), rtol=5e-16, atol=0)
     z = np.concatenate([np.linspace(-40.0, 40.0, 801), [-37.5, -8.3, 0.0, 1e-9]])
-    pairs = [queueing._nb_ndtr_pdf_pair(a, b) for a, b in zip(z, z[::-1], strict=True)]
+    pairs = [_kernel.nb_ndtr_pdf_pair(a, b) for a, b in zip(z, z[::-1], strict=True)]
     cdf = np.array([p[0] for p in pairs])
     pdf = np.array([p[1] for p in pairs])
     cdf_mirror = np.array([p[2] for p in pairs])[::-1]
@@ -1047,17 +1051,17 @@ def test_identical_rows_solved_once_give_the_same_results():
     k = 0.5 * (1.0 + cs**2)
     pick = np.concatenate([np.arange(20), rng.integers(0, 20, size=30)])
     rng.shuffle(pick)
-    repeated = queueing._fluid_queue(
+    repeated = _kernel.fluid_queue(
         lam[pick], c[pick], mu[pick], k[pick], DEFAULT_SETTINGS
     )
-    once = queueing._fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
+    once = _kernel.fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
     np.testing.assert_array_equal(repeated.waits, once.waits[pick])
     np.testing.assert_array_equal(repeated.throughput, once.throughput[pick])
     reference = fluid_queue_reference(
         lam[pick], c[pick], mu[pick], k[pick], DEFAULT_SETTINGS
     )
     _assert_waits_match(repeated.waits, reference.waits, lam[pick])
-    first, kind = queueing._distinct_rows(lam[pick], c[pick], mu[pick], k[pick])
+    first, kind = _kernel.distinct_rows(lam[pick], c[pick], mu[pick], k[pick])
     assert first.size == 20
     assert_allclose(lam[pick][first][kind], lam[pick], rtol=0, atol=0)
 
@@ -1073,10 +1077,10 @@ def test_a_row_does_not_depend_on_its_batch():
     rng = np.random.default_rng(21)
     lam, c, mu, cs = _random_hourly_rows(rng, 150, 24)
     k = 0.5 * (1.0 + cs**2)
-    batch = queueing._fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
+    batch = _kernel.fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
     reference = fluid_queue_reference(lam, c, mu, k, DEFAULT_SETTINGS)
     for i in range(0, 150, 7):
-        one = queueing._fluid_queue(
+        one = _kernel.fluid_queue(
             lam[i : i + 1], c[i : i + 1], mu[i : i + 1], k[i : i + 1], DEFAULT_SETTINGS
         )
         np.testing.assert_array_equal(one.waits[0], batch.waits[i])
