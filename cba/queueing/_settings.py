@@ -24,9 +24,9 @@ class QueueSettings:
     """Numerical settings of the hour-by-hour model.
 
     Numerical method choices, not model parameters (see the Notes of
-    :func:`hourly_waits`): refining them barely moves the results, which the
-    tests check. The defaults are :data:`DEFAULT_SETTINGS`; refine a copy
-    with :func:`dataclasses.replace`.
+    :func:`cba.queueing.hourly_waits`): refining them barely moves the
+    results, which the tests check. The defaults are
+    :data:`DEFAULT_SETTINGS`; refine a copy with :func:`dataclasses.replace`.
 
     Attributes
     ----------

@@ -54,9 +54,7 @@ def _series_index(values: dict[str, object]) -> pd.Index | None:
 
 
 def _check_servers(servers: np.ndarray, minimum: int) -> None:
-    require(
-        servers == np.round(servers), servers, "servers", "whole numbers of booths"
-    )
+    require(servers == np.round(servers), servers, "servers", "whole numbers of booths")
     require(servers >= minimum, servers, "servers", f">= {minimum}")
 
 
