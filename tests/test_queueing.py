@@ -7,6 +7,7 @@ cores (a process pool of two workers).
 
 from __future__ import annotations
 
+import dataclasses
 import doctest
 import math
 import os
@@ -17,9 +18,12 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-import cba.queueing as queueing
+import cba.queueing
 from cba.exceptions import ModelDomainError
 from cba.queueing import (
+    DEFAULT_SETTINGS,
+    QueueSettings,
+    _kernel,
     allen_cunneen_wait_hours,
     daily_delay_vehicle_hours,
     erlang_c,
@@ -27,6 +31,7 @@ from cba.queueing import (
     mmc_mean_wait_hours,
     two_stage_hourly_waits,
 )
+from tests.queueing_reference import fluid_queue_reference
 
 # ---------------------------------------------------------------------------
 # Erlang C pinned to high-precision values
@@ -194,13 +199,20 @@ def test_allen_cunneen():
 
 
 def test_module_doctests():
-    result = doctest.testmod(queueing, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 8
-    assert result.failed == 0
+    attempted = 0
+    for module in (
+        cba.queueing.stationary,
+        cba.queueing.timevarying,
+        cba.queueing._settings,
+    ):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0
+        attempted += result.attempted
+    assert attempted >= 8
 
 
 def test_public_names():
-    assert set(queueing.__all__) == {
+    assert set(cba.queueing.__all__) == {
         "erlang_c",
         "mmc_mean_wait_hours",
         "allen_cunneen_wait_hours",
@@ -208,6 +220,8 @@ def test_public_names():
         "daily_delay_vehicle_hours",
         "two_stage_hourly_waits",
         "TwoStageWaits",
+        "QueueSettings",
+        "DEFAULT_SETTINGS",
     }
 
 
@@ -390,23 +404,43 @@ def test_numerics_converged():
     servers = np.array([[10], [1]]) * np.ones(24, dtype=int)
     services = np.array([[60.0], [100.0]])
     base = daily_delay_vehicle_hours(arrivals, servers, services)
-    old = (
-        queueing._SUBSTEPS_PER_HOUR,
-        queueing._TABLE_INTERVALS,
-        queueing._NEWTON_PER_SUBSTEP,
+    refined = dataclasses.replace(
+        DEFAULT_SETTINGS,
+        substeps_per_hour=48,
+        table_intervals=4096,
+        newton_per_substep=3,
     )
-    try:
-        queueing._SUBSTEPS_PER_HOUR = 48
-        queueing._TABLE_INTERVALS = 4096
-        queueing._NEWTON_PER_SUBSTEP = 3
-        fine = daily_delay_vehicle_hours(arrivals, servers, services)
-    finally:
-        (
-            queueing._SUBSTEPS_PER_HOUR,
-            queueing._TABLE_INTERVALS,
-            queueing._NEWTON_PER_SUBSTEP,
-        ) = old
+    fine = daily_delay_vehicle_hours(arrivals, servers, services, settings=refined)
     assert_allclose(base, fine, rtol=0.03)
+    assert not np.array_equal(base, fine)  # the refined settings were used
+
+
+def test_settings_are_passed_down():
+    # each hour-by-hour function takes the numerical settings; None = defaults
+    arrivals = _two_peak_profile(700.0)
+    servers = np.full(24, 10)
+    default = hourly_waits(arrivals, servers, 60.0)
+    np.testing.assert_array_equal(
+        hourly_waits(arrivals, servers, 60.0, settings=QueueSettings()), default
+    )
+    coarse = dataclasses.replace(DEFAULT_SETTINGS, substeps_per_hour=2)
+    other = hourly_waits(arrivals, servers, 60.0, settings=coarse)
+    assert not np.array_equal(other, default)
+    assert daily_delay_vehicle_hours(
+        arrivals, servers, 60.0, settings=coarse
+    ) == pytest.approx(float((other * arrivals).sum()), rel=1e-14)
+    two = two_stage_hourly_waits(
+        arrivals, servers, 60.0, 0.2, np.full(24, 2), 6.0, settings=coarse
+    )
+    np.testing.assert_array_equal(two.primary_wait_hours, other)
+    with pytest.raises(ModelDomainError, match="settings must be a QueueSettings"):
+        hourly_waits(arrivals, servers, 60.0, settings={"substeps_per_hour": 2})
+    with pytest.raises(ModelDomainError, match="substeps_per_hour must be >= 1"):
+        QueueSettings(substeps_per_hour=0)
+    with pytest.raises(ModelDomainError, match="rho_max must be in"):
+        QueueSettings(rho_max=1.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        DEFAULT_SETTINGS.substeps_per_hour = 48
 
 
 def test_two_stage_light_load_equals_two_stationary_queues():
@@ -883,7 +917,7 @@ def _random_hourly_rows(rng, rows, hours):
     return arrivals, booths, mu, service_cv
 
 
-def _assert_waits_match(compiled, reference, arrivals):
+def _assert_waits_match(compiled, reference, arrivals, settings=DEFAULT_SETTINGS):
     """Compiled and reference hourly waits agree (rtol 1e-9).
 
     Waits are differences of crossing times of up to the period length, hence
@@ -904,7 +938,7 @@ def _assert_waits_match(compiled, reference, arrivals):
     some = arrivals > 1e-9
     assert_allclose(compiled[some], reference[some], rtol=1e-9, atol=1e-13 * hours)
     none = arrivals == 0.0
-    step = 1.0 / queueing._SUBSTEPS_PER_HOUR
+    step = 1.0 / settings.substeps_per_hour
     assert_allclose(compiled[none], reference[none], rtol=0, atol=step * 1.0001)
     assert np.all(np.isfinite(compiled)) and np.all(compiled >= 0.0)
 
@@ -913,13 +947,13 @@ def _assert_waits_match(compiled, reference, arrivals):
     ("rows", "hours", "seed"), [(120, 24, 1), (33, 24, 4), (9, 1, 2), (12, 168, 3)]
 )
 def test_compiled_kernel_matches_numpy_reference(rows, hours, seed):
-    # _fluid_queue (numba) against _fluid_queue_reference (numpy, the
+    # fluid_queue (numba) against fluid_queue_reference (numpy, the
     # vectorised implementation it replaced), on one batch of rows
     rng = np.random.default_rng(seed)
     lam, c, mu, cs = _random_hourly_rows(rng, rows, hours)
     k = 0.5 * (1.0 + cs**2)
-    compiled = queueing._fluid_queue(lam, c, mu, k)
-    reference = queueing._fluid_queue_reference(lam, c, mu, k)
+    compiled = _kernel.fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
+    reference = fluid_queue_reference(lam, c, mu, k, DEFAULT_SETTINGS)
     _assert_waits_match(compiled.waits, reference.waits, lam)
     assert_allclose(compiled.throughput, reference.throughput, rtol=1e-9, atol=1e-9)
     # the regimes were drawn
@@ -938,7 +972,7 @@ def test_compiled_kernel_matches_reference_through_public_functions():
     shape = (4, 6, 24)
     w = hourly_waits(*(v.reshape(shape) for v in (lam, c, mu, cs)))
     assert w.shape == shape
-    reference = queueing._fluid_queue_reference(lam, c, mu, 0.5 * (1.0 + cs**2))
+    reference = fluid_queue_reference(lam, c, mu, 0.5 * (1.0 + cs**2), DEFAULT_SETTINGS)
     _assert_waits_match(w.reshape(-1, 24), reference.waits, lam)
     r = two_stage_hourly_waits(
         lam.reshape(shape),
@@ -957,8 +991,12 @@ def test_compiled_kernel_matches_reference_through_public_functions():
     )
     # the secondary stage on the same (compiled) referral flows: hours with
     # next to no referrals (rounding-level flows) have ill-conditioned waits
-    second = queueing._fluid_queue_reference(
-        lam2, np.full((24, 24), 2.0), np.full((24, 24), 6.0), np.full((24, 24), 1.625)
+    second = fluid_queue_reference(
+        lam2,
+        np.full((24, 24), 2.0),
+        np.full((24, 24), 6.0),
+        np.full((24, 24), 1.625),
+        DEFAULT_SETTINGS,
     )
     _assert_waits_match(r.secondary_wait_hours.reshape(-1, 24), second.waits, lam2)
 
@@ -968,15 +1006,13 @@ def test_compiled_kernel_follows_numerical_settings():
     rng = np.random.default_rng(5)
     lam, c, mu, cs = _random_hourly_rows(rng, 10, 24)
     k = 0.5 * (1.0 + cs**2)
-    old = (queueing._SUBSTEPS_PER_HOUR, queueing._NEWTON_PER_SUBSTEP)
-    try:
-        queueing._SUBSTEPS_PER_HOUR, queueing._NEWTON_PER_SUBSTEP = 17, 2
-        compiled = queueing._fluid_queue(lam, c, mu, k)
-        reference = queueing._fluid_queue_reference(lam, c, mu, k)
-        _assert_waits_match(compiled.waits, reference.waits, lam)
-    finally:
-        queueing._SUBSTEPS_PER_HOUR, queueing._NEWTON_PER_SUBSTEP = old
-    default = queueing._fluid_queue(lam, c, mu, k)
+    other = dataclasses.replace(
+        DEFAULT_SETTINGS, substeps_per_hour=17, newton_per_substep=2
+    )
+    compiled = _kernel.fluid_queue(lam, c, mu, k, other)
+    reference = fluid_queue_reference(lam, c, mu, k, other)
+    _assert_waits_match(compiled.waits, reference.waits, lam, other)
+    default = _kernel.fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
     assert not np.allclose(default.waits, compiled.waits, rtol=1e-6, atol=0)
 
 
@@ -986,14 +1022,14 @@ def test_compiled_elementary_functions_match_numpy_and_scipy():
     from scipy import special
 
     x = -np.concatenate([np.geomspace(1e-300, 800.0, 400), [0.0, 0.3, 745.0]])
-    exp_nb = np.array([queueing._nb_exp(v) for v in x])
-    expm1_nb = np.array([queueing._nb_expm1(v) for v in x])
+    exp_nb = np.array([_kernel.nb_exp(v) for v in x])
+    expm1_nb = np.array([_kernel.nb_expm1(v) for v in x])
     normal = np.exp(x) > 1e-300
     assert_allclose(exp_nb[normal], np.exp(x[normal]), rtol=5e-16, atol=0)
     assert_allclose(exp_nb[~normal], np.exp(x[~normal]), rtol=0, atol=1e-300)
     assert_allclose(expm1_nb, np.expm1(x), rtol=5e-16, atol=0)
     z = np.concatenate([np.linspace(-40.0, 40.0, 801), [-37.5, -8.3, 0.0, 1e-9]])
-    pairs = [queueing._nb_ndtr_pdf_pair(a, b) for a, b in zip(z, z[::-1])]
+    pairs = [_kernel.nb_ndtr_pdf_pair(a, b) for a, b in zip(z, z[::-1], strict=True)]
     cdf = np.array([p[0] for p in pairs])
     pdf = np.array([p[1] for p in pairs])
     cdf_mirror = np.array([p[2] for p in pairs])[::-1]
@@ -1015,13 +1051,17 @@ def test_identical_rows_solved_once_give_the_same_results():
     k = 0.5 * (1.0 + cs**2)
     pick = np.concatenate([np.arange(20), rng.integers(0, 20, size=30)])
     rng.shuffle(pick)
-    repeated = queueing._fluid_queue(lam[pick], c[pick], mu[pick], k[pick])
-    once = queueing._fluid_queue(lam, c, mu, k)
+    repeated = _kernel.fluid_queue(
+        lam[pick], c[pick], mu[pick], k[pick], DEFAULT_SETTINGS
+    )
+    once = _kernel.fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
     np.testing.assert_array_equal(repeated.waits, once.waits[pick])
     np.testing.assert_array_equal(repeated.throughput, once.throughput[pick])
-    reference = queueing._fluid_queue_reference(lam[pick], c[pick], mu[pick], k[pick])
+    reference = fluid_queue_reference(
+        lam[pick], c[pick], mu[pick], k[pick], DEFAULT_SETTINGS
+    )
     _assert_waits_match(repeated.waits, reference.waits, lam[pick])
-    first, kind = queueing._distinct_rows(lam[pick], c[pick], mu[pick], k[pick])
+    first, kind = _kernel.distinct_rows(lam[pick], c[pick], mu[pick], k[pick])
     assert first.size == 20
     assert_allclose(lam[pick][first][kind], lam[pick], rtol=0, atol=0)
 
@@ -1037,14 +1077,16 @@ def test_a_row_does_not_depend_on_its_batch():
     rng = np.random.default_rng(21)
     lam, c, mu, cs = _random_hourly_rows(rng, 150, 24)
     k = 0.5 * (1.0 + cs**2)
-    batch = queueing._fluid_queue(lam, c, mu, k)
-    reference = queueing._fluid_queue_reference(lam, c, mu, k)
+    batch = _kernel.fluid_queue(lam, c, mu, k, DEFAULT_SETTINGS)
+    reference = fluid_queue_reference(lam, c, mu, k, DEFAULT_SETTINGS)
     for i in range(0, 150, 7):
-        one = queueing._fluid_queue(lam[i : i + 1], c[i : i + 1], mu[i : i + 1], k[i : i + 1])
+        one = _kernel.fluid_queue(
+            lam[i : i + 1], c[i : i + 1], mu[i : i + 1], k[i : i + 1], DEFAULT_SETTINGS
+        )
         np.testing.assert_array_equal(one.waits[0], batch.waits[i])
         np.testing.assert_array_equal(one.throughput[0], batch.throughput[i])
-        ref_one = queueing._fluid_queue_reference(
-            lam[i : i + 1], c[i : i + 1], mu[i : i + 1], k[i : i + 1]
+        ref_one = fluid_queue_reference(
+            lam[i : i + 1], c[i : i + 1], mu[i : i + 1], k[i : i + 1], DEFAULT_SETTINGS
         )
         # numpy's reference may round differently by array length (SIMD
         # paths), so it is held to the tolerances of the kernel comparison

@@ -1,5 +1,11 @@
 """Benchmark: one million hourly queue evaluations with cba.queueing.hourly_waits.
 
+``hourly_waits`` (``cba/queueing/timevarying.py``) checks and broadcasts the
+inputs and calls the compiled kernel, ``fluid_queue`` in
+``cba/queueing/_kernel.py``, with the default numerical settings
+(``cba.queueing.DEFAULT_SETTINGS``). Both are timed: the whole call and the
+kernel alone on the flattened (rows, hours) arrays.
+
 Run as a plain script (not collected by pytest)::
 
     python tests/benchmarks/bench_queueing.py
@@ -14,7 +20,9 @@ expression, ``a / (b * c - a)`` (one multiply, one subtract, one divide) on
 arrays of identical shape: what numpy needs just to touch the data a few
 times. The ratio says how many such array passes the hour-by-hour model costs.
 
-Timing: ``time.perf_counter``, best of 3 runs, after one warm-up call.
+Timing: ``time.perf_counter``, best of 3 runs, after one warm-up call. The
+machine may be shared: compare ratios from one run rather than seconds across
+runs.
 
 Compile time: the hour-by-hour model runs a numba kernel, compiled on first
 use and cached on disk. Two fresh Python processes are timed with an empty,
@@ -36,7 +44,8 @@ import time
 
 import numpy as np
 
-from cba.queueing import hourly_waits
+from cba.queueing import DEFAULT_SETTINGS, hourly_waits
+from cba.queueing._kernel import fluid_queue
 
 DRAWS = 10_000
 HOURS = 24
@@ -100,10 +109,25 @@ def _fresh_process_first_call(cache_dir: str) -> dict[str, float]:
 
 def main() -> None:
     arrivals, servers, services, service_cv = _inputs()
-    waits = hourly_waits(arrivals, servers, services, service_cv)
+    settings = DEFAULT_SETTINGS
+    waits = hourly_waits(arrivals, servers, services, service_cv, settings=settings)
     n_evals = waits.size
 
-    model_s = _best_of(lambda: hourly_waits(arrivals, servers, services, service_cv))
+    model_s = _best_of(
+        lambda: hourly_waits(arrivals, servers, services, service_cv, settings=settings)
+    )
+
+    # the kernel alone, on the (rows, hours) arrays hourly_waits passes it
+    shape = waits.shape
+    lam, c, mu, cs = (
+        np.ascontiguousarray(np.broadcast_to(v, shape).reshape(-1, HOURS), dtype=float)
+        for v in (arrivals, servers, services, service_cv)
+    )
+    k = 0.5 * (1.0 + cs**2)
+    kernel_waits = fluid_queue(lam, c, mu, k, settings).waits.reshape(shape)
+    if not np.array_equal(kernel_waits, waits):
+        raise AssertionError("the kernel alone does not reproduce hourly_waits")
+    kernel_s = _best_of(lambda: fluid_queue(lam, c, mu, k, settings))
 
     a = np.ascontiguousarray(arrivals)
     b = np.ascontiguousarray(np.broadcast_to(servers, a.shape).astype(float))
@@ -122,6 +146,10 @@ def main() -> None:
         f"hourly evaluations: {n_evals:,} ({DRAWS:,} draws x 4 streams x {HOURS} hours)"
     )
     print(f"hourly_waits: {model_s:.3f} s (best of {REPEATS}, after a warm-up call)")
+    print(
+        f"kernel alone (cba.queueing._kernel.fluid_queue): {kernel_s:.3f} s; "
+        f"{settings.substeps_per_hour} steps per hour"
+    )
     print(f"numpy floor a/(b*c-a) on the same arrays: {floor_s * 1e3:.2f} ms")
     print(f"ratio to floor: {model_s / floor_s:.0f}x")
     print(f"target < 1 s: {'met' if model_s < 1.0 else 'NOT met'}")
