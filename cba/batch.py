@@ -54,7 +54,9 @@ class SiteOutcome:
     path: str = ""
 
 
-def resolve_sites(names: list[str] | tuple[str, ...], params_dir: str | Path = "parameters") -> list[Path]:
+def resolve_sites(
+    names: list[str] | tuple[str, ...], params_dir: str | Path = "parameters"
+) -> list[Path]:
     """Turn site ids or paths into site files; no names means every shipped site.
 
     Raises
@@ -87,7 +89,9 @@ def resolve_sites(names: list[str] | tuple[str, ...], params_dir: str | Path = "
     return out
 
 
-def export_html(ipynb_path: str | Path, html_path: str | Path, title: str | None = None) -> None:
+def export_html(
+    ipynb_path: str | Path, html_path: str | Path, title: str | None = None
+) -> None:
     """Export an executed notebook to self-contained HTML without code.
 
     Uses nbconvert's ``HTMLExporter`` with ``exclude_input=True`` and the
@@ -132,8 +136,13 @@ def _check_injected(notebook: Path, parameters: dict) -> None:
         )
 
 
-def run_site(site_file: str | Path, out_root: str | Path, notebook: str | Path,
-             n_draws: int = 0, seed: int = 20250101) -> SiteOutcome:
+def run_site(
+    site_file: str | Path,
+    out_root: str | Path,
+    notebook: str | Path,
+    n_draws: int = 0,
+    seed: int = 20250101,
+) -> SiteOutcome:
     """Render one site's report; publish it atomically on success.
 
     Returns a :class:`SiteOutcome`; never raises for a failing site.
@@ -152,21 +161,34 @@ def run_site(site_file: str | Path, out_root: str | Path, notebook: str | Path,
     final = out_root / sid
     out_root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{sid}.", suffix=".tmp", dir=out_root))
-    params = {"site_file": str(site_file), "n_draws": int(n_draws), "seed": int(seed),
-              "results_dir": str(tmp), "common_dir": str(find_common_dir(site_file))}
+    params = {
+        "site_file": str(site_file),
+        "n_draws": int(n_draws),
+        "seed": int(seed),
+        "results_dir": str(tmp),
+        "common_dir": str(find_common_dir(site_file)),
+    }
     out_nb = tmp / f"{REPORT_NAME}.ipynb"
     try:
         _check_injected(notebook, params)
         papermill.execute_notebook(
-            str(notebook), str(out_nb), parameters=params, kernel_name="python3",
-            cwd=str(notebook.parent), progress_bar=False, log_output=False,
+            str(notebook),
+            str(out_nb),
+            parameters=params,
+            kernel_name="python3",
+            cwd=str(notebook.parent),
+            progress_bar=False,
+            log_output=False,
             # The kernel's own log (transport warnings, the interrupt papermill
             # sends when it shuts the kernel down) is noise in a nightly batch;
             # cell errors still reach the failed notebook and the summary.
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
-        export_html(out_nb, tmp / f"{REPORT_NAME}.html",
-                    title=f"{site.info.name}: pre-clearance cost-benefit report")
+        export_html(
+            out_nb,
+            tmp / f"{REPORT_NAME}.html",
+            title=f"{site.info.name}: pre-clearance cost-benefit report",
+        )
         for name in ("results.csv", "metrics.csv", f"{REPORT_NAME}.html"):
             if not (tmp / name).exists():
                 raise ReportError(f"{sid}: the notebook did not write {name}")
@@ -214,10 +236,16 @@ def _run_one(args):
     return run_site(*args)
 
 
-def run_batch(site_files: list[Path], out_root: str | Path = "reports",
-              notebook: str | Path = "notebooks/site_report.ipynb", jobs: int | None = None,
-              n_draws: int = 0, seed: int = 20250101, executor: cf.Executor | None = None,
-              progress: bool = True) -> list[SiteOutcome]:
+def run_batch(
+    site_files: list[Path],
+    out_root: str | Path = "reports",
+    notebook: str | Path = "notebooks/site_report.ipynb",
+    jobs: int | None = None,
+    n_draws: int = 0,
+    seed: int = 20250101,
+    executor: cf.Executor | None = None,
+    progress: bool = True,
+) -> list[SiteOutcome]:
     """Render every site (in parallel), then write the summary and index.
 
     Parameters
@@ -258,8 +286,11 @@ def run_batch(site_files: list[Path], out_root: str | Path = "reports",
         bar.close()
     except KeyboardInterrupt:
         done = ", ".join(sorted(o.site for o in outcomes if o.ok)) or "none"
-        print(f"interrupted: sites finished before the interrupt are published ({done}); "
-              "no report is half-written; summary and index are unchanged", file=sys.stderr)
+        print(
+            f"interrupted: sites finished before the interrupt are published ({done}); "
+            "no report is half-written; summary and index are unchanged",
+            file=sys.stderr,
+        )
         raise
     finally:
         if own:
@@ -271,7 +302,9 @@ def run_batch(site_files: list[Path], out_root: str | Path = "reports",
     return outcomes
 
 
-def _write_status(out_root: Path, outcomes: list[SiteOutcome], n_draws: int, seed: int) -> None:
+def _write_status(
+    out_root: Path, outcomes: list[SiteOutcome], n_draws: int, seed: int
+) -> None:
     path = out_root / "status.json"
     status = {}
     if path.exists():
@@ -281,7 +314,12 @@ def _write_status(out_root: Path, outcomes: list[SiteOutcome], n_draws: int, see
             status = {}
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for o in outcomes:
-        status[o.site] = {**asdict(o), "finished_utc": now, "n_draws": n_draws, "seed": seed}
+        status[o.site] = {
+            **asdict(o),
+            "finished_utc": now,
+            "n_draws": n_draws,
+            "seed": seed,
+        }
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(status, indent=2, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
@@ -301,7 +339,9 @@ def write_summary(out_root: str | Path) -> pd.DataFrame:
     out_root = Path(out_root)
     status = _status(out_root)
     frames, stakes = [], []
-    for d in sorted(p for p in out_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for d in sorted(
+        p for p in out_root.iterdir() if p.is_dir() and not p.name.startswith(".")
+    ):
         m = d / "metrics.csv"
         if not m.exists():
             continue
@@ -313,12 +353,16 @@ def write_summary(out_root: str | Path) -> pd.DataFrame:
         if s.exists():
             stakes.append(pd.read_csv(s))
     cols = SUMMARY_COLUMNS
-    summary = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    summary = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    )
     extra = [c for c in summary.columns if c not in cols]
     summary = summary[cols + extra]
     _to_csv_atomic(summary, out_root / "summary.csv")
     if stakes:
-        _to_csv_atomic(pd.concat(stakes, ignore_index=True), out_root / "stakeholders.csv")
+        _to_csv_atomic(
+            pd.concat(stakes, ignore_index=True), out_root / "stakeholders.csv"
+        )
     return summary
 
 
@@ -341,26 +385,53 @@ def write_index(out_root: str | Path) -> Path:
     out_root = Path(out_root)
     status = _status(out_root)
     summary_path = out_root / "summary.csv"
-    s = pd.read_csv(summary_path) if summary_path.exists() else pd.DataFrame(columns=SUMMARY_COLUMNS)
+    s = (
+        pd.read_csv(summary_path)
+        if summary_path.exists()
+        else pd.DataFrame(columns=SUMMARY_COLUMNS)
+    )
     base = s[s["rate_name"] == BASE_RATE] if len(s) else s
     has_mc = "p_npv_positive" in base.columns and base["p_npv_positive"].notna().any()
     rows = []
     for site, g in base.groupby("site", sort=True):
         cand = g[g["option_kind"] != "status_quo"]
-        best = cand.loc[cand["npv"].idxmax(), "option"] if len(cand) and cand["npv"].max() > 0 else None
+        best = (
+            cand.loc[cand["npv"].idxmax(), "option"]
+            if len(cand) and cand["npv"].max() > 0
+            else None
+        )
         for _, r in g.iterrows():
-            rows.append({"best": r["option"] == best, "site": site, "site_name": str(r["site_name"]),
-                         "option_name": str(r["option_name"]), "npv_v": f"{r['npv']:.0f}",
-                         "npv": f"{r['npv'] / 1e6:,.2f}", "bcr_v": _num(r["bcr"]),
-                         "bcr": _fmt(r["bcr"]), "p_npv_positive": _pct(r.get("p_npv_positive")),
-                         "status": str(r["status"])})
-    failed = [{"site": k, "message": v.get("message", "")}
-              for k, v in sorted(status.items()) if not v.get("ok", True)]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-                             autoescape=True, keep_trailing_newline=True)
+            rows.append(
+                {
+                    "best": r["option"] == best,
+                    "site": site,
+                    "site_name": str(r["site_name"]),
+                    "option_name": str(r["option_name"]),
+                    "npv_v": f"{r['npv']:.0f}",
+                    "npv": f"{r['npv'] / 1e6:,.2f}",
+                    "bcr_v": _num(r["bcr"]),
+                    "bcr": _fmt(r["bcr"]),
+                    "p_npv_positive": _pct(r.get("p_npv_positive")),
+                    "status": str(r["status"]),
+                }
+            )
+    failed = [
+        {"site": k, "message": v.get("message", "")}
+        for k, v in sorted(status.items())
+        if not v.get("ok", True)
+    ]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        keep_trailing_newline=True,
+    )
     doc = env.get_template("index.html.j2").render(
-        rows=rows, failed=failed, has_mc=has_mc, chart=_index_chart(base),
-        n_sites=base["site"].nunique() if len(base) else 0)
+        rows=rows,
+        failed=failed,
+        has_mc=has_mc,
+        chart=_index_chart(base),
+        n_sites=base["site"].nunique() if len(base) else 0,
+    )
     path = out_root / "index.html"
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(doc, encoding="utf-8")
@@ -379,7 +450,9 @@ def _index_chart(base: pd.DataFrame) -> dict | None:
     cand = base[base["option_kind"] != "status_quo"]
     if not len(cand):
         return None
-    best = cand.loc[cand.groupby("site")["npv"].idxmax()].sort_values("npv", ascending=False)
+    best = cand.loc[cand.groupby("site")["npv"].idxmax()].sort_values(
+        "npv", ascending=False
+    )
     vmax = max(float(best["npv"].abs().max()), 1.0)
     bar_h, label_w, width = 22, 330, 360
     zero = label_w + width / 2
@@ -388,12 +461,25 @@ def _index_chart(base: pd.DataFrame) -> dict | None:
         y = i * bar_h + 4
         w = abs(float(r["npv"])) / vmax * (width / 2)
         name = str(r["site_name"])
-        bars.append({"y": y, "w": w, "x": zero if r["npv"] >= 0 else zero - w,
-                     "color": "#2ca02c" if r["npv"] >= 0 else "#d62728",
-                     "label": name if len(name) <= 48 else name[:45] + "...",
-                     "value": f"{r['npv'] / 1e6:,.1f} M$ ({r['option_name']})"})
-    return {"width": label_w + width + 420, "height": bar_h * len(best) + 30, "zero": zero,
-            "bar_h": bar_h, "label_x": label_w - 6, "value_x": label_w + width + 4, "bars": bars}
+        bars.append(
+            {
+                "y": y,
+                "w": w,
+                "x": zero if r["npv"] >= 0 else zero - w,
+                "color": "#2ca02c" if r["npv"] >= 0 else "#d62728",
+                "label": name if len(name) <= 48 else name[:45] + "...",
+                "value": f"{r['npv'] / 1e6:,.1f} M$ ({r['option_name']})",
+            }
+        )
+    return {
+        "width": label_w + width + 420,
+        "height": bar_h * len(best) + 30,
+        "zero": zero,
+        "bar_h": bar_h,
+        "label_x": label_w - 6,
+        "value_x": label_w + width + 4,
+        "bars": bars,
+    }
 
 
 def _num(x):

@@ -8,7 +8,13 @@ return money in the dollar-year of their money inputs.
 
 from __future__ import annotations
 
-__all__ = ["HOURS_PER_YEAR", "time_savings_usd", "fuel_savings_usd", "fuel_saved_gal", "cargo_time_savings_usd"]
+__all__ = [
+    "HOURS_PER_YEAR",
+    "time_savings_usd",
+    "fuel_savings_usd",
+    "fuel_saved_gal",
+    "cargo_time_savings_usd",
+]
 
 #: Hours in a (non-leap) year, to turn an annual carrying rate into an hourly one.
 HOURS_PER_YEAR = 8760.0
@@ -71,7 +77,9 @@ def fuel_saved_gal(vehicle_hours_saved, idle_fuel_gal_per_vehicle_hour):
     return vehicle_hours_saved * idle_fuel_gal_per_vehicle_hour
 
 
-def fuel_savings_usd(vehicle_hours_saved, idle_fuel_gal_per_vehicle_hour, fuel_price_usd_per_gal):
+def fuel_savings_usd(
+    vehicle_hours_saved, idle_fuel_gal_per_vehicle_hour, fuel_price_usd_per_gal
+):
     """Resource value of idle fuel saved (fuel price net of taxes).
 
     Parameters
@@ -93,10 +101,15 @@ def fuel_savings_usd(vehicle_hours_saved, idle_fuel_gal_per_vehicle_hour, fuel_p
     >>> fuel_savings_usd(1000.0, 0.5, 3.0)
     1500.0
     """
-    return fuel_saved_gal(vehicle_hours_saved, idle_fuel_gal_per_vehicle_hour) * fuel_price_usd_per_gal
+    return (
+        fuel_saved_gal(vehicle_hours_saved, idle_fuel_gal_per_vehicle_hour)
+        * fuel_price_usd_per_gal
+    )
 
 
-def cargo_time_savings_usd(vehicle_hours_saved, cargo_value_usd_per_vehicle, carrying_rate_per_year):
+def cargo_time_savings_usd(
+    vehicle_hours_saved, cargo_value_usd_per_vehicle, carrying_rate_per_year
+):
     """Inventory carrying cost saved when cargo spends less time waiting.
 
     Parameters
@@ -123,4 +136,9 @@ def cargo_time_savings_usd(vehicle_hours_saved, cargo_value_usd_per_vehicle, car
     >>> cargo_time_savings_usd(8760.0, 100000.0, 0.15)
     15000.0
     """
-    return vehicle_hours_saved * cargo_value_usd_per_vehicle * carrying_rate_per_year / HOURS_PER_YEAR
+    return (
+        vehicle_hours_saved
+        * cargo_value_usd_per_vehicle
+        * carrying_rate_per_year
+        / HOURS_PER_YEAR
+    )

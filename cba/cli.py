@@ -42,20 +42,52 @@ def cli():
 
 @cli.command()
 @click.argument("sites", nargs=-1)
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Sites rendered in parallel (default: one per CPU core).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="reports",
-              show_default=True, help="Output folder.")
-@click.option("--draws", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Monte Carlo draws (0 = deterministic run at central values).")
-@click.option("--seed", type=int, default=20250101, show_default=True, help="Random seed.")
-@click.option("--params-dir", type=click.Path(file_okay=False), default="parameters",
-              show_default=True, help="Parameter folder holding sites/ and common/.")
-@click.option("--notebook", type=click.Path(dir_okay=False), default="notebooks/site_report.ipynb",
-              show_default=True, help="Report notebook run for each site.")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run the sites on a Dask distributed cluster (e.g. tcp://host:8786) "
-                   "instead of a local process pool.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Sites rendered in parallel (default: one per CPU core).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="reports",
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Monte Carlo draws (0 = deterministic run at central values).",
+)
+@click.option(
+    "--seed", type=int, default=20250101, show_default=True, help="Random seed."
+)
+@click.option(
+    "--params-dir",
+    type=click.Path(file_okay=False),
+    default="parameters",
+    show_default=True,
+    help="Parameter folder holding sites/ and common/.",
+)
+@click.option(
+    "--notebook",
+    type=click.Path(dir_okay=False),
+    default="notebooks/site_report.ipynb",
+    show_default=True,
+    help="Report notebook run for each site.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run the sites on a Dask distributed cluster (e.g. tcp://host:8786) "
+    "instead of a local process pool.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quiet):
     """Render reports for SITES (ids from PARAMS_DIR/sites, or paths; none = all).
@@ -92,7 +124,9 @@ def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quie
                 try:
                     from distributed import Client
                 except ImportError:
-                    _fail("--scheduler needs the 'distributed' package: pip install 'border-cba[dask]'")
+                    _fail(
+                        "--scheduler needs the 'distributed' package: pip install 'border-cba[dask]'"
+                    )
                     sys.exit(EXIT_BAD_INPUT)
                 try:
                     client = Client(scheduler, timeout=30)
@@ -100,8 +134,16 @@ def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quie
                     _fail(f"cannot reach the Dask scheduler at {scheduler}: {exc}")
                     sys.exit(EXIT_BAD_INPUT)
                 executor = client.get_executor()
-            outcomes = batch.run_batch(good, out_dir, notebook, jobs, draws, seed,
-                                       executor=executor, progress=not quiet)
+            outcomes = batch.run_batch(
+                good,
+                out_dir,
+                notebook,
+                jobs,
+                draws,
+                seed,
+                executor=executor,
+                progress=not quiet,
+            )
         except CBAError as exc:
             _fail(str(exc))
             sys.exit(EXIT_BAD_INPUT)
@@ -112,8 +154,10 @@ def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quie
     for o in failed:
         _fail(f"site {o.site} failed: {o.message}")
     n_ok = len(outcomes) - len(failed)
-    click.echo(f"{n_ok} of {len(files)} site(s) rendered into {out_dir}/ in "
-               f"{time.perf_counter() - start:.1f} s; open {out_dir}/index.html")
+    click.echo(
+        f"{n_ok} of {len(files)} site(s) rendered into {out_dir}/ in "
+        f"{time.perf_counter() - start:.1f} s; open {out_dir}/index.html"
+    )
     if bad:
         sys.exit(EXIT_BAD_INPUT)
     if failed:
@@ -123,8 +167,13 @@ def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quie
 
 @cli.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--params-dir", type=click.Path(file_okay=False), default="parameters",
-              show_default=True, help="Used when no FILES are given.")
+@click.option(
+    "--params-dir",
+    type=click.Path(file_okay=False),
+    default="parameters",
+    show_default=True,
+    help="Used when no FILES are given.",
+)
 def validate(files, params_dir):
     """Check parameter FILES (default: PARAMS_DIR/common, cases, calibration, calibrated, sites).
 
@@ -136,7 +185,11 @@ def validate(files, params_dir):
     paths = [Path(f) for f in files]
     if not paths:
         root = Path(params_dir)
-        paths = [f for sub in ("common", "cases", "calibration", "calibrated", "sites") for f in sorted((root / sub).glob("*.yaml"))]
+        paths = [
+            f
+            for sub in ("common", "cases", "calibration", "calibrated", "sites")
+            for f in sorted((root / sub).glob("*.yaml"))
+        ]
         if not paths:
             _fail(f"no parameter files found under {root}")
             sys.exit(EXIT_BAD_INPUT)
@@ -153,9 +206,16 @@ def validate(files, params_dir):
 
 
 @cli.command()
-@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
-@click.option("--date", "calibrated_on", default=None, metavar="YYYY-MM-DD",
-              help="Date recorded in the calibrated file (default: today, UTC).")
+@click.argument(
+    "specs", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True)
+)
+@click.option(
+    "--date",
+    "calibrated_on",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Date recorded in the calibrated file (default: today, UTC).",
+)
 def calibrate(specs, calibrated_on):
     """Run the calibrations in SPECS and write their calibrated-values files.
 
@@ -182,7 +242,9 @@ def calibrate(specs, calibrated_on):
     for spec in specs:
         rel = Path(os.path.relpath(Path(spec).resolve(), Path.cwd()))
         try:
-            doc, out = calibrated_document(rel if not str(rel).startswith("..") else Path(spec), day)
+            doc, out = calibrated_document(
+                rel if not str(rel).startswith("..") else Path(spec), day
+            )
         except CBAError as exc:
             _fail(str(exc))
             sys.exit(EXIT_BAD_INPUT)
@@ -193,7 +255,12 @@ def calibrate(specs, calibrated_on):
 
 
 @cli.command("sites")
-@click.option("--params-dir", type=click.Path(file_okay=False), default="parameters", show_default=True)
+@click.option(
+    "--params-dir",
+    type=click.Path(file_okay=False),
+    default="parameters",
+    show_default=True,
+)
 def sites_cmd(params_dir):
     """List the shipped sites and their options."""
     from .params import load_site
@@ -210,10 +277,19 @@ def sites_cmd(params_dir):
 
 @cli.command("new-site")
 @click.argument("site_id")
-@click.option("--port", "port_code", required=True,
-              help="BTS port code, e.g. 2506 (Otay Mesa) or 2402+2401 (El Paso area).")
+@click.option(
+    "--port",
+    "port_code",
+    required=True,
+    help="BTS port code, e.g. 2506 (Otay Mesa) or 2402+2401 (El Paso area).",
+)
 @click.option("--name", default=None, help="Display name (default: the BTS port name).")
-@click.option("--params-dir", type=click.Path(file_okay=False), default="parameters", show_default=True)
+@click.option(
+    "--params-dir",
+    type=click.Path(file_okay=False),
+    default="parameters",
+    show_default=True,
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing site file.")
 def new_site(site_id, port_code, name, params_dir, force):
     """Scaffold PARAMS_DIR/sites/SITE_ID.yaml for a port from the shipped BTS data.
@@ -241,14 +317,18 @@ def new_site(site_id, port_code, name, params_dir, force):
         sys.exit(EXIT_BAD_INPUT)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {target}; edit its assumptions, then: cba validate {target} && cba run {site_id}")
+    click.echo(
+        f"wrote {target}; edit its assumptions, then: cba validate {target} && cba run {site_id}"
+    )
 
 
 def main(argv=None):
     """Entry point of the ``cba`` console script."""
     try:
         cli.main(args=argv, prog_name="cba", standalone_mode=True)
-    except CBAError as exc:  # pragma: no cover - safety net: bad input never shows a traceback
+    except (
+        CBAError
+    ) as exc:  # pragma: no cover - safety net: bad input never shows a traceback
         _fail(str(exc))
         sys.exit(EXIT_BAD_INPUT)
 

@@ -79,7 +79,11 @@ def capital_flows(amount_usd, asset_life_years, spend_period: int, n_periods: in
     last = n_periods - 1
     in_service = np.mod(last - spend_period, life_whole) + 1.0
     resid = residual_value(amount, life, in_service)
-    residual = np.where(t == last, resid, 0.0) if last >= spend_period else np.zeros_like(outlay)
+    residual = (
+        np.where(t == last, resid, 0.0)
+        if last >= spend_period
+        else np.zeros_like(outlay)
+    )
     return outlay + 0.0 * amount, residual + 0.0 * amount
 
 

@@ -73,7 +73,9 @@ def discount_factors(rate, periods, timing: Literal["end", "mid", "begin"] = "en
     return (1.0 + r) ** -np.maximum(t, 0.0) if timing != "end" else (1.0 + r) ** -t
 
 
-def present_value(flows, rate, periods=None, timing: Literal["end", "mid", "begin"] = "end"):
+def present_value(
+    flows, rate, periods=None, timing: Literal["end", "mid", "begin"] = "end"
+):
     """Present value of flows along the last axis.
 
     Parameters
@@ -104,7 +106,9 @@ def present_value(flows, rate, periods=None, timing: Literal["end", "mid", "begi
     return float(out) if np.ndim(out) == 0 else out
 
 
-def npv(benefits, costs, rate, periods=None, timing: Literal["end", "mid", "begin"] = "end"):
+def npv(
+    benefits, costs, rate, periods=None, timing: Literal["end", "mid", "begin"] = "end"
+):
     """Net present value, PV(benefits) - PV(costs).
 
     Examples
@@ -159,7 +163,9 @@ def irr(net_flows) -> float | None:
     """
     f = np.asarray(net_flows, dtype=float)
     if not np.all(np.isfinite(f)):
-        raise ModelDomainError("net flows contain NaN or infinite values; no IRR can be computed")
+        raise ModelDomainError(
+            "net flows contain NaN or infinite values; no IRR can be computed"
+        )
     nz = f[np.abs(f) > 1e-9 * max(1.0, np.abs(f).max(initial=0.0))]
     if nz.size == 0 or np.all(nz > 0) or np.all(nz < 0):
         return None
@@ -213,7 +219,9 @@ def discounted_payback(net_flows, rate, timing: Literal["end", "mid", "begin"] =
     last_neg = np.where(any_neg, n - 1 - np.argmax(neg[..., ::-1], axis=-1), -1)
     never = last_neg >= n - 1
     k = np.clip(last_neg + 1, 0, n - 1)
-    prev = np.take_along_axis(cum, np.clip(last_neg, 0, n - 1)[..., None], axis=-1)[..., 0]
+    prev = np.take_along_axis(cum, np.clip(last_neg, 0, n - 1)[..., None], axis=-1)[
+        ..., 0
+    ]
     step = np.take_along_axis(disc, k[..., None], axis=-1)[..., 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(step > 0, -prev / step, 1.0)

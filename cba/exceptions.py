@@ -9,7 +9,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-__all__ = ["CBAError", "ParameterError", "ModelDomainError", "ReportError", "did_you_mean"]
+__all__ = [
+    "CBAError",
+    "ParameterError",
+    "ModelDomainError",
+    "ReportError",
+    "did_you_mean",
+]
 
 
 class CBAError(Exception):
@@ -22,7 +28,9 @@ class ParameterError(CBAError):
     Carries the file and the key path so the message can name the culprit.
     """
 
-    def __init__(self, message: str, file: str | None = None, key_path: str | None = None):
+    def __init__(
+        self, message: str, file: str | None = None, key_path: str | None = None
+    ):
         self.file = file
         self.key_path = key_path
         self.reason = message

@@ -30,10 +30,14 @@ import numpy as np
 __all__ = ["changed_stage", "shift_traffic", "ramp_factor"]
 
 
-def changed_stage(booths: np.ndarray, services_per_hour: np.ndarray, referral_share: np.ndarray,
-                  extra_booths: Sequence[np.ndarray | None],
-                  processing_factors: Sequence[np.ndarray | None],
-                  referral_factors: Sequence[np.ndarray | None]):
+def changed_stage(
+    booths: np.ndarray,
+    services_per_hour: np.ndarray,
+    referral_share: np.ndarray,
+    extra_booths: Sequence[np.ndarray | None],
+    processing_factors: Sequence[np.ndarray | None],
+    referral_factors: Sequence[np.ndarray | None],
+):
     """Primary booths and rate and the secondary referral share after changes in turn.
 
     Parameters
@@ -65,7 +69,9 @@ def changed_stage(booths: np.ndarray, services_per_hour: np.ndarray, referral_sh
     >>> b.tolist(), s.tolist(), r.tolist()
     ([[[3.0, 0.0]]], [[[12.5]]], [[[1.0]]])
     """
-    for extra, pf, rf in zip(extra_booths, processing_factors, referral_factors, strict=True):
+    for extra, pf, rf in zip(
+        extra_booths, processing_factors, referral_factors, strict=True
+    ):
         if extra is not None:
             booths = booths + extra[None, None, :]
         if pf is not None:
@@ -75,8 +81,10 @@ def changed_stage(booths: np.ndarray, services_per_hour: np.ndarray, referral_sh
     return np.maximum(booths, 0.0), services_per_hour, referral_share
 
 
-def shift_traffic(volumes: dict[str, np.ndarray],
-                  shifts: Sequence[Sequence[tuple[str, str, np.ndarray]]]) -> dict[str, np.ndarray]:
+def shift_traffic(
+    volumes: dict[str, np.ndarray],
+    shifts: Sequence[Sequence[tuple[str, str, np.ndarray]]],
+) -> dict[str, np.ndarray]:
     """Stream volumes after traffic shifts, part by part.
 
     Parameters

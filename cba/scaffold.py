@@ -21,12 +21,17 @@ from .vocab import is_slug
 
 __all__ = ["new_site_document", "render_site_yaml"]
 
-_STREAM_MEASURE = {"trucks_standard": "Trucks", "trucks_fast": "Trucks",
-                   "passenger_vehicles": "Personal Vehicles"}
+_STREAM_MEASURE = {
+    "trucks_standard": "Trucks",
+    "trucks_fast": "Trucks",
+    "passenger_vehicles": "Personal Vehicles",
+}
 
 
 def _template() -> dict:
-    text = (resources.files("cba") / "templates" / "new_site.yaml").read_text(encoding="utf-8")
+    text = (resources.files("cba") / "templates" / "new_site.yaml").read_text(
+        encoding="utf-8"
+    )
     return yaml.safe_load(text)
 
 
@@ -48,11 +53,15 @@ def new_site_document(site_id: str, port_code: str, name: str | None = None) -> 
         For a bad slug, an unknown port or a port without truck data.
     """
     if not is_slug(site_id):
-        raise ParameterError(f"site id {site_id!r} must be a slug: lower-case letters, digits and '_'")
+        raise ParameterError(
+            f"site id {site_id!r} must be a slug: lower-case letters, digits and '_'"
+        )
     info = demand.scaffold_site(site_id, port_code)
     measures = {s["measure"]: s for s in info["streams"]}
     if "Trucks" not in measures or not measures["Trucks"].get("annual_volume"):
-        raise ParameterError(f"port {port_code} has no truck data; the scaffold needs a truck stream")
+        raise ParameterError(
+            f"port {port_code} has no truck data; the scaffold needs a truck stream"
+        )
     doc = copy.deepcopy(_template())
     doc["site"]["id"] = site_id
     doc["site"]["name"] = name or f"{info['port_name']} (port {port_code})"
@@ -70,8 +79,11 @@ def new_site_document(site_id: str, port_code: str, name: str | None = None) -> 
 
 def render_site_yaml(doc: dict) -> str:
     """YAML text of a site document, with a header saying what to do next."""
-    head = ("# Scaffolded by `cba new-site`. Volumes follow the port's BTS series; every\n"
-            "# value sourced as an 'assumption' is a generic default: check and replace it,\n"
-            "# then run `cba validate` on this file.\n")
-    return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100,
-                                 default_flow_style=None)
+    head = (
+        "# Scaffolded by `cba new-site`. Volumes follow the port's BTS series; every\n"
+        "# value sourced as an 'assumption' is a generic default: check and replace it,\n"
+        "# then run `cba validate` on this file.\n"
+    )
+    return head + yaml.safe_dump(
+        doc, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
+    )

@@ -8,7 +8,9 @@ from __future__ import annotations
 __all__ = ["officer_hours_per_year", "staffing_cost_usd"]
 
 
-def officer_hours_per_year(extra_booth_hours_per_day, officers_per_booth, days_per_year):
+def officer_hours_per_year(
+    extra_booth_hours_per_day, officers_per_booth, days_per_year
+):
     """Officer-hours a year needed to open extra booth-hours.
 
     Parameters

@@ -13,7 +13,13 @@ from scipy import stats
 
 from .exceptions import ModelDomainError
 
-__all__ = ["sample", "quantile", "pert_alpha_beta", "from_uniform", "correlate_uniforms"]
+__all__ = [
+    "sample",
+    "quantile",
+    "pert_alpha_beta",
+    "from_uniform",
+    "correlate_uniforms",
+]
 
 
 def pert_alpha_beta(low: float, mode: float, high: float, lamb: float = 4.0):
@@ -119,12 +125,15 @@ def correlate_uniforms(u: np.ndarray, corr: np.ndarray) -> np.ndarray:
     """
     corr = np.asarray(corr, dtype=float)
     if not np.allclose(corr, corr.T) or not np.allclose(np.diag(corr), 1.0):
-        raise ModelDomainError("a correlation matrix must be symmetric with ones on the diagonal")
+        raise ModelDomainError(
+            "a correlation matrix must be symmetric with ones on the diagonal"
+        )
     try:
         chol = np.linalg.cholesky(corr)
     except np.linalg.LinAlgError:
         raise ModelDomainError(
             "the correlations are not consistent with each other (the matrix is not "
-            "positive definite); lower some of them") from None
+            "positive definite); lower some of them"
+        ) from None
     z = stats.norm.ppf(u) @ chol.T
     return stats.norm.cdf(z)

@@ -26,7 +26,14 @@ import numpy as np
 
 from .exceptions import ModelDomainError
 
-__all__ = ["UNITS", "MONEY_UNITS", "is_money", "to_dollar_year", "mxn_to_usd", "index_value"]
+__all__ = [
+    "UNITS",
+    "MONEY_UNITS",
+    "is_money",
+    "to_dollar_year",
+    "mxn_to_usd",
+    "index_value",
+]
 
 #: Closed list of units accepted in parameter files, with a one-line meaning.
 UNITS: dict[str, str] = {
@@ -81,7 +88,9 @@ def is_money(unit: str) -> bool:
     return unit in MONEY_UNITS
 
 
-def index_value(table: Mapping[int, float], year: int, name: str = "price index") -> float:
+def index_value(
+    table: Mapping[int, float], year: int, name: str = "price index"
+) -> float:
     """Return the value of a yearly table for ``year``.
 
     Raises
@@ -149,4 +158,6 @@ def mxn_to_usd(value_mxn, year: int, mxn_per_usd: Mapping[int, float]):
     10.0
     """
     rate = index_value(mxn_per_usd, year, "MXN/USD rate")
-    return np.divide(value_mxn, rate) if not np.isscalar(value_mxn) else value_mxn / rate
+    return (
+        np.divide(value_mxn, rate) if not np.isscalar(value_mxn) else value_mxn / rate
+    )

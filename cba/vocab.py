@@ -78,7 +78,12 @@ STAFFING_PAYERS = ("us_federal", "mx_federal", "sponsor")
 TOLL_RECIPIENTS = ("sponsor", "us_federal", "mx_federal")
 
 #: Levers an option can pull on a stream (keys of ``changes.<stream>``).
-LEVERS = ("extra_booths", "processing_factor", "secondary_referral_factor", "shift_share")
+LEVERS = (
+    "extra_booths",
+    "processing_factor",
+    "secondary_referral_factor",
+    "shift_share",
+)
 
 
 @dataclass(frozen=True)
@@ -184,19 +189,49 @@ SIDES = ("benefit", "cost", "transfer")
 
 #: Columns of the tidy cash-flow table.
 CASHFLOW_COLUMNS = [
-    "site", "option", "draw", "year", "side", "component", "stakeholder", "value",
-    "unit", "dollar_year",
+    "site",
+    "option",
+    "draw",
+    "year",
+    "side",
+    "component",
+    "stakeholder",
+    "value",
+    "unit",
+    "dollar_year",
 ]
 #: Columns of the metrics table (one row per option and discount rate).
 METRIC_COLUMNS = [
-    "site", "option", "discount_rate", "rate_name", "pv_benefits", "pv_costs", "npv",
-    "bcr", "irr", "payback_years", "first_year_benefits", "breakeven_toll_usd",
+    "site",
+    "option",
+    "discount_rate",
+    "rate_name",
+    "pv_benefits",
+    "pv_costs",
+    "npv",
+    "bcr",
+    "irr",
+    "payback_years",
+    "first_year_benefits",
+    "breakeven_toll_usd",
 ]
 #: Extra metric columns of a Monte Carlo run.
 MC_COLUMNS = ["npv_p05", "npv_p50", "npv_p95", "p_npv_positive", "p_best"]
 #: Leading columns of ``reports/summary.csv`` (metric columns follow).
 SUMMARY_COLUMNS = [
-    "site", "site_name", "option", "option_name", "option_kind", "discount_rate",
-    "rate_name", "pv_benefits", "pv_costs", "npv", "bcr", "irr", "payback_years",
-    "first_year_benefits", "status",
+    "site",
+    "site_name",
+    "option",
+    "option_name",
+    "option_kind",
+    "discount_rate",
+    "rate_name",
+    "pv_benefits",
+    "pv_costs",
+    "npv",
+    "bcr",
+    "irr",
+    "payback_years",
+    "first_year_benefits",
+    "status",
 ]

@@ -22,6 +22,7 @@ def good_appraisal(good_site):
 
     return appraise(good_site)
 
+
 NOTEBOOK = ROOT / "notebooks" / "site_report.ipynb"
 
 
@@ -34,8 +35,14 @@ def rendered_batch(tmp_path_factory):
     src = tmp_path_factory.mktemp("sites")
     text = (PARAMS / "good_site.yaml").read_text()
     text = text.replace("id: good_site", "id: markup_site").replace(
-        "name: Example Crossing", "name: \"<script>alert(1)</script> Crossing\"")
+        "name: Example Crossing", 'name: "<script>alert(1)</script> Crossing"'
+    )
     (src / "markup_site.yaml").write_text(text)
-    outcomes = batch.run_batch([PARAMS / "good_site.yaml", src / "markup_site.yaml"], out,
-                               NOTEBOOK, jobs=2, progress=False)
+    outcomes = batch.run_batch(
+        [PARAMS / "good_site.yaml", src / "markup_site.yaml"],
+        out,
+        NOTEBOOK,
+        jobs=2,
+        progress=False,
+    )
     return out, outcomes

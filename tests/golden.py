@@ -39,15 +39,21 @@ def write_outputs(out_dir: Path, n_draws: int, seed: int | None) -> list[Path]:
         exact.append(result.metrics)
         if n_draws == 0:
             risk = risk_analysis(site, result)
-            risk["tornado"].to_csv(out_dir / site.id / "tornado.csv", index=False, float_format="%.17g")
-            risk["switching"].to_csv(out_dir / site.id / "switching.csv", index=False,
-                                     float_format="%.17g")
+            risk["tornado"].to_csv(
+                out_dir / site.id / "tornado.csv", index=False, float_format="%.17g"
+            )
+            risk["switching"].to_csv(
+                out_dir / site.id / "switching.csv", index=False, float_format="%.17g"
+            )
             (out_dir / site.id / "sentences.txt").write_text(
-                "".join(f"{k}: {v}\n" for k, v in risk["sentences"].items()), encoding="utf-8")
+                "".join(f"{k}: {v}\n" for k, v in risk["sentences"].items()),
+                encoding="utf-8",
+            )
     batch.write_summary(out_dir)
     # Every metric to the last bit, beside the product's rounded files.
-    pd.concat(exact, ignore_index=True).to_csv(out_dir / "metrics_exact.csv", index=False,
-                                               float_format="%.17g")
+    pd.concat(exact, ignore_index=True).to_csv(
+        out_dir / "metrics_exact.csv", index=False, float_format="%.17g"
+    )
     return sorted(p for p in out_dir.rglob("*") if p.is_file())
 
 

@@ -19,15 +19,27 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cba"
 
 #: Layer of each module (by its dotted name or the package it belongs to).
 LAYERS = {
-    "cba": 0, "cba.exceptions": 0, "cba.vocab": 0, "cba.units": 0,
+    "cba": 0,
+    "cba.exceptions": 0,
+    "cba.vocab": 0,
+    "cba.units": 0,
     "cba.params": 1,
-    "cba.queueing": 2, "cba.demand": 2, "cba.benefits": 2, "cba.costs": 2,
-    "cba.staffing": 2, "cba.funding": 2, "cba.emissions": 2, "cba.discounting": 2,
-    "cba.uncertainty": 2, "cba.options": 2,
+    "cba.queueing": 2,
+    "cba.demand": 2,
+    "cba.benefits": 2,
+    "cba.costs": 2,
+    "cba.staffing": 2,
+    "cba.funding": 2,
+    "cba.emissions": 2,
+    "cba.discounting": 2,
+    "cba.uncertainty": 2,
+    "cba.options": 2,
     "cba.appraisal": 3,
     "cba.analysis": 4,
     "cba.report": 5,
-    "cba.batch": 6, "cba.cli": 6, "cba.scaffold": 6,
+    "cba.batch": 6,
+    "cba.cli": 6,
+    "cba.scaffold": 6,
 }
 MODELS = 2
 
@@ -98,8 +110,12 @@ def _graph() -> dict[str, set[str]]:
 
 
 def test_every_module_has_a_layer():
-    missing = [m for m in MODULES if not any(m == k or m.startswith(k + ".") for k in LAYERS)]
-    assert not missing, f"modules without a layer in ARCHITECTURE.md / LAYERS: {missing}"
+    missing = [
+        m for m in MODULES if not any(m == k or m.startswith(k + ".") for k in LAYERS)
+    ]
+    assert not missing, (
+        f"modules without a layer in ARCHITECTURE.md / LAYERS: {missing}"
+    )
 
 
 def test_no_import_cycles():
@@ -112,7 +128,7 @@ def test_no_import_cycles():
         stack.append(m)
         for d in sorted(graph[m]):
             if state.get(d) == 1:
-                cycle = stack[stack.index(d):] + [d]
+                cycle = stack[stack.index(d) :] + [d]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if d not in state:
                 visit(d)
@@ -134,8 +150,12 @@ def test_no_private_names_across_modules():
                 if not n.startswith("_") or n.startswith("__"):
                     continue
                 sub = f"{target}.{n}"
-                own_package = module if _is_package(module) else module.rsplit(".", 1)[0]
-                if sub in MODULES and (target == own_package or target.startswith(own_package)):
+                own_package = (
+                    module if _is_package(module) else module.rsplit(".", 1)[0]
+                )
+                if sub in MODULES and (
+                    target == own_package or target.startswith(own_package)
+                ):
                     continue  # a package's own private module
                 bad.append(f"{module}:{node.lineno} imports {n} from {target}")
             if isinstance(node, ast.Import):
@@ -146,9 +166,13 @@ def test_no_private_names_across_modules():
                     if f"{target}.{a.name}" in MODULES:
                         aliases[a.asname or a.name] = f"{target}.{a.name}"
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
-                    and not node.attr.startswith("__")
-                    and isinstance(node.value, ast.Name) and node.value.id in aliases):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+            ):
                 bad.append(f"{module}:{node.lineno} reads {node.value.id}.{node.attr}")
     assert not bad, "private names used across modules:\n" + "\n".join(bad)
 
@@ -172,5 +196,11 @@ def test_the_checks_catch_what_they_should(tmp_path):
     found = [(t, n) for t, n, _ in _imports("cba.appraisal.flows", tree)]
     assert ("cba.appraisal.params.site", ["_x"]) in found
     assert ("cba", ["report"]) in found
-    assert _resolve("cba.appraisal", ast.parse("from ..params import Site").body[0]) == "cba.params"
-    assert _resolve("cba.appraisal.flows", ast.parse("from ..params import S").body[0]) == "cba.params"
+    assert (
+        _resolve("cba.appraisal", ast.parse("from ..params import Site").body[0])
+        == "cba.params"
+    )
+    assert (
+        _resolve("cba.appraisal.flows", ast.parse("from ..params import S").body[0])
+        == "cba.params"
+    )

@@ -15,15 +15,30 @@ pytestmark = pytest.mark.slow
 def test_summary_and_index(rendered_batch):
     out, _ = rendered_batch
     s = pd.read_csv(out / "summary.csv")
-    for col in ("site", "option", "discount_rate", "pv_benefits", "pv_costs", "npv", "bcr", "irr",
-                "payback_years", "breakeven_toll_usd"):
+    for col in (
+        "site",
+        "option",
+        "discount_rate",
+        "pv_benefits",
+        "pv_costs",
+        "npv",
+        "bcr",
+        "irr",
+        "payback_years",
+        "breakeven_toll_usd",
+    ):
         assert col in s.columns
     assert set(s["site"]) == {"good_site", "markup_site"}
     st = pd.read_csv(out / "stakeholders.csv")
     tot = st.groupby(["site", "option", "discount_rate"])["pv_net"].sum()
     npv = s.set_index(["site", "option", "discount_rate"])["npv"]
-    pd.testing.assert_series_equal(tot.sort_index(), npv.loc[tot.index].sort_index(),
-                                   check_names=False, rtol=1e-8, atol=1e-3)
+    pd.testing.assert_series_equal(
+        tot.sort_index(),
+        npv.loc[tot.index].sort_index(),
+        check_names=False,
+        rtol=1e-8,
+        atol=1e-3,
+    )
     index = (out / "index.html").read_text()
     assert "<svg" in index
     assert ('class="best"' in index) == bool((s["npv"] > 0).any())
@@ -32,12 +47,20 @@ def test_summary_and_index(rendered_batch):
 def test_failure_mid_batch_keeps_others_and_says_so(tmp_path):
     bad = tmp_path / "broken_site.yaml"
     # valid YAML and schema, but a stream volume the queue cannot serve (no booth ever open)
-    text = (PARAMS / "good_site.yaml").read_text().replace("id: good_site", "id: broken_site")
-    text = text.replace("value: [2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2]",
-                        "value: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]")
+    text = (
+        (PARAMS / "good_site.yaml")
+        .read_text()
+        .replace("id: good_site", "id: broken_site")
+    )
+    text = text.replace(
+        "value: [2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2]",
+        "value: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]",
+    )
     bad.write_text(text)
     out = tmp_path / "reports"
-    outcomes = batch.run_batch([PARAMS / "good_site.yaml", bad], out, NOTEBOOK, jobs=2, progress=False)
+    outcomes = batch.run_batch(
+        [PARAMS / "good_site.yaml", bad], out, NOTEBOOK, jobs=2, progress=False
+    )
     status = {o.site: o.ok for o in outcomes}
     assert status == {"good_site": True, "broken_site": False}
     assert (out / "good_site" / "report.html").exists()
@@ -49,10 +72,19 @@ def test_failure_mid_batch_keeps_others_and_says_so(tmp_path):
 
 def test_dask_executor_runs_the_same_batch(tmp_path):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        outcomes = batch.run_batch([PARAMS / "good_site.yaml"], tmp_path, NOTEBOOK,
-                                   executor=client.get_executor(), progress=False)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        outcomes = batch.run_batch(
+            [PARAMS / "good_site.yaml"],
+            tmp_path,
+            NOTEBOOK,
+            executor=client.get_executor(),
+            progress=False,
+        )
     assert [o.ok for o in outcomes] == [True], [o.message for o in outcomes]
     assert (tmp_path / "good_site" / "report.html").exists()
     assert (tmp_path / "summary.csv").exists()
@@ -61,14 +93,25 @@ def test_dask_executor_runs_the_same_batch(tmp_path):
 def test_index_highlights_best_positive_option(tmp_path):
     site = tmp_path / "x_site"
     site.mkdir()
-    pd.DataFrame({
-        "site": "x_site", "option": ["status_quo", "a", "b"], "discount_rate": 0.07,
-        "rate_name": "discount_rate_base", "pv_benefits": [0, 5e6, 9e6], "pv_costs": [0, 1e6, 2e6],
-        "npv": [0, 4e6, 7e6], "bcr": [float("nan"), 5, 4.5], "irr": float("nan"),
-        "payback_years": float("nan"), "first_year_benefits": 0, "breakeven_toll_usd": float("nan"),
-        "site_name": "X <b>", "option_name": ["Status quo", "A", "B"],
-        "option_kind": ["status_quo", "sponsor_staffing", "pre_inspection"],
-    }).to_csv(site / "metrics.csv", index=False)
+    pd.DataFrame(
+        {
+            "site": "x_site",
+            "option": ["status_quo", "a", "b"],
+            "discount_rate": 0.07,
+            "rate_name": "discount_rate_base",
+            "pv_benefits": [0, 5e6, 9e6],
+            "pv_costs": [0, 1e6, 2e6],
+            "npv": [0, 4e6, 7e6],
+            "bcr": [float("nan"), 5, 4.5],
+            "irr": float("nan"),
+            "payback_years": float("nan"),
+            "first_year_benefits": 0,
+            "breakeven_toll_usd": float("nan"),
+            "site_name": "X <b>",
+            "option_name": ["Status quo", "A", "B"],
+            "option_kind": ["status_quo", "sponsor_staffing", "pre_inspection"],
+        }
+    ).to_csv(site / "metrics.csv", index=False)
     batch.write_summary(tmp_path)
     html = batch.write_index(tmp_path).read_text()
     best = [line for line in html.splitlines() if 'class="best"' in line]
@@ -112,7 +155,9 @@ def test_ctrl_c_mid_batch_keeps_summary_and_index(tmp_path, monkeypatch, capsys)
     _published(out)
     _interrupting(monkeypatch)
     with ThreadPoolExecutor(1) as ex, pytest.raises(KeyboardInterrupt):
-        batch.run_batch([PARAMS / "good_site.yaml"], out, NOTEBOOK, executor=ex, progress=False)
+        batch.run_batch(
+            [PARAMS / "good_site.yaml"], out, NOTEBOOK, executor=ex, progress=False
+        )
     assert (out / "summary.csv").read_text() == "last good summary"
     assert not (out / "index.html").exists() and not (out / "status.json").exists()
     assert (out / "good_site" / "report.html").read_text() == "last good report"
@@ -125,11 +170,16 @@ def test_failed_rerun_keeps_the_last_good_report(tmp_path):
     site = tmp_path / "good_site.yaml"
     good = (PARAMS / "good_site.yaml").read_text()
     site.write_text(good)
-    assert [o.ok for o in batch.run_batch([site], out, NOTEBOOK, jobs=1, progress=False)] == [True]
+    assert [
+        o.ok for o in batch.run_batch([site], out, NOTEBOOK, jobs=1, progress=False)
+    ] == [True]
     before = (out / "good_site" / "report.html").read_bytes()
-    site.write_text(good.replace(
-        "value: [2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2]",
-        "value: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]"))
+    site.write_text(
+        good.replace(
+            "value: [2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2]",
+            "value: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]",
+        )
+    )
     outcomes = batch.run_batch([site], out, NOTEBOOK, jobs=1, progress=False)
     assert [o.ok for o in outcomes] == [False]
     assert (out / "good_site" / "report.html").read_bytes() == before
@@ -143,13 +193,23 @@ def test_failed_rerun_keeps_the_last_good_report(tmp_path):
 def test_same_seed_same_bytes_whatever_the_jobs(tmp_path):
     """Monte Carlo summary and stakeholder CSVs are byte-identical at --jobs 1 and 2."""
     sites = [PARAMS / "good_site.yaml", tmp_path / "other_site.yaml"]
-    sites[1].write_text((PARAMS / "good_site.yaml").read_text().replace("id: good_site", "id: other_site"))
+    sites[1].write_text(
+        (PARAMS / "good_site.yaml")
+        .read_text()
+        .replace("id: good_site", "id: other_site")
+    )
     out = {}
     for jobs in (1, 2):
         out[jobs] = tmp_path / f"jobs{jobs}"
-        outcomes = batch.run_batch(sites, out[jobs], NOTEBOOK, jobs=jobs, n_draws=120, seed=7,
-                                   progress=False)
+        outcomes = batch.run_batch(
+            sites, out[jobs], NOTEBOOK, jobs=jobs, n_draws=120, seed=7, progress=False
+        )
         assert all(o.ok for o in outcomes), [o.message for o in outcomes]
-    for name in ("summary.csv", "stakeholders.csv", "good_site/metrics.csv", "other_site/waits.csv"):
+    for name in (
+        "summary.csv",
+        "stakeholders.csv",
+        "good_site/metrics.csv",
+        "other_site/waits.csv",
+    ):
         assert (out[1] / name).read_bytes() == (out[2] / name).read_bytes(), name
     assert "p_npv_positive" in (out[1] / "summary.csv").read_text()

@@ -10,8 +10,16 @@ import pytest
 pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -20,7 +28,9 @@ def browser():
     if os.environ.get("CBA_SKIP_BROWSER") == "1":
         pytest.skip("CBA_SKIP_BROWSER=1")
     if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium not found: `make test` installs the Debian package 'chromium'")
+        pytest.fail(
+            "Chromium not found: `make test` installs the Debian package 'chromium'"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -50,7 +60,9 @@ def test_batch_rendered_both_sites(rendered_batch):
 def test_index_offline_and_links_resolve(browser, rendered_batch):
     out, _ = rendered_batch
     ctx, page, errors, failed, _ = _open(browser, out / "index.html")
-    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    hrefs = page.eval_on_selector_all(
+        "a[href]", "els => els.map(e => e.getAttribute('href'))"
+    )
     assert errors == [] and failed == []
     assert page.locator("h1").count() == 1
     assert {"good_site/report.html", "markup_site/report.html"} <= set(hrefs)
@@ -69,14 +81,23 @@ def test_site_report_offline_accessible_small(browser, rendered_batch, site, tmp
     path = out / site / "report.html"
     assert path.stat().st_size < MAX_BYTES
     html = path.read_text()
-    for bad in ('src="http', "src='http", '<link rel="stylesheet" href="http', "@import url(http"):
+    for bad in (
+        'src="http',
+        "src='http",
+        '<link rel="stylesheet" href="http',
+        "@import url(http",
+    ):
         assert bad not in html
     ctx, page, errors, failed, dialogs = _open(browser, path)
     assert errors == [] and failed == [] and dialogs == []
     assert page.locator("h1").count() == 1
-    alts = page.eval_on_selector_all("img", "els => els.map(e => e.getAttribute('alt') || '')")
+    alts = page.eval_on_selector_all(
+        "img", "els => els.map(e => e.getAttribute('alt') || '')"
+    )
     assert alts and all(len(a) > 20 for a in alts)
-    assert page.locator(".jp-CodeCell .jp-InputArea, .highlight").count() == 0  # no code shown
+    assert (
+        page.locator(".jp-CodeCell .jp-InputArea, .highlight").count() == 0
+    )  # no code shown
     shot = tmp_path / "summary.png"
     page.screenshot(path=str(shot))
     from PIL import Image

@@ -178,14 +178,20 @@ def _site_with(tmp_path, site_edit=None, calibrated_edit=None):
     (tmp_path / "sites").mkdir()
     (tmp_path / "calibrated").mkdir()
     shutil.copytree(ROOT / "parameters" / "common", tmp_path / "common")
-    site = yaml.safe_load((ROOT / "parameters" / "sites" / "brownsville_veterans.yaml").read_text())
-    cal = yaml.safe_load((ROOT / "parameters" / "calibrated" / "brownsville_veterans.yaml").read_text())
+    site = yaml.safe_load(
+        (ROOT / "parameters" / "sites" / "brownsville_veterans.yaml").read_text()
+    )
+    cal = yaml.safe_load(
+        (ROOT / "parameters" / "calibrated" / "brownsville_veterans.yaml").read_text()
+    )
     if site_edit:
         site_edit(site)
     if calibrated_edit:
         calibrated_edit(cal)
     (tmp_path / "sites" / "b.yaml").write_text(yaml.safe_dump(site, sort_keys=False))
-    (tmp_path / "calibrated" / "brownsville_veterans.yaml").write_text(yaml.safe_dump(cal, sort_keys=False))
+    (tmp_path / "calibrated" / "brownsville_veterans.yaml").write_text(
+        yaml.safe_dump(cal, sort_keys=False)
+    )
     return tmp_path / "sites" / "b.yaml"
 
 
@@ -198,19 +204,71 @@ def test_site_reads_its_calibrated_values(tmp_path):
     assert any(k.endswith("calibrated/brownsville_veterans.yaml") for k in site.files)
 
 
-@pytest.mark.parametrize("site_edit, calibrated_edit, where, words", [
-    (lambda s: s["streams"]["trucks_standard"].update(processing_minutes={"description": "x", "value": 2.0, "unit": "minutes/vehicle", "source": {"assumption": "a", "rationale": "r", "owner": "o"}}),
-     None, "streams.trucks_standard.processing_minutes", "given here and in the calibrated file"),
-    (None, lambda c: c["values"].update({"streams.trucks_standard.speed": c["values"]["streams.trucks_standard.processing_minutes"]}),
-     "values.streams.trucks_standard.speed", "is not a stream value"),
-    (None, lambda c: c["values"].update({"streams.truks.processing_minutes": c["values"].pop("streams.trucks_standard.processing_minutes")}),
-     "values.streams.truks.processing_minutes", "unknown stream 'truks'"),
-    (None, lambda c: c["values"]["streams.trucks_standard.processing_minutes"].update(value=-1.0, distribution=None),
-     "values.streams.trucks_standard.processing_minutes.value", "allowed: > 0"),
-    (None, lambda c: c.update(site="pharr_reynosa"), "site", "not 'brownsville_veterans'"),
-    (lambda s: s.update(calibration="../calibrated/none.yaml"), None, "calibration", "not found"),
-])
-def test_calibration_errors_name_the_culprit(tmp_path, site_edit, calibrated_edit, where, words):
+@pytest.mark.parametrize(
+    "site_edit, calibrated_edit, where, words",
+    [
+        (
+            lambda s: s["streams"]["trucks_standard"].update(
+                processing_minutes={
+                    "description": "x",
+                    "value": 2.0,
+                    "unit": "minutes/vehicle",
+                    "source": {"assumption": "a", "rationale": "r", "owner": "o"},
+                }
+            ),
+            None,
+            "streams.trucks_standard.processing_minutes",
+            "given here and in the calibrated file",
+        ),
+        (
+            None,
+            lambda c: c["values"].update(
+                {
+                    "streams.trucks_standard.speed": c["values"][
+                        "streams.trucks_standard.processing_minutes"
+                    ]
+                }
+            ),
+            "values.streams.trucks_standard.speed",
+            "is not a stream value",
+        ),
+        (
+            None,
+            lambda c: c["values"].update(
+                {
+                    "streams.truks.processing_minutes": c["values"].pop(
+                        "streams.trucks_standard.processing_minutes"
+                    )
+                }
+            ),
+            "values.streams.truks.processing_minutes",
+            "unknown stream 'truks'",
+        ),
+        (
+            None,
+            lambda c: c["values"]["streams.trucks_standard.processing_minutes"].update(
+                value=-1.0, distribution=None
+            ),
+            "values.streams.trucks_standard.processing_minutes.value",
+            "allowed: > 0",
+        ),
+        (
+            None,
+            lambda c: c.update(site="pharr_reynosa"),
+            "site",
+            "not 'brownsville_veterans'",
+        ),
+        (
+            lambda s: s.update(calibration="../calibrated/none.yaml"),
+            None,
+            "calibration",
+            "not found",
+        ),
+    ],
+)
+def test_calibration_errors_name_the_culprit(
+    tmp_path, site_edit, calibrated_edit, where, words
+):
     from cba.exceptions import ParameterError
     from cba.params import load_site
 

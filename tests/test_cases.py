@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from cba.analysis import cases
@@ -37,25 +36,38 @@ def test_case_notebook_runs(tmp_path):
     import papermill
 
     out = tmp_path / "case.ipynb"
-    papermill.execute_notebook(str(ROOT / "notebooks" / "case_el_paso_rsp.ipynb"), str(out),
-                               kernel_name="python3", cwd=str(ROOT / "notebooks"), progress_bar=False)
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "case_el_paso_rsp.ipynb"),
+        str(out),
+        kernel_name="python3",
+        cwd=str(ROOT / "notebooks"),
+        progress_bar=False,
+    )
     assert "times the reported effect" in out.read_text()
 
 
 def test_new_site_scaffold_is_valid(tmp_path):
     (tmp_path / "common").symlink_to(COMMON)
-    res = CliRunner().invoke(cli, ["new-site", "otay_mesa", "--port", "2506", "--params-dir", str(tmp_path)])
+    res = CliRunner().invoke(
+        cli, ["new-site", "otay_mesa", "--port", "2506", "--params-dir", str(tmp_path)]
+    )
     assert res.exit_code == 0, res.output
     path = tmp_path / "sites" / "otay_mesa.yaml"
     site = load_site(path)
     assert site.info.port_code == "2506"
-    assert {"trucks_standard", "trucks_fast", "passenger_vehicles"} == set(site.file.streams)
+    assert {"trucks_standard", "trucks_fast", "passenger_vehicles"} == set(
+        site.file.streams
+    )
     assert len(site.file.options) >= 3
     # refuses to overwrite
-    res2 = CliRunner().invoke(cli, ["new-site", "otay_mesa", "--port", "2506", "--params-dir", str(tmp_path)])
+    res2 = CliRunner().invoke(
+        cli, ["new-site", "otay_mesa", "--port", "2506", "--params-dir", str(tmp_path)]
+    )
     assert res2.exit_code == 2
 
 
 def test_new_site_bad_port_exit_2(tmp_path):
-    res = CliRunner().invoke(cli, ["new-site", "x", "--port", "9999", "--params-dir", str(tmp_path)])
+    res = CliRunner().invoke(
+        cli, ["new-site", "x", "--port", "9999", "--params-dir", str(tmp_path)]
+    )
     assert res.exit_code == 2 and "valid port codes" in res.output

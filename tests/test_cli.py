@@ -47,7 +47,9 @@ def test_run_unknown_site_exit_2(monkeypatch):
 
 def test_run_invalid_site_file_exit_2(monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)
-    res = CliRunner().invoke(cli, ["run", str(PARAMS / "bad_unit.yaml"), "--out", str(tmp_path)])
+    res = CliRunner().invoke(
+        cli, ["run", str(PARAMS / "bad_unit.yaml"), "--out", str(tmp_path)]
+    )
     assert res.exit_code == 2
     assert "not a known unit" in res.output
     assert not any(tmp_path.iterdir())
@@ -62,8 +64,12 @@ def test_help_mentions_commands():
 
 def test_console_script_exit_code_and_no_traceback():
     exe = Path(sys.executable).with_name("cba")
-    proc = subprocess.run([str(exe), "validate", str(PARAMS / "bad_syntax.yaml")],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [str(exe), "validate", str(PARAMS / "bad_syntax.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0

@@ -21,7 +21,9 @@ A, B = "streams.trucks.processing_minutes", "streams.trucks.volume.annual"
 
 def _site(tmp_path, pairs):
     doc = copy.deepcopy(read_yaml(PARAMS / "good_site.yaml"))
-    doc["correlations"] = [{"between": list(k), "rho": r, "source": SRC} for k, r in pairs]
+    doc["correlations"] = [
+        {"between": list(k), "rho": r, "source": SRC} for k, r in pairs
+    ]
     path = tmp_path / "site.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return load_site(path, COMMON), path
@@ -62,7 +64,9 @@ def test_correlated_normal_inputs_give_the_closed_form_npv_spread(good_site):
 
     def npv(site, **over):
         m = appraise(site, overrides=over).metrics
-        return m.query("option == 'donated_lanes' and rate_name == 'discount_rate_base'")["npv"].item()
+        return m.query(
+            "option == 'donated_lanes' and rate_name == 'discount_rate_base'"
+        )["npv"].item()
 
     c = npv(base, **{k1: m1, k2: m2})
     b1 = npv(base, **{k1: m1 + 1, k2: m2}) - c
@@ -75,34 +79,67 @@ def test_correlated_normal_inputs_give_the_closed_form_npv_spread(good_site):
     from dataclasses import replace
 
     from cba.params import Correlation, Source
+
     common = dict(base.common)
     common["fuel_price_diesel"] = common["fuel_price_diesel"].model_copy(
-        update={"distribution": Distribution(type="normal", mean=m2, sd=s2)})
-    file = base.file.model_copy(update={"correlations": [
-        Correlation(between=(k1, k2), rho=rho, source=Source(**SRC))]})
+        update={"distribution": Distribution(type="normal", mean=m2, sd=s2)}
+    )
+    file = base.file.model_copy(
+        update={
+            "correlations": [
+                Correlation(between=(k1, k2), rho=rho, source=Source(**SRC))
+            ]
+        }
+    )
     site = replace(base, common=common, file=file)
     sd = np.sqrt(b1**2 * s1**2 + b2**2 * s2**2 + 2 * rho * b1 * b2 * s1 * s2)
     sd_independent = np.sqrt(b1**2 * s1**2 + b2**2 * s2**2)
     assert sd > 1.2 * sd_independent  # the correlation matters in this test
     n = 20000
-    x = appraise(site, n_draws=n, seed=5).npv_draws.query(
-        "option == 'donated_lanes' and rate_name == 'discount_rate_base'")["npv"].to_numpy()
+    x = (
+        appraise(site, n_draws=n, seed=5)
+        .npv_draws.query(
+            "option == 'donated_lanes' and rate_name == 'discount_rate_base'"
+        )["npv"]
+        .to_numpy()
+    )
     assert abs(x.mean() - c) < 4 * sd / np.sqrt(n)
     assert abs(x.std(ddof=1) / sd - 1) < 4 / np.sqrt(2 * n)
 
 
 BAD = [
-    ([((A, "streams.trucks.procesing_minutes"), 0.5)], "correlations[0].between[1]", "did you mean 'streams.trucks.processing_minutes'"),
-    ([((A, "common.discount_rate_base"), 0.5)], "correlations[0].between[1]", "has no distribution"),
+    (
+        [((A, "streams.trucks.procesing_minutes"), 0.5)],
+        "correlations[0].between[1]",
+        "did you mean 'streams.trucks.processing_minutes'",
+    ),
+    (
+        [((A, "common.discount_rate_base"), 0.5)],
+        "correlations[0].between[1]",
+        "has no distribution",
+    ),
     ([((A, A), 0.5)], "correlations[0].between", "correlated with itself"),
-    ([((A, B), 1.0)], "correlations[0].rho", "rho 1 is out of range; allowed: > -1 and < 1"),
+    (
+        [((A, B), 1.0)],
+        "correlations[0].rho",
+        "rho 1 is out of range; allowed: > -1 and < 1",
+    ),
     ([((A, B), 0.5), ((B, A), 0.2)], "correlations[1].between", "listed twice"),
-    ([((A, B), 0.9), ((A, "common.vtts_truck_driver"), 0.9), ((B, "common.vtts_truck_driver"), -0.9)],
-     "correlations", "not positive definite"),
+    (
+        [
+            ((A, B), 0.9),
+            ((A, "common.vtts_truck_driver"), 0.9),
+            ((B, "common.vtts_truck_driver"), -0.9),
+        ],
+        "correlations",
+        "not positive definite",
+    ),
 ]
 
 
-@pytest.mark.parametrize("pairs, key, text", BAD, ids=[b[1] + ":" + b[2][:20] for b in BAD])
+@pytest.mark.parametrize(
+    "pairs, key, text", BAD, ids=[b[1] + ":" + b[2][:20] for b in BAD]
+)
 def test_bad_correlations_give_one_clear_line(tmp_path, pairs, key, text):
     with pytest.raises(ParameterError) as info:
         _site(tmp_path, pairs)
@@ -116,8 +153,10 @@ def test_correlate_uniforms_rejects_inconsistent_matrices():
     with pytest.raises(ModelDomainError):
         uncertainty.correlate_uniforms(u, np.array([[1.0, 0.5], [0.4, 1.0]]))
     with pytest.raises(ModelDomainError):
-        uncertainty.correlate_uniforms(np.full((3, 3), 0.5), np.array(
-            [[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1.0]]))
+        uncertainty.correlate_uniforms(
+            np.full((3, 3), 0.5),
+            np.array([[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1.0]]),
+        )
 
 
 def test_report_lists_correlations(tmp_path):

@@ -119,9 +119,7 @@ def test_fill_gaps_falls_back_to_log_linear_then_linear():
     # No year-earlier values: log-linear, 100 -> 200 -> 400 -> 800.
     assert_allclose(filled.to_numpy()[:4], [100, 200, 400, 800])
     assert set(methods.values()) == {"log-linear"}
-    filled, methods = data._fill_gaps(
-        pd.Series([0.0, np.nan, 30.0], index=months[:3])
-    )
+    filled, methods = data._fill_gaps(pd.Series([0.0, np.nan, 30.0], index=months[:3]))
     assert_allclose(filled.to_numpy(), [0.0, 15.0, 30.0])
     assert methods[months[1]] == "linear"
 
@@ -272,7 +270,14 @@ def test_seasonal_naive_repeats_last_year(laredo_trucks):
 def test_backtest_table(laredo_trucks):
     table = demand.backtest(laredo_trucks, ["2016-12"], horizons=(12, 24))
     assert list(table.columns) == [
-        "method", "h_from", "h_to", "n", "mape", "mase", "cov80", "cov95",
+        "method",
+        "h_from",
+        "h_to",
+        "n",
+        "mape",
+        "mase",
+        "cov80",
+        "cov95",
     ]
     assert table.method.tolist() == ["forecast"] * 3 + ["seasonal_naive"] * 3
     assert table[["h_from", "h_to"]].values.tolist() == [[1, 12], [13, 24], [1, 24]] * 2
@@ -295,7 +300,12 @@ def test_backtest_skips_pandemic_months(laredo_trucks):
 def test_annual_outlook_columns_years_and_observed_years(laredo_outlook, laredo_trucks):
     out = laredo_outlook
     assert list(out.columns) == [
-        "mean", "lower_80", "upper_80", "lower_95", "upper_95", "log_sd",
+        "mean",
+        "lower_80",
+        "upper_80",
+        "lower_95",
+        "upper_95",
+        "log_sd",
     ]
     assert out.index.tolist() == list(range(2019, 2051))
     assert out.index.dtype.kind == "i"
@@ -451,9 +461,12 @@ def test_forecast_chart_data_is_what_the_report_chart_plots(site_file, monkeypat
             # what the report computed before it stopped fitting forecasts itself
             hist = demand.monthly_crossings(port, measure)
             old = demand.forecast(hist, 12 * (site.info.base_year - 2022 + 3))
-            np.testing.assert_array_equal(future["value"].to_numpy(), old["mean"].to_numpy())
-            np.testing.assert_array_equal(future["upper_95"].to_numpy(),
-                                          old["upper_95"].to_numpy())
+            np.testing.assert_array_equal(
+                future["value"].to_numpy(), old["mean"].to_numpy()
+            )
+            np.testing.assert_array_equal(
+                future["upper_95"].to_numpy(), old["upper_95"].to_numpy()
+            )
             calls = [(m, x, ys) for a, m, x, ys in drawn if a is ax]
             expected = [
                 ("plot", observed.month, (observed.value,)),

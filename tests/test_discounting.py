@@ -12,7 +12,9 @@ def test_excel_npv_example_first_flow_one_period_out():
     # Microsoft Excel NPV() help, example 1: rate 10 %, flows -10000, 3000, 4200, 6800
     # at the ends of years 1-4 -> 1,188.44. Our period 0 is the base year, so the
     # spreadsheet's first flow sits in period 1.
-    assert_allclose(d.present_value([0, -10000, 3000, 4200, 6800], 0.10), 1188.44, atol=0.005)
+    assert_allclose(
+        d.present_value([0, -10000, 3000, 4200, 6800], 0.10), 1188.44, atol=0.005
+    )
 
 
 def test_excel_npv_example_with_initial_investment():
@@ -26,7 +28,9 @@ def test_excel_npv_example_with_initial_investment():
 def test_excel_irr_example():
     # Excel IRR() help: -70,000 then 12,000 15,000 18,000 21,000 26,000 -> 8.66 %;
     # the first four years only -> -2.12 %.
-    assert_allclose(d.irr([-70000, 12000, 15000, 18000, 21000, 26000]), 0.0866, atol=5e-5)
+    assert_allclose(
+        d.irr([-70000, 12000, 15000, 18000, 21000, 26000]), 0.0866, atol=5e-5
+    )
     assert_allclose(d.irr([-70000, 12000, 15000, 18000, 21000]), -0.0212, atol=5e-5)
 
 
@@ -48,7 +52,7 @@ def test_pv_falls_as_rate_rises():
 
 def test_timing_conventions():
     assert_allclose(d.discount_factors(0.1, [1], "end"), [1 / 1.1])
-    assert_allclose(d.discount_factors(0.1, [1], "mid"), [1 / 1.1 ** 0.5])
+    assert_allclose(d.discount_factors(0.1, [1], "mid"), [1 / 1.1**0.5])
     assert_allclose(d.discount_factors(0.1, [1], "begin"), [1.0])
 
 

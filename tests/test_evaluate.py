@@ -31,7 +31,9 @@ def test_status_quo_is_zero(good_appraisal):
 
 def test_npv_equals_pv_of_cashflows(good_appraisal):
     cf = good_appraisal.cashflows
-    for (opt, rate), row in good_appraisal.metrics.set_index(["option", "discount_rate"]).iterrows():
+    for (opt, rate), row in good_appraisal.metrics.set_index(
+        ["option", "discount_rate"]
+    ).iterrows():
         sub = cf[(cf.option == opt) & (cf.side != "transfer")]
         signed = np.where(sub.side == "benefit", sub.value, -sub.value)
         pv = (signed * discounting.discount_factors(rate, sub.year - 2025)).sum()
@@ -47,24 +49,32 @@ def test_stakeholders_sum_to_npv(good_appraisal):
 def test_transfers_cancel(good_appraisal):
     t = good_appraisal.cashflows.query("side == 'transfer'")
     assert len(t) > 0
-    assert_allclose(t.groupby(["option", "year"])["value"].sum().to_numpy(), 0.0, atol=1e-6)
+    assert_allclose(
+        t.groupby(["option", "year"])["value"].sum().to_numpy(), 0.0, atol=1e-6
+    )
 
 
 def test_reimbursement_equals_officer_cost_hand(good_appraisal):
     # 2 booths x 8 hours = 16 booth-hours a day x 365 x 1 officer x 95 $ x 1.5
     cf = good_appraisal.cashflows
-    officer = cf.query("option == 'sponsor_staffing' and component == 'officer_time' and year == 2027")
+    officer = cf.query(
+        "option == 'sponsor_staffing' and component == 'officer_time' and year == 2027"
+    )
     assert_allclose(officer["value"].sum(), 16 * 365 * 95.0 * 1.5)
-    sponsor = cf.query("option == 'sponsor_staffing' and component == 'staffing_reimbursement' "
-                       "and stakeholder == 'sponsor' and year == 2027")
+    sponsor = cf.query(
+        "option == 'sponsor_staffing' and component == 'staffing_reimbursement' "
+        "and stakeholder == 'sponsor' and year == 2027"
+    )
     assert_allclose(sponsor["value"].sum(), -16 * 365 * 95.0 * 1.5)
 
 
 def test_toll_revenue_hand(good_appraisal):
     # 0.50 $ x 365,000 trucks a year
     cf = good_appraisal.cashflows
-    toll = cf.query("option == 'sponsor_staffing' and component == 'toll_surcharge' "
-                    "and stakeholder == 'sponsor' and year == 2030")
+    toll = cf.query(
+        "option == 'sponsor_staffing' and component == 'toll_surcharge' "
+        "and stakeholder == 'sponsor' and year == 2030"
+    )
     assert_allclose(toll["value"].sum(), 0.5 * 365000)
 
 
@@ -78,7 +88,9 @@ def test_capital_and_residual(good_appraisal):
 
 
 def test_more_booths_means_less_delay(good_appraisal):
-    d = good_appraisal.delay.query("year == 2027 and stream == 'trucks'").set_index("option")
+    d = good_appraisal.delay.query("year == 2027 and stream == 'trucks'").set_index(
+        "option"
+    )
     base = d.loc["status_quo", "delay_vehicle_hours_per_day"]
     assert d.loc["sponsor_staffing", "delay_vehicle_hours_per_day"] < base
     assert d.loc["donated_lanes", "delay_vehicle_hours_per_day"] < base
@@ -90,7 +102,10 @@ def test_overrides_move_results(good_site, good_appraisal):
     hi = appraise(good_site, overrides={"common.vtts_truck_driver": 71.40})
     m0 = good_appraisal.metrics.set_index(["option", "discount_rate"])
     m1 = hi.metrics.set_index(["option", "discount_rate"])
-    assert (m1.loc["sponsor_staffing", "pv_benefits"] > m0.loc["sponsor_staffing", "pv_benefits"]).all()
+    assert (
+        m1.loc["sponsor_staffing", "pv_benefits"]
+        > m0.loc["sponsor_staffing", "pv_benefits"]
+    ).all()
 
 
 def test_monte_carlo_without_distributions_equals_deterministic(good_site):
@@ -109,11 +124,15 @@ def test_monte_carlo_without_distributions_equals_deterministic(good_site):
             elif isinstance(x, list):
                 for v in x:
                     walk(v)
+
         walk(data)
         return type(model).model_validate(data)
 
-    fixed = replace(good_site, file=strip(good_site.file),
-                    common={k: strip(v) for k, v in good_site.common.items()})
+    fixed = replace(
+        good_site,
+        file=strip(good_site.file),
+        common={k: strip(v) for k, v in good_site.common.items()},
+    )
     det = appraise(fixed)
     mc = appraise(fixed, n_draws=50, seed=3)
     assert_allclose(mc.metrics["npv"], det.metrics["npv"], rtol=1e-9)
@@ -135,7 +154,11 @@ def test_breakeven_toll_hand(good_appraisal):
     # donated lanes: sponsor pays capital and upkeep and every stream could be tolled
     d = good_appraisal.metrics.query("option == 'donated_lanes'")
     assert (d["breakeven_toll_usd"] > 0).all()
-    assert good_appraisal.metrics.query("option == 'status_quo'")["breakeven_toll_usd"].isna().all()
+    assert (
+        good_appraisal.metrics.query("option == 'status_quo'")["breakeven_toll_usd"]
+        .isna()
+        .all()
+    )
 
 
 def test_monte_carlo_summary_columns(good_site):
@@ -155,11 +178,22 @@ def test_queue_keeps_base_year_traffic_at_the_level_booths_were_set_for(good_sit
 
     from cba.appraisal import appraise
 
-    base = appraise(good_site).metrics.query("rate_name == 'discount_rate_base'").set_index("option")
+    base = (
+        appraise(good_site)
+        .metrics.query("rate_name == 'discount_rate_base'")
+        .set_index("option")
+    )
     key = "streams.trucks.volume.annual"
-    res = appraise(good_site, overrides={key: np.array([365000.0, 365000.0 * 1.2])}, n_scenarios=2)
-    npv = res.npv_draws.query("rate_name == 'discount_rate_base' and option == 'donated_lanes'")["npv"]
-    b, c = base.loc["donated_lanes", "pv_benefits"], base.loc["donated_lanes", "pv_costs"]
+    res = appraise(
+        good_site, overrides={key: np.array([365000.0, 365000.0 * 1.2])}, n_scenarios=2
+    )
+    npv = res.npv_draws.query(
+        "rate_name == 'discount_rate_base' and option == 'donated_lanes'"
+    )["npv"]
+    b, c = (
+        base.loc["donated_lanes", "pv_benefits"],
+        base.loc["donated_lanes", "pv_costs"],
+    )
     assert npv.iloc[0] == pytest.approx(b - c, rel=1e-9)
     assert npv.iloc[1] == pytest.approx(1.2 * b - c, rel=1e-9)
 
@@ -171,9 +205,12 @@ def _with_secondary_cv(tmp_path, cv):
 
     doc = yaml.safe_load((PARAMS / "good_site.yaml").read_text())
     for s in doc["streams"].values():
-        s["secondary_cv"] = {"description": "CV of secondary inspection time", "value": cv,
-                             "unit": "/1", "source": {"assumption": "a", "rationale": "r",
-                                                      "owner": "site analyst"}}
+        s["secondary_cv"] = {
+            "description": "CV of secondary inspection time",
+            "value": cv,
+            "unit": "/1",
+            "source": {"assumption": "a", "rationale": "r", "owner": "site analyst"},
+        }
     path = tmp_path / f"cv_{cv}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return load_site(path, COMMON)
@@ -186,8 +223,11 @@ def test_secondary_cv_flows_from_the_file_to_the_queue(tmp_path, good_appraisal)
     pd.testing.assert_frame_equal(same.metrics, good_appraisal.metrics)
     pd.testing.assert_frame_equal(same.waits, good_appraisal.waits)
     more = appraise(_with_secondary_cv(tmp_path, 2.0))
+
     def sq_delay(a):
-        return a.delay.query("option == 'status_quo'")["delay_vehicle_hours_per_day"].sum()
+        return a.delay.query("option == 'status_quo'")[
+            "delay_vehicle_hours_per_day"
+        ].sum()
 
     assert sq_delay(more) > sq_delay(good_appraisal)
     from cba.params import iter_params

@@ -28,7 +28,9 @@ def test_fuel_and_emissions_hand():
     assert_allclose(gal, 490.0)
     assert_allclose(benefits.fuel_savings_usd(1000.0, 0.49, 3.10), 1519.0)
     assert_allclose(emissions.emissions_t(gal, 10180.0), 4.9882)
-    assert_allclose(emissions.damage_usd(emissions.emissions_t(gal, 50.0), 7974.0), 195.363)
+    assert_allclose(
+        emissions.damage_usd(emissions.emissions_t(gal, 50.0), 7974.0), 195.363
+    )
 
 
 def test_cargo_time_hand():
@@ -63,14 +65,17 @@ def test_mxn_conversion():
     assert_allclose(units.mxn_to_usd(183.062, 2024, {2024: 18.3062}), 10.0)
 
 
-@pytest.mark.parametrize("dist", [
-    Distribution(type="uniform", low=1.0, high=3.0),
-    Distribution(type="triangular", low=1.0, mode=1.5, high=3.0),
-    Distribution(type="pert", low=1.0, mode=1.5, high=3.0),
-    Distribution(type="normal", mean=2.0, sd=0.3),
-    Distribution(type="normal", mean=2.0, sd=0.5, low=1.0, high=3.0),
-    Distribution(type="lognormal", median=2.0, gsd=1.3),
-])
+@pytest.mark.parametrize(
+    "dist",
+    [
+        Distribution(type="uniform", low=1.0, high=3.0),
+        Distribution(type="triangular", low=1.0, mode=1.5, high=3.0),
+        Distribution(type="pert", low=1.0, mode=1.5, high=3.0),
+        Distribution(type="normal", mean=2.0, sd=0.3),
+        Distribution(type="normal", mean=2.0, sd=0.5, low=1.0, high=3.0),
+        Distribution(type="lognormal", median=2.0, gsd=1.3),
+    ],
+)
 def test_sampling_matches_distribution(dist):
     x = uncertainty.sample(dist, 200_000, np.random.default_rng(7))
     lo, hi = dist.support()

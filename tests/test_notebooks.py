@@ -2,7 +2,6 @@
 the batch publishes atomically and keeps the last good report when a run fails."""
 
 import json
-import shutil
 
 import nbformat
 import pandas as pd
@@ -28,13 +27,17 @@ def test_report_has_tagged_parameters_cell():
     import papermill
 
     declared = papermill.inspect_notebook(str(ROOT / "notebooks" / "site_report.ipynb"))
-    assert {"site_file", "n_draws", "seed", "results_dir", "common_dir"} <= set(declared)
+    assert {"site_file", "n_draws", "seed", "results_dir", "common_dir"} <= set(
+        declared
+    )
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    res = batch.run_site(PARAMS / "good_site.yaml", out, ROOT / "notebooks" / "site_report.ipynb")
+    res = batch.run_site(
+        PARAMS / "good_site.yaml", out, ROOT / "notebooks" / "site_report.ipynb"
+    )
     return out, res
 
 
@@ -50,7 +53,17 @@ def test_site_report_renders_to_html(rendered):
     for name in ("report.ipynb", "results.csv", "metrics.csv", "stakeholders.csv"):
         assert (out / "good_site" / name).exists()
     cf = pd.read_csv(out / "good_site" / "results.csv", comment="#")
-    assert {"site", "option", "draw", "year", "side", "component", "value", "unit", "dollar_year"} <= set(cf.columns)
+    assert {
+        "site",
+        "option",
+        "draw",
+        "year",
+        "side",
+        "component",
+        "value",
+        "unit",
+        "dollar_year",
+    } <= set(cf.columns)
     assert not list(out.glob(".*tmp"))
 
 
@@ -60,7 +73,9 @@ def test_failed_run_keeps_last_good_report(rendered, tmp_path):
     before = (out / "good_site" / "report.html").read_bytes()
     broken = tmp_path / "broken.ipynb"
     nb = nbformat.read(ROOT / "notebooks" / "site_report.ipynb", as_version=4)
-    nb.cells.insert(4, nbformat.v4.new_code_cell("raise RuntimeError('injected failure')"))
+    nb.cells.insert(
+        4, nbformat.v4.new_code_cell("raise RuntimeError('injected failure')")
+    )
     nbformat.write(nb, broken)
     res2 = batch.run_site(PARAMS / "good_site.yaml", out, broken)
     assert not res2.ok and "injected failure" in res2.message
@@ -71,15 +86,22 @@ def test_failed_run_keeps_last_good_report(rendered, tmp_path):
 
 def test_unknown_injected_parameter_refused(tmp_path):
     with pytest.raises(Exception, match="unknown notebook parameter"):
-        batch._check_injected(ROOT / "notebooks" / "site_report.ipynb", {"site_fille": "x"})
+        batch._check_injected(
+            ROOT / "notebooks" / "site_report.ipynb", {"site_fille": "x"}
+        )
 
 
 @pytest.mark.slow
 def test_shipped_site_report_shows_forecast(tmp_path):
     """A data-based site renders with its traffic table and forecast chart."""
-    res = batch.run_site(ROOT / "parameters" / "sites" / "santa_teresa.yaml", tmp_path,
-                         ROOT / "notebooks" / "site_report.ipynb")
+    res = batch.run_site(
+        ROOT / "parameters" / "sites" / "santa_teresa.yaml",
+        tmp_path,
+        ROOT / "notebooks" / "site_report.ipynb",
+    )
     assert res.ok, res.message
     html = (tmp_path / "santa_teresa" / "report.html").read_text()
     assert "Traffic in the base year" in html
-    assert "forecast and its 80 % and 95 % intervals" in html  # alt text of the forecast chart
+    assert (
+        "forecast and its 80 % and 95 % intervals" in html
+    )  # alt text of the forecast chart

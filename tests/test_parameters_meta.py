@@ -3,8 +3,7 @@ dollar-year, rates a basis; assumptions name an owner."""
 
 import pytest
 
-from cba.params import iter_params
-from cba.params import load_common, load_site
+from cba.params import iter_params, load_common, load_site
 from cba.units import MONEY_UNITS
 
 from .conftest import COMMON, SITES
@@ -54,7 +53,10 @@ def test_unverified_values_are_labelled():
     """[R]-tagged values may only be policy sensitivities, never model inputs."""
     for key, p in ALL:
         if p.source.tag == "R":
-            assert key.startswith("common.discount_rate") and key != "common.discount_rate_base", key
+            assert (
+                key.startswith("common.discount_rate")
+                and key != "common.discount_rate_base"
+            ), key
 
 
 def test_co2_switch_off_by_default():

@@ -9,24 +9,68 @@ from .conftest import COMMON, PARAMS, SITES
 
 # (file, text that must appear in the message, key path named)
 BROKEN = [
-    ("bad_unknown_key.yaml", "did you mean 'processing_minutes'", "streams.trucks.proccessing_minutes"),
+    (
+        "bad_unknown_key.yaml",
+        "did you mean 'processing_minutes'",
+        "streams.trucks.proccessing_minutes",
+    ),
     ("bad_missing_key.yaml", "required key is missing", "streams.trucks.mode"),
-    ("bad_missing_source.yaml", "required key is missing", "streams.trucks.processing_minutes.source"),
-    ("bad_unit.yaml", "not a known unit (did you mean 'minutes'?)", "streams.trucks.processing_minutes.unit"),
-    ("bad_wrong_type.yaml", "'two' is not a number", "streams.trucks.processing_minutes.value"),
-    ("bad_negative_volume.yaml", "value -730000 is out of range; allowed: >= 0", "streams.cars.volume.annual.value"),
-    ("bad_share_outside.yaml", "value 1.4 is out of range; allowed: >= 0 and <= 1", "streams.trucks.secondary_referral_share.value"),
-    ("bad_processing_time_zero.yaml", "value 0 is out of range; allowed: > 0", "streams.cars.processing_minutes.value"),
-    ("bad_value_outside_distribution.yaml", "outside its distribution's support", "streams.trucks.processing_minutes"),
-    ("bad_missing_dollar_year.yaml", "needs 'dollar_year'", "streams.trucks.cargo_value"),
+    (
+        "bad_missing_source.yaml",
+        "required key is missing",
+        "streams.trucks.processing_minutes.source",
+    ),
+    (
+        "bad_unit.yaml",
+        "not a known unit (did you mean 'minutes'?)",
+        "streams.trucks.processing_minutes.unit",
+    ),
+    (
+        "bad_wrong_type.yaml",
+        "'two' is not a number",
+        "streams.trucks.processing_minutes.value",
+    ),
+    (
+        "bad_negative_volume.yaml",
+        "value -730000 is out of range; allowed: >= 0",
+        "streams.cars.volume.annual.value",
+    ),
+    (
+        "bad_share_outside.yaml",
+        "value 1.4 is out of range; allowed: >= 0 and <= 1",
+        "streams.trucks.secondary_referral_share.value",
+    ),
+    (
+        "bad_processing_time_zero.yaml",
+        "value 0 is out of range; allowed: > 0",
+        "streams.cars.processing_minutes.value",
+    ),
+    (
+        "bad_value_outside_distribution.yaml",
+        "outside its distribution's support",
+        "streams.trucks.processing_minutes",
+    ),
+    (
+        "bad_missing_dollar_year.yaml",
+        "needs 'dollar_year'",
+        "streams.trucks.cargo_value",
+    ),
     ("bad_syntax.yaml", "invalid YAML at line 14", None),
     ("bad_duplicate_key.yaml", "duplicate key 'mode'", None),
     ("bad_not_mapping.yaml", "is a list, not a mapping", None),
     ("bad_empty.yaml", "not a mapping", None),
     ("bad_profile_length.yaml", "23 entries", "streams.trucks.arrival_profile.value"),
     ("bad_bad_slug.yaml", "must be a slug", "site.id"),
-    ("bad_unknown_stream.yaml", "unknown stream 'truks' (did you mean 'trucks'?)", "options.sponsor_staffing.funding.tolled_streams[0]"),
-    ("bad_discount_rate.yaml", "value 7 is out of range; allowed: > -1 and < 1", "parameters.discount_rate_base.value"),
+    (
+        "bad_unknown_stream.yaml",
+        "unknown stream 'truks' (did you mean 'trucks'?)",
+        "options.sponsor_staffing.funding.tolled_streams[0]",
+    ),
+    (
+        "bad_discount_rate.yaml",
+        "value 7 is out of range; allowed: > -1 and < 1",
+        "parameters.discount_rate_base.value",
+    ),
 ]
 
 
@@ -51,7 +95,11 @@ def test_every_fixture_rule_is_exercised():
 
 def test_good_site_loads(good_site):
     assert good_site.id == "good_site"
-    assert set(good_site.file.options) == {"status_quo", "sponsor_staffing", "donated_lanes"}
+    assert set(good_site.file.options) == {
+        "status_quo",
+        "sponsor_staffing",
+        "donated_lanes",
+    }
     assert good_site.param("discount_rate_base").value == 0.07
 
 
@@ -68,8 +116,12 @@ def test_missing_file():
 
 def test_site_override_must_say_why(tmp_path):
     text = (PARAMS / "good_site.yaml").read_text()
-    text = text.replace("streams:\n", "parameters:\n  days_per_year:\n    description: d\n    value: 300\n"
-                        "    unit: days/year\n    source: {assumption: a, rationale: r, owner: o}\nstreams:\n", 1)
+    text = text.replace(
+        "streams:\n",
+        "parameters:\n  days_per_year:\n    description: d\n    value: 300\n"
+        "    unit: days/year\n    source: {assumption: a, rationale: r, owner: o}\nstreams:\n",
+        1,
+    )
     f = tmp_path / "override.yaml"
     f.write_text(text)
     with pytest.raises(ParameterError, match="without saying why"):
@@ -88,6 +140,12 @@ def test_shipped_sites_load(path):
 
 def test_eight_sites_shipped():
     assert {p.stem for p in SITES.glob("*.yaml")} == {
-        "pharr_reynosa", "laredo_world_trade_bridge", "colombia_solidarity", "brownsville_veterans",
-        "nogales_mariposa", "santa_teresa", "el_paso_ysleta_zaragoza", "laredo_airport",
+        "pharr_reynosa",
+        "laredo_world_trade_bridge",
+        "colombia_solidarity",
+        "brownsville_veterans",
+        "nogales_mariposa",
+        "santa_teresa",
+        "el_paso_ysleta_zaragoza",
+        "laredo_airport",
     }

@@ -10,7 +10,7 @@ from .conftest import ROOT
 
 def test_readme_library_example_runs():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## Library use"):]
+    section = text[text.index("## Library use") :]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     old = os.getcwd()
     os.chdir(ROOT / "notebooks")  # the example's paths are relative to the notebooks

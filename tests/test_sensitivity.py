@@ -14,7 +14,9 @@ from cba.params import Distribution
 
 def test_tornado_sorted_and_centred(good_site, good_appraisal):
     t = sensitivity.tornado(good_site)
-    base = good_appraisal.metrics.query("rate_name == 'discount_rate_base'").set_index("option")["npv"]
+    base = good_appraisal.metrics.query("rate_name == 'discount_rate_base'").set_index(
+        "option"
+    )["npv"]
     for oid, g in t.groupby("option"):
         assert (np.diff(g["swing"].to_numpy()) <= 1e-9).all()
         assert_allclose(g["npv_central"], base[oid], rtol=1e-9)
@@ -24,11 +26,18 @@ def test_tornado_sorted_and_centred(good_site, good_appraisal):
 
 
 def test_switching_value_is_a_root(good_site):
-    sw = sensitivity.switching_values(good_site, keys=["streams.trucks.processing_minutes"])
+    sw = sensitivity.switching_values(
+        good_site, keys=["streams.trucks.processing_minutes"]
+    )
     row = sw[sw["option"] == "donated_lanes"].iloc[0]
     assert np.isfinite(row["switching_value"])
-    res = appraise(good_site, overrides={"streams.trucks.processing_minutes": row["switching_value"]})
-    npv = res.metrics.query("option == 'donated_lanes' and rate_name == 'discount_rate_base'")["npv"].item()
+    res = appraise(
+        good_site,
+        overrides={"streams.trucks.processing_minutes": row["switching_value"]},
+    )
+    npv = res.metrics.query(
+        "option == 'donated_lanes' and rate_name == 'discount_rate_base'"
+    )["npv"].item()
     assert abs(npv) < 1e-4 * res.metrics["pv_costs"].abs().max()
 
 
@@ -40,6 +49,7 @@ def test_switching_none_within_support(good_site):
 
 def _only(site, key, dist):
     """The site with every distribution removed except ``dist`` on ``key``."""
+
     def strip(model, path=""):
         data = model.model_dump()
 
@@ -52,6 +62,7 @@ def _only(site, key, dist):
             elif isinstance(x, list):
                 for v in x:
                     walk(v)
+
         walk(data)
         return type(model).model_validate(data)
 
@@ -65,12 +76,18 @@ def test_monte_carlo_matches_closed_form_normal(good_site):
     """NPV is linear in the value of truck-driver time; with that value normal,
     NPV is normal with known mean and sd, and P(NPV > 0) follows."""
     mu, sd = 35.7, 6.0
-    site = _only(good_site, "common.vtts_truck_driver", Distribution(type="normal", mean=mu, sd=sd))
+    site = _only(
+        good_site,
+        "common.vtts_truck_driver",
+        Distribution(type="normal", mean=mu, sd=sd),
+    )
     rate = "discount_rate_base"
 
     def npv_at(x):
         m = appraise(site, overrides={"common.vtts_truck_driver": x}).metrics
-        return m.query(f"option == 'donated_lanes' and rate_name == '{rate}'")["npv"].item()
+        return m.query(f"option == 'donated_lanes' and rate_name == '{rate}'")[
+            "npv"
+        ].item()
 
     a = npv_at(mu)
     b = npv_at(mu + 1.0) - a  # exact slope: NPV is linear in this input
@@ -78,7 +95,9 @@ def test_monte_carlo_matches_closed_form_normal(good_site):
     # shift the mean so that P(NPV > 0) is interesting: x* where NPV = 0
     n = 20000
     mc = appraise(site, n_draws=n, seed=42, chunk_size=5000).npv_draws
-    x = mc.query(f"option == 'donated_lanes' and rate_name == '{rate}'")["npv"].to_numpy()
+    x = mc.query(f"option == 'donated_lanes' and rate_name == '{rate}'")[
+        "npv"
+    ].to_numpy()
     se = sdev / np.sqrt(n)
     assert abs(x.mean() - mean) < 4 * se
     assert abs(x.std(ddof=1) / sdev - 1) < 4 / np.sqrt(2 * n)
@@ -93,29 +112,43 @@ def test_chunk_size_does_not_change_results(good_site):
     made them differ)."""
     a = appraise(good_site, n_draws=300, seed=9, chunk_size=7)
     b = appraise(good_site, n_draws=300, seed=9, chunk_size=500)
-    np.testing.assert_array_equal(a.npv_draws["npv"].to_numpy(), b.npv_draws["npv"].to_numpy())
+    np.testing.assert_array_equal(
+        a.npv_draws["npv"].to_numpy(), b.npv_draws["npv"].to_numpy()
+    )
     assert a.metrics.to_csv(index=False, float_format="%.10g") == b.metrics.to_csv(
-        index=False, float_format="%.10g")
+        index=False, float_format="%.10g"
+    )
     assert a.cashflows.to_csv(index=False) == b.cashflows.to_csv(index=False)
 
 
 def test_wait_consistent_range_brackets_the_tolerance(good_site):
     """At the returned multipliers the status-quo peak wait is within a factor 2 of
     its central value; one grid step further out it is not (or the span ends)."""
-    lo, hi = sensitivity.wait_consistent_range(good_site, "trucks", span=(0.5, 1.5), step=0.05)
+    lo, hi = sensitivity.wait_consistent_range(
+        good_site, "trucks", span=(0.5, 1.5), step=0.05
+    )
     base = sensitivity.status_quo_peak_wait(good_site, "trucks")
     for m in (lo, hi):
-        assert base / 2 <= sensitivity.status_quo_peak_wait(good_site, "trucks", m) <= base * 2
+        assert (
+            base / 2
+            <= sensitivity.status_quo_peak_wait(good_site, "trucks", m)
+            <= base * 2
+        )
     assert lo < 1.0 < hi
     if hi + 0.05 <= 1.5 + 1e-9:
-        assert sensitivity.status_quo_peak_wait(good_site, "trucks", hi + 0.05) > base * 2
+        assert (
+            sensitivity.status_quo_peak_wait(good_site, "trucks", hi + 0.05) > base * 2
+        )
     if lo - 0.05 >= 0.5 - 1e-9:
-        assert sensitivity.status_quo_peak_wait(good_site, "trucks", lo - 0.05) < base / 2
+        assert (
+            sensitivity.status_quo_peak_wait(good_site, "trucks", lo - 0.05) < base / 2
+        )
 
 
 def test_shipped_processing_ranges_match_the_consistency_check():
     """Each site's processing-time range is the one the check gives (spot check)."""
     from cba.params import load_site
+
     from .conftest import SITES
 
     site = load_site(SITES / "pharr_reynosa.yaml")

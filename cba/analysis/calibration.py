@@ -737,14 +737,25 @@ def calibrated_document(spec_path, calibrated_on: str) -> tuple[dict, Path]:
 
     spec_path = Path(spec_path)
     spec = parse(read_yaml(spec_path), CalibrationSpec, str(spec_path))
-    observations = load_observed_waits(spec.crossing_name, spec.lane_type, spec.lane_category)
+    observations = load_observed_waits(
+        spec.crossing_name, spec.lane_type, spec.lane_category
+    )
     panel = observation_panel(observations)
     monthly = demand.monthly_crossings(spec.bts_port_code, spec.bts_measure)
     month = pd.Timestamp(spec.reference_month)
-    daily = daily_volume(monthly.loc[month], month.days_in_month, spec.crossing_share.value,
-                         spec.lane_share.value, spec.growth_factor.value)
-    fit = fit_processing_rate(panel, arrivals_by_lanes(daily, panel), spec.service_cv.value,
-                              error_scale=spec.error_scale)
+    daily = daily_volume(
+        monthly.loc[month],
+        month.days_in_month,
+        spec.crossing_share.value,
+        spec.lane_share.value,
+        spec.growth_factor.value,
+    )
+    fit = fit_processing_rate(
+        panel,
+        arrivals_by_lanes(daily, panel),
+        spec.service_cv.value,
+        error_scale=spec.error_scale,
+    )
     nd = spec.decimals
     lo, hi = fit.conf_int
     value = round(_MINUTES_PER_HOUR / fit.services_per_hour, nd)
@@ -756,24 +767,31 @@ def calibrated_document(spec_path, calibrated_on: str) -> tuple[dict, Path]:
         "value": value,
         "unit": "minutes/vehicle",
         "source": {
-            "title": (f"Calibrated on {calibrated_on} by `cba calibrate {spec_path.as_posix()}` "
-                      f"(cba.analysis.calibration.fit_processing_rate) on CBP Border Wait Times at "
-                      f"{spec.crossing_name}, {spec.lane_type} {spec.lane_category} lanes, "
-                      f"{st['n_obs']} observations, {period}: {fit.services_per_hour:.2f} vehicles "
-                      f"per lane-hour (SE {fit.std_error:.2f}, 95 % CI {lo:.2f}-{hi:.2f})"),
+            "title": (
+                f"Calibrated on {calibrated_on} by `cba calibrate {spec_path.as_posix()}` "
+                f"(cba.analysis.calibration.fit_processing_rate) on CBP Border Wait Times at "
+                f"{spec.crossing_name}, {spec.lane_type} {spec.lane_category} lanes, "
+                f"{st['n_obs']} observations, {period}: {fit.services_per_hour:.2f} vehicles "
+                f"per lane-hour (SE {fit.std_error:.2f}, 95 % CI {lo:.2f}-{hi:.2f})"
+            ),
             "href": spec.observations_href,
             "accessed": spec.observations_accessed,
             "tag": "calibrated",
-            "note": (f"Weak fit: RMSE {st['rmse_minutes']:.0f} minutes, R^2 {st['r_squared']:.2f}, "
-                     f"correlation {st['correlation']:.2f}. Only the average level of posted waits "
-                     f"pins the rate; the volume behind it is an assumed share "
-                     f"({spec.crossing_share.value:g} x {spec.lane_share.value:g}) of BTS port "
-                     f"{spec.bts_port_code} {spec.bts_measure}, and CBP's posted waits are "
-                     "officers' estimates. The distribution spans the 95 % interval."),
+            "note": (
+                f"Weak fit: RMSE {st['rmse_minutes']:.0f} minutes, R^2 {st['r_squared']:.2f}, "
+                f"correlation {st['correlation']:.2f}. Only the average level of posted waits "
+                f"pins the rate; the volume behind it is an assumed share "
+                f"({spec.crossing_share.value:g} x {spec.lane_share.value:g}) of BTS port "
+                f"{spec.bts_port_code} {spec.bts_measure}, and CBP's posted waits are "
+                "officers' estimates. The distribution spans the 95 % interval."
+            ),
         },
-        "distribution": {"type": "triangular",
-                         "low": round(_MINUTES_PER_HOUR / hi, nd), "mode": value,
-                         "high": round(_MINUTES_PER_HOUR / lo, nd)},
+        "distribution": {
+            "type": "triangular",
+            "low": round(_MINUTES_PER_HOUR / hi, nd),
+            "mode": value,
+            "high": round(_MINUTES_PER_HOUR / lo, nd),
+        },
     }
     out_path = (spec_path.parent / spec.output).resolve()
     values = {}
@@ -782,8 +800,10 @@ def calibrated_document(spec_path, calibrated_on: str) -> tuple[dict, Path]:
     values[spec.target] = entry
     doc = {
         "schema_version": 1,
-        "description": (f"Values of site {spec.site} set by calibration against what was "
-                        "measured there. Written by `cba calibrate`; do not edit by hand."),
+        "description": (
+            f"Values of site {spec.site} set by calibration against what was "
+            "measured there. Written by `cba calibrate`; do not edit by hand."
+        ),
         "site": spec.site,
         "command": f"cba calibrate {spec_path.as_posix()}",
         "calibrated_on": calibrated_on,
@@ -796,6 +816,8 @@ def calibrated_yaml(doc: dict) -> str:
     """YAML text of a calibrated-values document, with a header naming its command."""
     import yaml
 
-    head = (f"# Written by `{doc['command']}` on {doc['calibrated_on']}; do not edit by hand:\n"
-            "# change the spec and run the command again.\n")
+    head = (
+        f"# Written by `{doc['command']}` on {doc['calibrated_on']}; do not edit by hand:\n"
+        "# change the spec and run the command again.\n"
+    )
     return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)

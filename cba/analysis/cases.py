@@ -21,7 +21,12 @@ import pandas as pd
 
 from .. import demand
 from ..appraisal import model_inputs
-from ..appraisal.queue_jobs import QueueJob, anchor_periods, run_queue_jobs, stream_queue
+from ..appraisal.queue_jobs import (
+    QueueJob,
+    anchor_periods,
+    run_queue_jobs,
+    stream_queue,
+)
 from ..params import CommonFile, Param, Site, parse, read_yaml
 from ..vocab import HOURS
 
@@ -57,8 +62,9 @@ def spread_booth_hours(booth_hours_per_day: float, hours: list[int]) -> np.ndarr
     return out
 
 
-def staffing_wait_effect(site: Site, annual_volumes: dict[str, float],
-                         extra_booths: dict[str, np.ndarray]) -> pd.DataFrame:
+def staffing_wait_effect(
+    site: Site, annual_volumes: dict[str, float], extra_booths: dict[str, np.ndarray]
+) -> pd.DataFrame:
     """Mean queue wait per vehicle with and without extra booths, by stream.
 
     Parameters
@@ -86,14 +92,23 @@ def staffing_wait_effect(site: Site, annual_volumes: dict[str, float],
         daily = np.array([[vol / days]])
         extra = extra_booths.get(sid, np.zeros(HOURS))[None, None, :]
         after = st.with_stage(replace(primary, servers=primary.servers + extra))
-        (d0, _), (d1, _) = run_queue_jobs([QueueJob(st, daily), QueueJob(after, daily)],
-                                          anchor_periods(1), 1)
-        service = (1.0 / primary.services_per_hour
-                   + secondary.share / secondary.services_per_hour).item()
+        (d0, _), (d1, _) = run_queue_jobs(
+            [QueueJob(st, daily), QueueJob(after, daily)], anchor_periods(1), 1
+        )
+        service = (
+            1.0 / primary.services_per_hour
+            + secondary.share / secondary.services_per_hour
+        ).item()
         w0 = d0.item() / (vol / days) - service
         w1 = d1.item() / (vol / days) - service
-        rows.append({"stream": sid, "wait_before_minutes": 60 * w0, "wait_after_minutes": 60 * w1,
-                     "reduction": 1 - w1 / w0 if w0 > 0 else np.nan})
+        rows.append(
+            {
+                "stream": sid,
+                "wait_before_minutes": 60 * w0,
+                "wait_after_minutes": 60 * w1,
+                "reduction": 1 - w1 / w0 if w0 > 0 else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -126,21 +141,35 @@ def el_paso_rsp_comparison(site: Site, case: dict[str, Param]) -> pd.DataFrame:
     truck_ids = [sid for sid, s in streams.items() if s.mode == "truck"]
     car_ids = [sid for sid, s in streams.items() if s.mode == "passenger_vehicle"]
     extra = {
-        truck_ids[0]: spread_booth_hours(ysleta_booth_hours * v["case_truck_share"], TRUCK_HOURS),
-        car_ids[0]: spread_booth_hours(ysleta_booth_hours * (1 - v["case_truck_share"]), CAR_HOURS),
+        truck_ids[0]: spread_booth_hours(
+            ysleta_booth_hours * v["case_truck_share"], TRUCK_HOURS
+        ),
+        car_ids[0]: spread_booth_hours(
+            ysleta_booth_hours * (1 - v["case_truck_share"]), CAR_HOURS
+        ),
     }
     eff = staffing_wait_effect(site, vols, extra).set_index("stream")
     out = []
-    for group, ids, reported in (("trucks", truck_ids, v["case_reported_truck_reduction"]),
-                                 ("personal vehicles", car_ids, v["case_reported_car_reduction"])):
+    for group, ids, reported in (
+        ("trucks", truck_ids, v["case_reported_truck_reduction"]),
+        ("personal vehicles", car_ids, v["case_reported_car_reduction"]),
+    ):
         w = np.array([vols[i] for i in ids])
         before = float((eff.loc[ids, "wait_before_minutes"] * w).sum() / w.sum())
         after = float((eff.loc[ids, "wait_after_minutes"] * w).sum() / w.sum())
-        out.append({"group": group, "case_year_volume": float(w.sum()),
-                    "extra_booth_hours_per_day": float(sum(extra.get(i, np.zeros(HOURS)).sum() for i in ids)),
-                    "wait_before_minutes": before, "wait_after_minutes": after,
-                    "predicted_reduction": 1 - after / before if before > 0 else np.nan,
-                    "reported_reduction": reported})
+        out.append(
+            {
+                "group": group,
+                "case_year_volume": float(w.sum()),
+                "extra_booth_hours_per_day": float(
+                    sum(extra.get(i, np.zeros(HOURS)).sum() for i in ids)
+                ),
+                "wait_before_minutes": before,
+                "wait_after_minutes": after,
+                "predicted_reduction": 1 - after / before if before > 0 else np.nan,
+                "reported_reduction": reported,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -153,9 +182,18 @@ def el_paso_rsp_sensitivity(site: Site, case: dict[str, Param]) -> pd.DataFrame:
         for label, x in (("low", lo), ("high", hi)):
             c = dict(case)
             c[key] = p.model_copy(update={"value": float(x), "distribution": None})
-            t = el_paso_rsp_comparison(site, c).set_index("group")["predicted_reduction"]
-            rows.append({"assumption": key, "case": label, "value": x,
-                         "trucks": float(t["trucks"]), "personal vehicles": float(t["personal vehicles"])})
+            t = el_paso_rsp_comparison(site, c).set_index("group")[
+                "predicted_reduction"
+            ]
+            rows.append(
+                {
+                    "assumption": key,
+                    "case": label,
+                    "value": x,
+                    "trucks": float(t["trucks"]),
+                    "personal vehicles": float(t["personal vehicles"]),
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -27,8 +27,15 @@ from ..appraisal import appraise, outlooks_for
 from ..params import Site, iter_params
 from ..vocab import BASE_RATE
 
-__all__ = ["uncertain_parameters", "tornado", "switching_values", "robustness_sentences", "risk_analysis",
-           "status_quo_peak_wait", "wait_consistent_range"]
+__all__ = [
+    "uncertain_parameters",
+    "tornado",
+    "switching_values",
+    "robustness_sentences",
+    "risk_analysis",
+    "status_quo_peak_wait",
+    "wait_consistent_range",
+]
 
 #: Quantiles of the tornado's low and high cases.
 TORNADO_QUANTILES = (0.10, 0.90)
@@ -40,13 +47,27 @@ def uncertain_parameters(site: Site) -> pd.DataFrame:
     for key, p in iter_params(site):
         if p.distribution is None:
             continue
-        lo, hi = (float(uncertainty.quantile(p.distribution, q)) for q in TORNADO_QUANTILES)
-        rows.append({"key": key, "description": p.description, "unit": p.unit,
-                     "central": float(p.value), "p10": lo, "p90": hi})
-    return pd.DataFrame(rows, columns=["key", "description", "unit", "central", "p10", "p90"])
+        lo, hi = (
+            float(uncertainty.quantile(p.distribution, q)) for q in TORNADO_QUANTILES
+        )
+        rows.append(
+            {
+                "key": key,
+                "description": p.description,
+                "unit": p.unit,
+                "central": float(p.value),
+                "p10": lo,
+                "p90": hi,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["key", "description", "unit", "central", "p10", "p90"]
+    )
 
 
-def _npv_by_scenario(site: Site, overrides: dict, n: int, outlooks=None) -> pd.DataFrame:
+def _npv_by_scenario(
+    site: Site, overrides: dict, n: int, outlooks=None
+) -> pd.DataFrame:
     res = appraise(site, overrides=overrides, n_scenarios=n, outlooks=outlooks)
     d = res.npv_draws if res.npv_draws is not None else res.metrics.assign(draw=0)
     d = d[d["rate_name"] == BASE_RATE]
@@ -79,18 +100,34 @@ def tornado(site: Site, outlooks=None) -> pd.DataFrame:
             continue
         central = float(npv.loc[0, option])
         for i, r in enumerate(params.itertuples()):
-            lo, hi = float(npv.loc[1 + 2 * i, option]), float(npv.loc[2 + 2 * i, option])
-            rows.append({"option": option, "key": r.key, "description": r.description,
-                         "low_value": r.p10, "high_value": r.p90, "npv_low": lo, "npv_high": hi,
-                         "npv_central": central, "swing": abs(hi - lo)})
+            lo, hi = (
+                float(npv.loc[1 + 2 * i, option]),
+                float(npv.loc[2 + 2 * i, option]),
+            )
+            rows.append(
+                {
+                    "option": option,
+                    "key": r.key,
+                    "description": r.description,
+                    "low_value": r.p10,
+                    "high_value": r.p90,
+                    "npv_low": lo,
+                    "npv_high": hi,
+                    "npv_central": central,
+                    "swing": abs(hi - lo),
+                }
+            )
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    return out.sort_values(["option", "swing"], ascending=[True, False]).reset_index(drop=True)
+    return out.sort_values(["option", "swing"], ascending=[True, False]).reset_index(
+        drop=True
+    )
 
 
-def switching_values(site: Site, keys: list[str] | None = None, grid: int = 17,
-                     outlooks=None) -> pd.DataFrame:
+def switching_values(
+    site: Site, keys: list[str] | None = None, grid: int = 17, outlooks=None
+) -> pd.DataFrame:
     """Value of each parameter at which each option's NPV (base rate) is zero.
 
     Parameters
@@ -110,7 +147,11 @@ def switching_values(site: Site, keys: list[str] | None = None, grid: int = 17,
         distributions).
     """
     params = uncertain_parameters(site).set_index("key")
-    dists = {key: p.distribution for key, p in iter_params(site) if p.distribution is not None}
+    dists = {
+        key: p.distribution
+        for key, p in iter_params(site)
+        if p.distribution is not None
+    }
     keys = list(params.index) if keys is None else keys
     rows = []
     for key in keys:
@@ -130,9 +171,17 @@ def switching_values(site: Site, keys: list[str] | None = None, grid: int = 17,
             idx = np.nonzero(sign[:-1] * sign[1:] <= 0)[0]
             central = float(params.loc[key, "central"])
             if idx.size == 0:
-                rows.append({"option": option, "key": key, "central": central,
-                             "switching_value": np.nan, "low": lo, "high": hi,
-                             "note": "none within the support"})
+                rows.append(
+                    {
+                        "option": option,
+                        "key": key,
+                        "central": central,
+                        "switching_value": np.nan,
+                        "low": lo,
+                        "high": hi,
+                        "note": "none within the support",
+                    }
+                )
                 continue
             # the crossing nearest the central value
             j = idx[np.argmin(np.abs(xs[idx] - central))]
@@ -142,17 +191,40 @@ def switching_values(site: Site, keys: list[str] | None = None, grid: int = 17,
             elif y[j + 1] == 0:
                 root = b
             else:
+
                 def f(x, option=option, key=key):
-                    return float(_npv_by_scenario(site, {key: np.array([x])}, 1, outlooks).loc[0, option])
+                    return float(
+                        _npv_by_scenario(site, {key: np.array([x])}, 1, outlooks).loc[
+                            0, option
+                        ]
+                    )
 
-                root = brentq(f, a, b, xtol=1e-6 * max(1.0, abs(b)), rtol=1e-6, maxiter=60)
-            rows.append({"option": option, "key": key, "central": central,
-                         "switching_value": float(root), "low": lo, "high": hi, "note": ""})
-    return pd.DataFrame(rows, columns=["option", "key", "central", "switching_value", "low", "high", "note"])
+                root = brentq(
+                    f, a, b, xtol=1e-6 * max(1.0, abs(b)), rtol=1e-6, maxiter=60
+                )
+            rows.append(
+                {
+                    "option": option,
+                    "key": key,
+                    "central": central,
+                    "switching_value": float(root),
+                    "low": lo,
+                    "high": hi,
+                    "note": "",
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=["option", "key", "central", "switching_value", "low", "high", "note"],
+    )
 
 
-def robustness_sentences(site: Site, metrics: pd.DataFrame, tornado_table: pd.DataFrame,
-                         switching: pd.DataFrame) -> dict[str, str]:
+def robustness_sentences(
+    site: Site,
+    metrics: pd.DataFrame,
+    tornado_table: pd.DataFrame,
+    switching: pd.DataFrame,
+) -> dict[str, str]:
     """One plain sentence per option on how robust its verdict is."""
     out = {}
     base = metrics[metrics["rate_name"] == BASE_RATE].set_index("option")
@@ -162,16 +234,25 @@ def robustness_sentences(site: Site, metrics: pd.DataFrame, tornado_table: pd.Da
         npv = float(base.loc[oid, "npv"])
         verdict = "positive" if npv > 0 else "negative"
         t = tornado_table[tornado_table["option"] == oid]
-        flips = t[(np.sign(t["npv_low"]) != np.sign(npv)) | (np.sign(t["npv_high"]) != np.sign(npv))]
-        sw = switching[(switching["option"] == oid) & switching["switching_value"].notna()]
+        flips = t[
+            (np.sign(t["npv_low"]) != np.sign(npv))
+            | (np.sign(t["npv_high"]) != np.sign(npv))
+        ]
+        sw = switching[
+            (switching["option"] == oid) & switching["switching_value"].notna()
+        ]
         top = t.iloc[0]["description"] if len(t) else "no parameter"
         if flips.empty:
-            text = (f"{opt.name}: the NPV stays {verdict} when any single uncertain input moves to "
-                    f"its 10th or 90th percentile; the most influential input is {top.lower()}.")
+            text = (
+                f"{opt.name}: the NPV stays {verdict} when any single uncertain input moves to "
+                f"its 10th or 90th percentile; the most influential input is {top.lower()}."
+            )
         else:
             names = ", ".join(flips["description"].str.lower().head(3))
-            text = (f"{opt.name}: the NPV is {verdict} at central values but changes sign when one "
-                    f"of these inputs moves to its 10th or 90th percentile: {names}.")
+            text = (
+                f"{opt.name}: the NPV is {verdict} at central values but changes sign when one "
+                f"of these inputs moves to its 10th or 90th percentile: {names}."
+            )
         if len(sw):
             r = sw.iloc[0]
             text += f" It breaks even when {r['key'].split('.')[-1]} = {r['switching_value']:.4g} (central {r['central']:.4g})."
@@ -191,16 +272,38 @@ def risk_analysis(site: Site, appraisal, top: int = 5, outlooks=None) -> dict:
     outlooks = outlooks if outlooks is not None else outlooks_for(site)
     t = tornado(site, outlooks=outlooks)
     keys = [] if t.empty else list(dict.fromkeys(t.groupby("option").head(top)["key"]))
-    sw = switching_values(site, keys=keys, outlooks=outlooks) if keys else pd.DataFrame(
-        columns=["option", "key", "central", "switching_value", "low", "high", "note"])
+    sw = (
+        switching_values(site, keys=keys, outlooks=outlooks)
+        if keys
+        else pd.DataFrame(
+            columns=[
+                "option",
+                "key",
+                "central",
+                "switching_value",
+                "low",
+                "high",
+                "note",
+            ]
+        )
+    )
     if not sw.empty and not t.empty:
-        wanted = set(map(tuple, t.groupby("option").head(top)[["option", "key"]].to_numpy()))
-        sw = sw[[(o, k) in wanted for o, k in zip(sw["option"], sw["key"])]].reset_index(drop=True)
-    return {"tornado": t, "switching": sw,
-            "sentences": robustness_sentences(site, appraisal.metrics, t, sw)}
+        wanted = set(
+            map(tuple, t.groupby("option").head(top)[["option", "key"]].to_numpy())
+        )
+        sw = sw[
+            [(o, k) in wanted for o, k in zip(sw["option"], sw["key"])]
+        ].reset_index(drop=True)
+    return {
+        "tornado": t,
+        "switching": sw,
+        "sentences": robustness_sentences(site, appraisal.metrics, t, sw),
+    }
 
 
-def status_quo_peak_wait(site: Site, stream: str, factor: float = 1.0, outlooks=None) -> float:
+def status_quo_peak_wait(
+    site: Site, stream: str, factor: float = 1.0, outlooks=None
+) -> float:
     """Longest status-quo mean wait by hour of one stream [minutes], first year of operation,
     with its mean processing time multiplied by ``factor``."""
     key = f"streams.{stream}.processing_minutes"
@@ -210,9 +313,15 @@ def status_quo_peak_wait(site: Site, stream: str, factor: float = 1.0, outlooks=
     return float(np.nanmax(w["wait_minutes"]))
 
 
-def wait_consistent_range(site: Site, stream: str, tolerance: float = 2.0,
-                          span: tuple[float, float] = (0.70, 1.30), step: float = 0.025,
-                          min_half_width: float = 0.025, outlooks=None) -> tuple[float, float]:
+def wait_consistent_range(
+    site: Site,
+    stream: str,
+    tolerance: float = 2.0,
+    span: tuple[float, float] = (0.70, 1.30),
+    step: float = 0.025,
+    min_half_width: float = 0.025,
+    outlooks=None,
+) -> tuple[float, float]:
     """Range of a stream's mean processing time that stays consistent with its waits.
 
     A site's booth schedule is set so that, at the central processing time,

@@ -100,16 +100,26 @@ class Appraisal:
     npv_draws: pd.DataFrame | None = None
 
 
-def model_inputs(site: Site, n_draws: int = 0, seed: int | None = None,
-                 overrides: dict[str, Any] | None = None, n_scenarios: int = 0) -> Inputs:
+def model_inputs(
+    site: Site,
+    n_draws: int = 0,
+    seed: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    n_scenarios: int = 0,
+) -> Inputs:
     """Typed inputs of every draw at once (see :func:`draw_values`, :func:`build_inputs`)."""
     return build_inputs(site, draw_values(site, n_draws, seed, overrides, n_scenarios))
 
 
-def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
-             overrides: dict[str, Any] | None = None,
-             outlooks: dict[str, pd.DataFrame] | None = None,
-             n_scenarios: int = 0, chunk_size: int = CHUNK_DRAWS) -> Appraisal:
+def appraise(
+    site: Site,
+    n_draws: int = 0,
+    seed: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    outlooks: dict[str, pd.DataFrame] | None = None,
+    n_scenarios: int = 0,
+    chunk_size: int = CHUNK_DRAWS,
+) -> Appraisal:
     """Appraise every option of a site against its status quo.
 
     Parameters
@@ -140,7 +150,11 @@ def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
     draws = draw_values(site, n_draws, seed, overrides, n_scenarios)
     inp = build_inputs(site, draws)
     outlooks = outlooks if outlooks is not None else outlooks_for(site)
-    rng = np.random.default_rng(None if seed is None else seed + 1) if n_draws > 0 else None
+    rng = (
+        np.random.default_rng(None if seed is None else seed + 1)
+        if n_draws > 0
+        else None
+    )
     vols = volume_paths(inp, outlooks, rng)
     # Base-year traffic the booth schedules were set for (central values): the
     # queue of every draw or scenario is scaled to it (see option_flows).
@@ -154,6 +168,12 @@ def appraise(site: Site, n_draws: int = 0, seed: int | None = None,
     for a in range(0, inp.n_draws, step):
         b = min(a + step, inp.n_draws)
         part = build_inputs(site, draws.slice(a, b))
-        acc.add(option_flows(part, {k: v[a:b] for k, v in vols.items()}, reference), b - a)
-    return Appraisal(site_id=site.id, n_draws=int(n_draws),
-                     traffic=base_year_traffic(site, outlooks), **acc.result())
+        acc.add(
+            option_flows(part, {k: v[a:b] for k, v in vols.items()}, reference), b - a
+        )
+    return Appraisal(
+        site_id=site.id,
+        n_draws=int(n_draws),
+        traffic=base_year_traffic(site, outlooks),
+        **acc.result(),
+    )

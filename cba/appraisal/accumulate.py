@@ -18,13 +18,25 @@ import numpy as np
 import pandas as pd
 
 from .. import discounting, funding
-from ..vocab import (CASHFLOW_COLUMNS, HOURS, MC_COLUMNS, METRIC_COLUMNS,
-                     MINUTES_PER_HOUR, STAKEHOLDERS)
+from ..vocab import (
+    CASHFLOW_COLUMNS,
+    HOURS,
+    MC_COLUMNS,
+    METRIC_COLUMNS,
+    MINUTES_PER_HOUR,
+    STAKEHOLDERS,
+)
 from .flows import FlowBlock
 from .inputs import Inputs
 
-__all__ = ["REDUCE_BLOCK", "SIGN", "Accumulator", "cashflow_frame", "component_values",
-           "sponsor_view"]
+__all__ = [
+    "REDUCE_BLOCK",
+    "SIGN",
+    "Accumulator",
+    "cashflow_frame",
+    "component_values",
+    "sponsor_view",
+]
 
 #: Sums over draws are taken in fixed blocks of this many draws, and chunks
 #: are whole blocks, so every total is added up in the same order whatever the
@@ -50,9 +62,11 @@ class Accumulator:
         self.periods = self.years - inp.base_year
         self.rates = list(inp.economy.discount_rates)
         self.options = list(inp.options)
-        self.status_quo = {oid for oid, o in inp.options.items() if o.kind == "status_quo"}
+        self.status_quo = {
+            oid for oid, o in inp.options.items() if o.kind == "status_quo"
+        }
         self.total = total_draws
-        self.pv: dict[tuple, list] = {}       # key -> [arrays (Dc,)]
+        self.pv: dict[tuple, list] = {}  # key -> [arrays (Dc,)]
         # Sums over draws, kept as block sums (see REDUCE_BLOCK) until the end.
         self.blocks: dict[tuple, list] = {}
 
@@ -65,8 +79,11 @@ class Accumulator:
         full = n // REDUCE_BLOCK * REDUCE_BLOCK
         parts = []
         if full:
-            parts.append(arr[:full].reshape((full // REDUCE_BLOCK, REDUCE_BLOCK)
-                                            + arr.shape[1:]).sum(axis=1))
+            parts.append(
+                arr[:full]
+                .reshape((full // REDUCE_BLOCK, REDUCE_BLOCK) + arr.shape[1:])
+                .sum(axis=1)
+            )
         if full < n:
             parts.append(arr[full:].sum(axis=0)[None])
         self.blocks.setdefault(key, []).extend(parts)
@@ -82,7 +99,10 @@ class Accumulator:
     def add(self, block: FlowBlock, n: int) -> None:
         """Add one block of ``n`` draws."""
         T = len(self.years)
-        agg = {o: {"benefit": np.zeros((n, T)), "cost": np.zeros((n, T))} for o in self.options}
+        agg = {
+            o: {"benefit": np.zeros((n, T)), "cost": np.zeros((n, T))}
+            for o in self.options
+        }
         stake: dict[tuple, np.ndarray] = {}
         sponsor_no_toll: dict[str, np.ndarray] = {}
         seen: dict[tuple, np.ndarray] = {}
@@ -114,12 +134,18 @@ class Accumulator:
                 self._pv(("cost", oid, name), pv(c, df))
                 for who in STAKEHOLDERS:
                     arr = stake.get((oid, who))
-                    self._pv(("stakeholder", oid, name, who),
-                             np.zeros(n) if arr is None else pv(arr, df))
+                    self._pv(
+                        ("stakeholder", oid, name, who),
+                        np.zeros(n) if arr is None else pv(arr, df),
+                    )
                 if oid in sponsor_no_toll:
-                    self._pv(("sponsor_outlay", oid, name), pv(sponsor_no_toll[oid], df))
+                    self._pv(
+                        ("sponsor_outlay", oid, name), pv(sponsor_no_toll[oid], df)
+                    )
                 if oid in block.crossings:
-                    self._pv(("tolled_crossings", oid, name), pv(block.crossings[oid], df))
+                    self._pv(
+                        ("tolled_crossings", oid, name), pv(block.crossings[oid], df)
+                    )
         for o, sid, w in block.waits:
             self._sum(("wait", o, sid), np.broadcast_to(w, (n,) + np.shape(w)[-1:]), n)
         for o, sid, d in block.delay:
@@ -137,61 +163,113 @@ class Accumulator:
         for name, r in self.rates:
             npv_all = {}
             for oid in self.options:
-                pvb, pvc = self._get(("benefit", oid, name)), self._get(("cost", oid, name))
+                pvb, pvc = (
+                    self._get(("benefit", oid, name)),
+                    self._get(("cost", oid, name)),
+                )
                 npv_d = pvb - pvc
                 npv_all[oid] = npv_d
                 net_mean = self._total(("net", oid)) / N
                 is_sq = oid in self.status_quo
                 sp = self._get(("sponsor_outlay", oid, name))
                 q = self._get(("tolled_crossings", oid, name))
-                be = (funding.breakeven_toll_usd(float(np.mean(sp)), float(np.mean(q)))
-                      if sp is not None and q is not None else float("nan"))
-                metrics_rows.append({
-                    "site": self.site_id, "option": oid, "discount_rate": r, "rate_name": name,
-                    "pv_benefits": float(np.mean(pvb)), "pv_costs": float(np.mean(pvc)),
-                    "npv": float(np.mean(npv_d)),
-                    "bcr": float(discounting.benefit_cost_ratio(np.mean(pvb), np.mean(pvc))),
-                    "irr": (np.nan if is_sq else _none_nan(discounting.irr(net_mean))),
-                    "payback_years": (np.nan if is_sq
-                                      else float(discounting.discounted_payback(net_mean, r))),
-                    "first_year_benefits": float(self._total(("benefit", oid))[min(1, T - 1)] / N),
-                    "breakeven_toll_usd": be,
-                })
+                be = (
+                    funding.breakeven_toll_usd(float(np.mean(sp)), float(np.mean(q)))
+                    if sp is not None and q is not None
+                    else float("nan")
+                )
+                metrics_rows.append(
+                    {
+                        "site": self.site_id,
+                        "option": oid,
+                        "discount_rate": r,
+                        "rate_name": name,
+                        "pv_benefits": float(np.mean(pvb)),
+                        "pv_costs": float(np.mean(pvc)),
+                        "npv": float(np.mean(npv_d)),
+                        "bcr": float(
+                            discounting.benefit_cost_ratio(np.mean(pvb), np.mean(pvc))
+                        ),
+                        "irr": (
+                            np.nan if is_sq else _none_nan(discounting.irr(net_mean))
+                        ),
+                        "payback_years": (
+                            np.nan
+                            if is_sq
+                            else float(discounting.discounted_payback(net_mean, r))
+                        ),
+                        "first_year_benefits": float(
+                            self._total(("benefit", oid))[min(1, T - 1)] / N
+                        ),
+                        "breakeven_toll_usd": be,
+                    }
+                )
                 if N > 1:
-                    npv_rows.append(pd.DataFrame({"option": oid, "rate_name": name,
-                                                  "discount_rate": r, "draw": np.arange(N),
-                                                  "npv": npv_d}))
+                    npv_rows.append(
+                        pd.DataFrame(
+                            {
+                                "option": oid,
+                                "rate_name": name,
+                                "discount_rate": r,
+                                "draw": np.arange(N),
+                                "npv": npv_d,
+                            }
+                        )
+                    )
                 for who in STAKEHOLDERS:
-                    stake_rows.append({
-                        "site": self.site_id, "option": oid, "discount_rate": r,
-                        "rate_name": name, "stakeholder": who,
-                        "pv_net": float(np.mean(self._get(("stakeholder", oid, name, who))))})
+                    stake_rows.append(
+                        {
+                            "site": self.site_id,
+                            "option": oid,
+                            "discount_rate": r,
+                            "rate_name": name,
+                            "stakeholder": who,
+                            "pv_net": float(
+                                np.mean(self._get(("stakeholder", oid, name, who)))
+                            ),
+                        }
+                    )
             if self.n_draws > 0:
                 stack = np.stack([npv_all[o] for o in self.options])  # (options, N)
                 best = np.argmax(stack, axis=0)
                 for i, oid in enumerate(self.options):
-                    row = next(m for m in metrics_rows
-                               if m["option"] == oid and m["rate_name"] == name)
+                    row = next(
+                        m
+                        for m in metrics_rows
+                        if m["option"] == oid and m["rate_name"] == name
+                    )
                     q = np.percentile(stack[i], [5, 50, 95])
-                    row.update({"npv_p05": float(q[0]), "npv_p50": float(q[1]),
-                                "npv_p95": float(q[2]),
-                                "p_npv_positive": float(np.mean(stack[i] > 0)),
-                                "p_best": float(np.mean(best == i))})
+                    row.update(
+                        {
+                            "npv_p05": float(q[0]),
+                            "npv_p50": float(q[1]),
+                            "npv_p95": float(q[2]),
+                            "p_npv_positive": float(np.mean(stack[i] > 0)),
+                            "p_best": float(np.mean(best == i)),
+                        }
+                    )
         extra = MC_COLUMNS if self.n_draws > 0 else []
         metrics = pd.DataFrame(metrics_rows, columns=METRIC_COLUMNS + extra)
         waits = pd.DataFrame(
-            [(self.site_id, o, s, h, float(w[h]) / N * MINUTES_PER_HOUR)
-             for (o, s), w in self._totals("wait") for h in range(HOURS)],
+            [
+                (self.site_id, o, s, h, float(w[h]) / N * MINUTES_PER_HOUR)
+                for (o, s), w in self._totals("wait")
+                for h in range(HOURS)
+            ],
             columns=["site", "option", "stream", "hour", "wait_minutes"],
         )
         delay = pd.DataFrame(
-            [(self.site_id, o, s, int(y), float(d[i]) / N)
-             for (o, s), d in self._totals("delay") for i, y in enumerate(self.years)],
+            [
+                (self.site_id, o, s, int(y), float(d[i]) / N)
+                for (o, s), d in self._totals("delay")
+                for i, y in enumerate(self.years)
+            ],
             columns=["site", "option", "stream", "year", "delay_vehicle_hours_per_day"],
         )
         parts = [(k[0], k[1], k[2], k[3], v / N) for k, v in self._totals("flow")]
-        cashflows = cashflow_frame(self.site_id, self.dollar_year, self.years, parts,
-                                   self.n_draws)
+        cashflows = cashflow_frame(
+            self.site_id, self.dollar_year, self.years, parts, self.n_draws
+        )
         return {
             "cashflows": cashflows,
             "metrics": metrics,
@@ -208,29 +286,44 @@ def _none_nan(x):
     return np.nan if x is None else x
 
 
-def cashflow_frame(site_id: str, dollar_year: int, years: np.ndarray, parts: list,
-                   n_draws: int) -> pd.DataFrame:
+def cashflow_frame(
+    site_id: str, dollar_year: int, years: np.ndarray, parts: list, n_draws: int
+) -> pd.DataFrame:
     """Tidy cash flows with :data:`cba.vocab.CASHFLOW_COLUMNS` from (option, side,
     component, stakeholder, values by year) tuples; draw -1 for a Monte Carlo mean."""
     frames = []
     draw = -1 if n_draws > 0 else 0
     for oid, side, comp, who, arr in parts:
-        frames.append(pd.DataFrame({
-            "site": site_id, "option": oid, "draw": draw, "year": years, "side": side,
-            "component": comp, "stakeholder": who, "value": arr,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "site": site_id,
+                    "option": oid,
+                    "draw": draw,
+                    "year": years,
+                    "side": side,
+                    "component": comp,
+                    "stakeholder": who,
+                    "value": arr,
+                }
+            )
+        )
     if not frames:
         return pd.DataFrame(columns=CASHFLOW_COLUMNS)
     cf = pd.concat(frames, ignore_index=True)
-    cf = cf.groupby(["site", "option", "draw", "year", "side", "component", "stakeholder"],
-                    as_index=False, sort=False)["value"].sum()
+    cf = cf.groupby(
+        ["site", "option", "draw", "year", "side", "component", "stakeholder"],
+        as_index=False,
+        sort=False,
+    )["value"].sum()
     cf["unit"] = "USD"
     cf["dollar_year"] = dollar_year
     return cf[CASHFLOW_COLUMNS]
 
 
-def component_values(cashflows: pd.DataFrame, rates: list[tuple[str, float]],
-                     base_year: int) -> pd.DataFrame:
+def component_values(
+    cashflows: pd.DataFrame, rates: list[tuple[str, float]], base_year: int
+) -> pd.DataFrame:
     """Present value of each option's benefits and costs by component, at every rate.
 
     Transfers are left out (they cancel); costs are negative. Columns
@@ -245,19 +338,34 @@ def component_values(cashflows: pd.DataFrame, rates: list[tuple[str, float]],
         g = c.groupby(["option", "component"], as_index=False)["pv"].sum()
         frames.append(g.assign(rate_name=name, discount_rate=r))
     cols = ["option", "component", "rate_name", "discount_rate", "pv"]
-    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    return (
+        pd.concat(frames, ignore_index=True)[cols]
+        if frames
+        else pd.DataFrame(columns=cols)
+    )
 
 
-def sponsor_view(cashflows: pd.DataFrame, metrics: pd.DataFrame,
-                 rates: list[tuple[str, float]], base_year: int) -> pd.DataFrame:
+def sponsor_view(
+    cashflows: pd.DataFrame,
+    metrics: pd.DataFrame,
+    rates: list[tuple[str, float]],
+    base_year: int,
+) -> pd.DataFrame:
     """The sponsor's financial view of each option that has a sponsor, at every rate.
 
     Columns ``option, rate_name, discount_rate, pays_pv`` (officer-time
     reimbursements, capital net of residual value, upkeep), ``toll_revenue_pv``,
     ``financial_npv`` (revenue minus outlay) and ``breakeven_toll_usd``. [USD]
     """
-    cols = ["option", "rate_name", "discount_rate", "pays_pv", "toll_revenue_pv",
-            "financial_npv", "breakeven_toll_usd"]
+    cols = [
+        "option",
+        "rate_name",
+        "discount_rate",
+        "pays_pv",
+        "toll_revenue_pv",
+        "financial_npv",
+        "breakeven_toll_usd",
+    ]
     cf = cashflows[cashflows["stakeholder"] == "sponsor"]
     if cf.empty:
         return pd.DataFrame(columns=cols)
@@ -268,12 +376,23 @@ def sponsor_view(cashflows: pd.DataFrame, metrics: pd.DataFrame,
         m = metrics[metrics["rate_name"] == name].set_index("option")
         for oid, g in c.groupby("option", sort=False):
             toll = g.loc[g["component"] == "toll_surcharge", "pv"].sum()
-            pays = g.loc[g["side"] == "cost", "pv"].sum() - g.loc[
-                (g["side"] == "transfer") & (g["component"] != "toll_surcharge"), "pv"].sum()
+            pays = (
+                g.loc[g["side"] == "cost", "pv"].sum()
+                - g.loc[
+                    (g["side"] == "transfer") & (g["component"] != "toll_surcharge"),
+                    "pv",
+                ].sum()
+            )
             be = m.loc[oid, "breakeven_toll_usd"] if oid in m.index else float("nan")
-            rows.append({"option": oid, "rate_name": name, "discount_rate": r,
-                         "pays_pv": float(pays), "toll_revenue_pv": float(toll),
-                         "financial_npv": float(toll - pays), "breakeven_toll_usd": float(be)})
+            rows.append(
+                {
+                    "option": oid,
+                    "rate_name": name,
+                    "discount_rate": r,
+                    "pays_pv": float(pays),
+                    "toll_revenue_pv": float(toll),
+                    "financial_npv": float(toll - pays),
+                    "breakeven_toll_usd": float(be),
+                }
+            )
     return pd.DataFrame(rows, columns=cols)
-
-

@@ -18,10 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import benefits, costs, emissions, funding, options, staffing
-from ..vocab import POLLUTANTS
 from ..exceptions import ModelDomainError
+from ..vocab import POLLUTANTS
 from .inputs import AVERAGE_DAY, Inputs, OptionInputs
-from .queue_jobs import QueueJob, anchor_periods, apply_changes, run_queue_jobs, stream_queue
+from .queue_jobs import (
+    QueueJob,
+    anchor_periods,
+    apply_changes,
+    run_queue_jobs,
+    stream_queue,
+)
 
 __all__ = ["Flow", "FlowBlock", "option_volumes", "option_flows"]
 
@@ -52,27 +58,40 @@ class FlowBlock:
     crossings: dict[str, np.ndarray]
 
 
-def _book(rows: list, oid: str, side: str, component: str, stakeholder: str, arr) -> None:
+def _book(
+    rows: list, oid: str, side: str, component: str, stakeholder: str, arr
+) -> None:
     rows.append(Flow(oid, side, component, stakeholder, np.asarray(arr, dtype=float)))
 
 
-def option_volumes(inp: Inputs, oid: str, vols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def option_volumes(
+    inp: Inputs, oid: str, vols: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
     """Stream volumes under option ``oid``: traffic shifts of each part, in order."""
     shifts = []
     for part in inp.options[oid].parts:
-        shifts.append([(sid, ch.shift_to, ch.shift_share)
-                       for sid, ch in inp.options[part].changes.items() if ch.shift_to is not None])
+        shifts.append(
+            [
+                (sid, ch.shift_to, ch.shift_share)
+                for sid, ch in inp.options[part].changes.items()
+                if ch.shift_to is not None
+            ]
+        )
     return options.shift_traffic(vols, shifts)
 
 
 def _queue_under(inp: Inputs, oid: str, sid: str, queue):
-    changes = [inp.options[p].changes[sid] for p in inp.options[oid].parts
-               if sid in inp.options[p].changes]
+    changes = [
+        inp.options[p].changes[sid]
+        for p in inp.options[oid].parts
+        if sid in inp.options[p].changes
+    ]
     return apply_changes(queue, changes)
 
 
-def option_flows(inp: Inputs, vols: dict[str, np.ndarray],
-                 reference: dict[str, float] | None = None) -> FlowBlock:
+def option_flows(
+    inp: Inputs, vols: dict[str, np.ndarray], reference: dict[str, float] | None = None
+) -> FlowBlock:
     """Cash flows (D, T) of every option, plus waits and delay for display.
 
     ``vols``: annual volume of each stream (D, T). ``reference``: base-year
@@ -85,8 +104,10 @@ def option_flows(inp: Inputs, vols: dict[str, np.ndarray],
     while time savings are counted for the draw's actual vehicles.
     """
     if inp.day_types != (AVERAGE_DAY,):
-        raise ModelDomainError("only the average day is evaluated so far; got day types "
-                               + ", ".join(d.name for d in inp.day_types))
+        raise ModelDomainError(
+            "only the average day is evaluated so far; got day types "
+            + ", ".join(d.name for d in inp.day_types)
+        )
     eco = inp.economy
     days = eco.days_per_year[:, None]
     D = inp.n_draws
@@ -100,7 +121,9 @@ def option_flows(inp: Inputs, vols: dict[str, np.ndarray],
             scale[sid] = np.ones((D, 1))
         else:
             base = vols[sid][:, :1]
-            scale[sid] = np.where(base > 0, reference[sid] / np.where(base > 0, base, 1.0), 1.0)
+            scale[sid] = np.where(
+                base > 0, reference[sid] / np.where(base > 0, base, 1.0), 1.0
+            )
     # Every queue evaluation of the site (status quo and each option) in one call.
     jobs, keys = [], []
     option_vols = {}
@@ -150,9 +173,14 @@ def option_flows(inp: Inputs, vols: dict[str, np.ndarray],
             _book(rows, oid, "benefit", "travel_time", "users_mx", time_b * (1 - us))
             if s.cargo_value is not None:
                 cargo_b = benefits.cargo_time_savings_usd(
-                    vh_saved, s.cargo_value[:, None], eco.inventory_carrying_rate[:, None])
+                    vh_saved,
+                    s.cargo_value[:, None],
+                    eco.inventory_carrying_rate[:, None],
+                )
                 _book(rows, oid, "benefit", "cargo_time", "users_us", cargo_b * us)
-                _book(rows, oid, "benefit", "cargo_time", "users_mx", cargo_b * (1 - us))
+                _book(
+                    rows, oid, "benefit", "cargo_time", "users_mx", cargo_b * (1 - us)
+                )
             if s.fuel != "none":
                 price = eco.fuel_price[s.fuel][:, None]
                 gal = benefits.fuel_saved_gal(vh_saved, s.idle_fuel[:, None])
@@ -161,54 +189,122 @@ def option_flows(inp: Inputs, vols: dict[str, np.ndarray],
                 _book(rows, oid, "benefit", "idle_fuel", "users_mx", fuel_b * (1 - us))
                 emis = 0.0
                 for pol in POLLUTANTS:
-                    t = emissions.emissions_t(gal, eco.emission_rate[(pol, s.fuel)][:, None])
+                    t = emissions.emissions_t(
+                        gal, eco.emission_rate[(pol, s.fuel)][:, None]
+                    )
                     emis = emis + emissions.damage_usd(t, eco.damage_cost[pol][:, None])
-                t_co2 = emissions.emissions_t(gal, eco.emission_rate[("co2", s.fuel)][:, None])
-                co2 = emissions.damage_usd(t_co2, eco.damage_cost["co2"][:, None]) * value_co2
-                _book(rows, oid, "benefit", "emissions_air_quality", "users_us",
-                      emis * us_emissions_share)
-                _book(rows, oid, "benefit", "emissions_air_quality", "users_mx",
-                      emis * (1 - us_emissions_share))
-                _book(rows, oid, "benefit", "emissions_co2", "users_us", co2 * us_emissions_share)
-                _book(rows, oid, "benefit", "emissions_co2", "users_mx",
-                      co2 * (1 - us_emissions_share))
+                t_co2 = emissions.emissions_t(
+                    gal, eco.emission_rate[("co2", s.fuel)][:, None]
+                )
+                co2 = (
+                    emissions.damage_usd(t_co2, eco.damage_cost["co2"][:, None])
+                    * value_co2
+                )
+                _book(
+                    rows,
+                    oid,
+                    "benefit",
+                    "emissions_air_quality",
+                    "users_us",
+                    emis * us_emissions_share,
+                )
+                _book(
+                    rows,
+                    oid,
+                    "benefit",
+                    "emissions_air_quality",
+                    "users_mx",
+                    emis * (1 - us_emissions_share),
+                )
+                _book(
+                    rows,
+                    oid,
+                    "benefit",
+                    "emissions_co2",
+                    "users_us",
+                    co2 * us_emissions_share,
+                )
+                _book(
+                    rows,
+                    oid,
+                    "benefit",
+                    "emissions_co2",
+                    "users_mx",
+                    co2 * (1 - us_emissions_share),
+                )
         # Each part of the option (the option itself unless it is a combination)
         # books its own officer time and costs with its own payers.
         for part_id in opt.parts:
             _book_part_costs(rows, inp, oid, inp.options[part_id], ramp, days, T)
         owner = None if opt.funding_owner is None else inp.options[opt.funding_owner]
-        tolled = (owner.tolled_streams if owner is not None and owner.tolled_streams
-                  else list(inp.streams))
+        tolled = (
+            owner.tolled_streams
+            if owner is not None and owner.tolled_streams
+            else list(inp.streams)
+        )
         crossings[oid] = sum(ovols[sid] for sid in tolled) * (ramp > 0)
         if owner is not None and owner.toll_surcharge is not None:
             toll = owner.toll_surcharge[:, None]
             for sid in owner.tolled_streams:
                 us = inp.streams[sid].users_us_share[:, None]
                 revenue = funding.toll_revenue_usd(toll, ovols[sid]) * (ramp > 0)
-                _book(rows, oid, "transfer", "toll_surcharge", owner.toll_recipient, revenue)
-                _book(rows, oid, "transfer", "toll_surcharge", "users_us", -revenue * us)
-                _book(rows, oid, "transfer", "toll_surcharge", "users_mx", -revenue * (1 - us))
+                _book(
+                    rows,
+                    oid,
+                    "transfer",
+                    "toll_surcharge",
+                    owner.toll_recipient,
+                    revenue,
+                )
+                _book(
+                    rows, oid, "transfer", "toll_surcharge", "users_us", -revenue * us
+                )
+                _book(
+                    rows,
+                    oid,
+                    "transfer",
+                    "toll_surcharge",
+                    "users_mx",
+                    -revenue * (1 - us),
+                )
     return FlowBlock(rows, wait_rows, delay_rows, crossings)
 
 
-def _book_part_costs(rows: list, inp: Inputs, oid: str, part: OptionInputs, ramp, days,
-                     T: int) -> None:
+def _book_part_costs(
+    rows: list, inp: Inputs, oid: str, part: OptionInputs, ramp, days, T: int
+) -> None:
     """Officer time for a part's added booth-hours, and the part's own costs, booked to ``oid``."""
     eco = inp.economy
     booth_hours_added = 0.0
     for ch in part.changes.values():
         if ch.extra_booths is not None:
-            booth_hours_added = booth_hours_added + np.clip(ch.extra_booths, 0, None).sum()
+            booth_hours_added = (
+                booth_hours_added + np.clip(ch.extra_booths, 0, None).sum()
+            )
     if part.staffing is not None and booth_hours_added > 0:
-        hours = staffing.officer_hours_per_year(
-            np.full((inp.n_draws, 1), booth_hours_added),
-            eco.officers_per_booth[:, None], days) * ramp
+        hours = (
+            staffing.officer_hours_per_year(
+                np.full((inp.n_draws, 1), booth_hours_added),
+                eco.officers_per_booth[:, None],
+                days,
+            )
+            * ramp
+        )
         premium = eco.overtime_premium[:, None] if part.staffing.overtime else 1.0
-        cost = staffing.staffing_cost_usd(hours, eco.officer_hourly_cost[:, None], premium)
+        cost = staffing.staffing_cost_usd(
+            hours, eco.officer_hourly_cost[:, None], premium
+        )
         if part.staffing.reimbursed_to_cbp:
             _book(rows, oid, "cost", "officer_time", "us_federal", cost)
             _book(rows, oid, "transfer", "staffing_reimbursement", "us_federal", cost)
-            _book(rows, oid, "transfer", "staffing_reimbursement", part.staffing.payer, -cost)
+            _book(
+                rows,
+                oid,
+                "transfer",
+                "staffing_reimbursement",
+                part.staffing.payer,
+                -cost,
+            )
         else:
             _book(rows, oid, "cost", "officer_time", part.staffing.payer, cost)
     for c in part.costs:
@@ -218,4 +314,11 @@ def _book_part_costs(rows: list, inp: Inputs, oid: str, part: OptionInputs, ramp
             _book(rows, oid, "cost", "capital", c.payer, outlay)
             _book(rows, oid, "cost", "residual_value", c.payer, -resid)
         else:
-            _book(rows, oid, "cost", "operations", c.payer, costs.annual_flows(c.amount, ramp[0]))
+            _book(
+                rows,
+                oid,
+                "cost",
+                "operations",
+                c.payer,
+                costs.annual_flows(c.amount, ramp[0]),
+            )

@@ -28,7 +28,14 @@ import numpy as np
 
 from .. import uncertainty, units
 from ..exceptions import ParameterError
-from ..params import Param, Site, funding_owner, iter_params, option_parts, option_timing
+from ..params import (
+    Param,
+    Site,
+    funding_owner,
+    iter_params,
+    option_parts,
+    option_timing,
+)
 from ..params.checks import correlated_keys, correlation_matrix
 from ..vocab import FUELS, POLLUTANTS, VALUE_OF_TIME_PARAMS
 
@@ -76,9 +83,15 @@ class Draws:
         """Draws ``a`` to ``b`` (hourly lists are shared by every draw)."""
         if a == 0 and b == self.n_draws:
             return self
-        vals = {k: (v[a:b] if k in self.per_draw else v) for k, v in self.values.items()}
-        return Draws(n_draws=b - a, values=vals, dollar_year=self.dollar_year,
-                     per_draw=self.per_draw)
+        vals = {
+            k: (v[a:b] if k in self.per_draw else v) for k, v in self.values.items()
+        }
+        return Draws(
+            n_draws=b - a,
+            values=vals,
+            dollar_year=self.dollar_year,
+            per_draw=self.per_draw,
+        )
 
 
 def _money(site: Site, p: Param, x):
@@ -92,8 +105,14 @@ def _money(site: Site, p: Param, x):
     return units.to_dollar_year(x, p.dollar_year, to_year, cpi)
 
 
-def _numeric(site: Site, p: Param, n: int, rng: np.random.Generator | None, key: str,
-             overrides: dict[str, Any]) -> np.ndarray:
+def _numeric(
+    site: Site,
+    p: Param,
+    n: int,
+    rng: np.random.Generator | None,
+    key: str,
+    overrides: dict[str, Any],
+) -> np.ndarray:
     if key in overrides:
         raw = np.broadcast_to(np.asarray(overrides[key], dtype=float), (n,)).copy()
     elif isinstance(p.value, tuple):
@@ -106,8 +125,13 @@ def _numeric(site: Site, p: Param, n: int, rng: np.random.Generator | None, key:
     return _money(site, p, raw)
 
 
-def draw_values(site: Site, n_draws: int = 0, seed: int | None = None,
-                overrides: dict[str, Any] | None = None, n_scenarios: int = 0) -> Draws:
+def draw_values(
+    site: Site,
+    n_draws: int = 0,
+    seed: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    n_scenarios: int = 0,
+) -> Draws:
     """Every parameter of a site on the draw axis, converted to the report dollar-year.
 
     Parameters
@@ -135,7 +159,9 @@ def draw_values(site: Site, n_draws: int = 0, seed: int | None = None,
     """
     overrides = dict(overrides or {})
     if n_draws > 0 and n_scenarios > 0:
-        raise ParameterError("give either n_draws or n_scenarios, not both", key_path="n_scenarios")
+        raise ParameterError(
+            "give either n_draws or n_scenarios, not both", key_path="n_scenarios"
+        )
     n = max(int(n_draws), int(n_scenarios), 1)
     rng = None
     if n_draws > 0:
@@ -145,13 +171,17 @@ def draw_values(site: Site, n_draws: int = 0, seed: int | None = None,
     values: dict[str, np.ndarray] = {}
     known = set()
     per_draw = set()
-    correlated = set(correlated_keys(site.file.correlations)) if rng is not None else set()
+    correlated = (
+        set(correlated_keys(site.file.correlations)) if rng is not None else set()
+    )
     uniforms: dict[str, np.ndarray] = {}
     params: dict[str, Param] = {}
     for key, p in sorted(iter_params(site), key=lambda kp: kp[0]):
         known.add(key)
         if key in correlated and key not in overrides:
-            uniforms[key] = rng.random(n)  # the same uniforms the parameter gets uncorrelated
+            uniforms[key] = rng.random(
+                n
+            )  # the same uniforms the parameter gets uncorrelated
             params[key] = p
         else:
             values[key] = _numeric(site, p, n, rng, key, overrides)
@@ -160,15 +190,26 @@ def draw_values(site: Site, n_draws: int = 0, seed: int | None = None,
     if uniforms:
         keys = list(uniforms)
         corr = correlation_matrix(site.file.correlations, keys)
-        u = uncertainty.correlate_uniforms(np.column_stack([uniforms[k] for k in keys]), corr)
+        u = uncertainty.correlate_uniforms(
+            np.column_stack([uniforms[k] for k in keys]), corr
+        )
         for j, key in enumerate(keys):
-            values[key] = _money(site, params[key],
-                                 uncertainty.from_uniform(params[key].distribution, u[:, j]))
+            values[key] = _money(
+                site,
+                params[key],
+                uncertainty.from_uniform(params[key].distribution, u[:, j]),
+            )
     unknown = set(overrides) - known
     if unknown:
-        raise ParameterError(f"unknown override key(s): {sorted(unknown)}", key_path="overrides")
-    return Draws(n_draws=n, values=values, dollar_year=site.info.report_dollar_year,
-                 per_draw=frozenset(per_draw))
+        raise ParameterError(
+            f"unknown override key(s): {sorted(unknown)}", key_path="overrides"
+        )
+    return Draws(
+        n_draws=n,
+        values=values,
+        dollar_year=site.info.report_dollar_year,
+        per_draw=frozenset(per_draw),
+    )
 
 
 # --------------------------------------------------------------------------- typed inputs
@@ -228,7 +269,7 @@ class VolumeInputs:
 
     port_code: str | None
     measure: str | None
-    share: np.ndarray | None   # (D,) [/1]
+    share: np.ndarray | None  # (D,) [/1]
     annual: np.ndarray | None  # (D,) [vehicles/year]
     growth: np.ndarray | None  # (D,) [/1 a year]
 
@@ -243,12 +284,12 @@ class StreamInputs:
     fuel: str
     value_of_time_class: str
     volume: VolumeInputs
-    arrival_profile: np.ndarray       # (H,) share of the day's arrivals by hour [/1]
+    arrival_profile: np.ndarray  # (H,) share of the day's arrivals by hour [/1]
     stages: tuple[Stage, ...]
-    occupancy: np.ndarray             # (D,) [persons/vehicle]
-    idle_fuel: np.ndarray | None      # (D,) [gal/vehicle-hour]
-    cargo_value: np.ndarray | None    # (D,) [USD/vehicle]
-    users_us_share: np.ndarray        # (D,) [/1]
+    occupancy: np.ndarray  # (D,) [persons/vehicle]
+    idle_fuel: np.ndarray | None  # (D,) [gal/vehicle-hour]
+    cargo_value: np.ndarray | None  # (D,) [USD/vehicle]
+    users_us_share: np.ndarray  # (D,) [/1]
 
     def stage(self, name: str) -> Stage:
         """The stage called ``name``."""
@@ -262,10 +303,10 @@ class StreamInputs:
 class ChangeInputs:
     """What an option changes for one stream."""
 
-    extra_booths: np.ndarray | None          # (H,) [booths]
-    processing_factor: np.ndarray | None     # (D,) [factor]
+    extra_booths: np.ndarray | None  # (H,) [booths]
+    processing_factor: np.ndarray | None  # (D,) [factor]
     secondary_referral_factor: np.ndarray | None  # (D,) [factor]
-    shift_share: np.ndarray | None           # (D,) [/1]
+    shift_share: np.ndarray | None  # (D,) [/1]
     shift_to: str | None
 
 
@@ -274,11 +315,11 @@ class CostInputs:
     """A cost item of an option."""
 
     description: str
-    kind: str                            # "capital" | "annual"
+    kind: str  # "capital" | "annual"
     payer: str
-    amount: np.ndarray                   # (D,) [USD] or [USD/year]
+    amount: np.ndarray  # (D,) [USD] or [USD/year]
     asset_life_years: np.ndarray | None  # (D,) [years]
-    year: int | None                     # calendar year of a capital outlay
+    year: int | None  # calendar year of a capital outlay
 
 
 @dataclass(frozen=True)
@@ -309,7 +350,7 @@ class OptionInputs:
     costs: tuple[CostInputs, ...]
     staffing: StaffingInputs | None
     funding_owner: str | None
-    toll_surcharge: np.ndarray | None    # (D,) [USD/vehicle], of its own funding block
+    toll_surcharge: np.ndarray | None  # (D,) [USD/vehicle], of its own funding block
     tolled_streams: tuple[str, ...]
     toll_recipient: str | None
 
@@ -318,18 +359,20 @@ class OptionInputs:
 class EconomyInputs:
     """Shared unit values: time, fuel, emissions, officers, discounting."""
 
-    value_of_time: dict[str, np.ndarray]      # class -> (D,) [USD/person-hour]
-    fuel_price: dict[str, np.ndarray]         # fuel -> (D,) [USD/gal]
-    emission_rate: dict[tuple[str, str], np.ndarray]  # (pollutant, fuel) -> (D,) [g/gal]
-    damage_cost: dict[str, np.ndarray]        # pollutant -> (D,) [USD/t]
-    value_co2: np.ndarray                     # (D,) switch [/1]
-    emissions_us_share: np.ndarray            # (D,) [/1]
-    inventory_carrying_rate: np.ndarray       # (D,) [/1 a year]
-    officer_hourly_cost: np.ndarray           # (D,) [USD/hour]
-    overtime_premium: np.ndarray              # (D,) [factor]
-    officers_per_booth: np.ndarray            # (D,) [officers/booth]
-    queue_volume_cap_factor: np.ndarray       # (D,) [factor]
-    days_per_year: np.ndarray                 # (D,) [days/year]
+    value_of_time: dict[str, np.ndarray]  # class -> (D,) [USD/person-hour]
+    fuel_price: dict[str, np.ndarray]  # fuel -> (D,) [USD/gal]
+    emission_rate: dict[
+        tuple[str, str], np.ndarray
+    ]  # (pollutant, fuel) -> (D,) [g/gal]
+    damage_cost: dict[str, np.ndarray]  # pollutant -> (D,) [USD/t]
+    value_co2: np.ndarray  # (D,) switch [/1]
+    emissions_us_share: np.ndarray  # (D,) [/1]
+    inventory_carrying_rate: np.ndarray  # (D,) [/1 a year]
+    officer_hourly_cost: np.ndarray  # (D,) [USD/hour]
+    overtime_premium: np.ndarray  # (D,) [factor]
+    officers_per_booth: np.ndarray  # (D,) [officers/booth]
+    queue_volume_cap_factor: np.ndarray  # (D,) [factor]
+    days_per_year: np.ndarray  # (D,) [days/year]
     discount_rates: tuple[tuple[str, float], ...]  # (name, rate), the base rate first
 
 
@@ -363,7 +406,9 @@ def _maybe(values: dict[str, np.ndarray], key: str) -> np.ndarray | None:
     return values.get(key)
 
 
-def _discount_rates(site: Site, values: dict[str, np.ndarray]) -> tuple[tuple[str, float], ...]:
+def _discount_rates(
+    site: Site, values: dict[str, np.ndarray]
+) -> tuple[tuple[str, float], ...]:
     out = []
     for key, v in values.items():
         scope, name = key.split(".", 1)
@@ -395,18 +440,34 @@ def _stream(site: Site, values: dict[str, np.ndarray], sid: str) -> StreamInputs
     if idle is None:
         idle = shared_or_none(f"idle_fuel_{s.mode}")
     stages = (
-        Stage("primary", values[p + "booths_open"][None, :], values[p + "processing_minutes"],
-              values[p + "processing_cv"], np.ones_like(values[p + "processing_minutes"])),
-        Stage("secondary", values[p + "secondary_booths"][:, None],
-              values[p + "secondary_minutes"], values.get(p + "secondary_cv"),
-              values[p + "secondary_referral_share"]),
+        Stage(
+            "primary",
+            values[p + "booths_open"][None, :],
+            values[p + "processing_minutes"],
+            values[p + "processing_cv"],
+            np.ones_like(values[p + "processing_minutes"]),
+        ),
+        Stage(
+            "secondary",
+            values[p + "secondary_booths"][:, None],
+            values[p + "secondary_minutes"],
+            values.get(p + "secondary_cv"),
+            values[p + "secondary_referral_share"],
+        ),
     )
     return StreamInputs(
-        id=sid, description=s.description, mode=s.mode, fuel=s.fuel,
+        id=sid,
+        description=s.description,
+        mode=s.mode,
+        fuel=s.fuel,
         value_of_time_class=s.value_of_time_class,
-        volume=VolumeInputs(v.port_code, v.measure, _maybe(values, p + "volume.share"),
-                            _maybe(values, p + "volume.annual"),
-                            _maybe(values, p + "volume.growth")),
+        volume=VolumeInputs(
+            v.port_code,
+            v.measure,
+            _maybe(values, p + "volume.share"),
+            _maybe(values, p + "volume.annual"),
+            _maybe(values, p + "volume.growth"),
+        ),
         arrival_profile=values[p + "arrival_profile"],
         stages=stages,
         occupancy=occupancy,
@@ -431,16 +492,35 @@ def _option(site: Site, values: dict[str, np.ndarray], oid: str) -> OptionInputs
             shift_to=ch.shift_to,
         )
     costs = tuple(
-        CostInputs(c.description, c.kind, c.payer, values[f"{base}costs[{i}].amount"],
-                   _maybe(values, f"{base}costs[{i}].asset_life_years"), c.year)
-        for i, c in enumerate(o.costs))
-    staffing = None if o.staffing is None else StaffingInputs(
-        o.staffing.payer, o.staffing.pay == "overtime", o.staffing.reimbursed_to_cbp)
+        CostInputs(
+            c.description,
+            c.kind,
+            c.payer,
+            values[f"{base}costs[{i}].amount"],
+            _maybe(values, f"{base}costs[{i}].asset_life_years"),
+            c.year,
+        )
+        for i, c in enumerate(o.costs)
+    )
+    staffing = (
+        None
+        if o.staffing is None
+        else StaffingInputs(
+            o.staffing.payer, o.staffing.pay == "overtime", o.staffing.reimbursed_to_cbp
+        )
+    )
     start, ramp = option_timing(options, oid, site.info.base_year)
     fund = o.funding
     return OptionInputs(
-        id=oid, name=o.name, kind=o.kind, parts=tuple(option_parts(options, oid)),
-        start_year=start, ramp_up_years=ramp, changes=changes, costs=costs, staffing=staffing,
+        id=oid,
+        name=o.name,
+        kind=o.kind,
+        parts=tuple(option_parts(options, oid)),
+        start_year=start,
+        ramp_up_years=ramp,
+        changes=changes,
+        costs=costs,
+        staffing=staffing,
         funding_owner=funding_owner(options, oid),
         toll_surcharge=_maybe(values, f"{base}funding.toll_surcharge"),
         tolled_streams=tuple(fund.tolled_streams) if fund is not None else (),
@@ -456,8 +536,11 @@ def _economy(site: Site, values: dict[str, np.ndarray]) -> EconomyInputs:
     return EconomyInputs(
         value_of_time={cls: g(name) for cls, name in VALUE_OF_TIME_PARAMS.items()},
         fuel_price={f: g(f"fuel_price_{f}") for f in fuels},
-        emission_rate={(pol, f): g(f"{pol}_per_gal_{f}") for pol in (*POLLUTANTS, "co2")
-                       for f in fuels},
+        emission_rate={
+            (pol, f): g(f"{pol}_per_gal_{f}")
+            for pol in (*POLLUTANTS, "co2")
+            for f in fuels
+        },
         damage_cost={pol: g(f"damage_cost_{pol}") for pol in (*POLLUTANTS, "co2")},
         value_co2=g("value_co2"),
         emissions_us_share=g("emissions_us_share"),
@@ -484,4 +567,3 @@ def build_inputs(site: Site, draws: Draws) -> Inputs:
         options={oid: _option(site, values, oid) for oid in site.file.options},
         economy=_economy(site, values),
     )
-

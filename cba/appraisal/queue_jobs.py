@@ -22,8 +22,16 @@ from ..exceptions import ModelDomainError
 from ..vocab import HOURS, MINUTES_PER_HOUR
 from .inputs import ChangeInputs, StreamInputs
 
-__all__ = ["ANCHOR_STEP", "StageQueue", "StreamQueue", "stream_queue", "apply_changes",
-           "anchor_periods", "QueueJob", "run_queue_jobs"]
+__all__ = [
+    "ANCHOR_STEP",
+    "StageQueue",
+    "StreamQueue",
+    "stream_queue",
+    "apply_changes",
+    "anchor_periods",
+    "QueueJob",
+    "run_queue_jobs",
+]
 
 #: Years between the periods at which the queue model runs (see :func:`anchor_periods`).
 ANCHOR_STEP = 3
@@ -61,8 +69,10 @@ class StreamQueue:
 
     def with_stage(self, stage: StageQueue) -> StreamQueue:
         """The same queue with the stage of that name replaced."""
-        return StreamQueue(self.profile,
-                           tuple(stage if s.name == stage.name else s for s in self.stages))
+        return StreamQueue(
+            self.profile,
+            tuple(stage if s.name == stage.name else s for s in self.stages),
+        )
 
 
 def stream_queue(stream: StreamInputs) -> StreamQueue:
@@ -77,7 +87,8 @@ def stream_queue(stream: StreamInputs) -> StreamQueue:
             cv=None if st.cv is None else st.cv[:, None, None],
             share=st.share[:, None, None],
         )
-        for st in stream.stages)
+        for st in stream.stages
+    )
     return StreamQueue(profile=prof[None, None, :], stages=stages)
 
 
@@ -91,12 +102,16 @@ def apply_changes(queue: StreamQueue, changes: list[ChangeInputs]) -> StreamQueu
         return queue
     primary, secondary = queue.stage("primary"), queue.stage("secondary")
     booths, services, referral = options.changed_stage(
-        primary.servers, primary.services_per_hour, secondary.share,
+        primary.servers,
+        primary.services_per_hour,
+        secondary.share,
         extra_booths=[ch.extra_booths for ch in changes],
         processing_factors=[ch.processing_factor for ch in changes],
-        referral_factors=[ch.secondary_referral_factor for ch in changes])
-    return queue.with_stage(replace(primary, servers=booths, services_per_hour=services)) \
-        .with_stage(replace(secondary, share=referral))
+        referral_factors=[ch.secondary_referral_factor for ch in changes],
+    )
+    return queue.with_stage(
+        replace(primary, servers=booths, services_per_hour=services)
+    ).with_stage(replace(secondary, share=referral))
 
 
 def anchor_periods(n_periods: int, step: int = ANCHOR_STEP) -> np.ndarray:
@@ -109,7 +124,11 @@ def anchor_periods(n_periods: int, step: int = ANCHOR_STEP) -> np.ndarray:
     >>> anchor_periods(21).tolist()
     [0, 1, 2, 5, 8, 11, 14, 17, 20]
     """
-    pts = set(range(0, min(3, n_periods))) | set(range(2, n_periods, step)) | {n_periods - 1}
+    pts = (
+        set(range(0, min(3, n_periods)))
+        | set(range(2, n_periods, step))
+        | {n_periods - 1}
+    )
     return np.array(sorted(pts))
 
 
@@ -130,8 +149,12 @@ def _cv(stage: StageQueue):
     return 1.0 if stage.cv is None else stage.cv
 
 
-def run_queue_jobs(jobs: list[QueueJob], anchors: np.ndarray, n_periods: int,
-                   volume_cap: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+def run_queue_jobs(
+    jobs: list[QueueJob],
+    anchors: np.ndarray,
+    n_periods: int,
+    volume_cap: np.ndarray | None = None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Evaluate several streams/options in one vectorised queue call.
 
     The queue runs at the anchor periods only; daily delay at other periods is
@@ -152,18 +175,30 @@ def run_queue_jobs(jobs: list[QueueJob], anchors: np.ndarray, n_periods: int,
         return []
     for job in jobs:
         if [s.name for s in job.queue.stages] != ["primary", "secondary"]:
-            raise ModelDomainError("the queue model takes a primary and a secondary stage, "
-                                   f"in that order; got {[s.name for s in job.queue.stages]}")
-    scaled = [(job.queue, job.daily_volume * job.scale if job.scale is not None
-               else job.daily_volume, job.daily_volume) for job in jobs]
+            raise ModelDomainError(
+                "the queue model takes a primary and a secondary stage, "
+                f"in that order; got {[s.name for s in job.queue.stages]}"
+            )
+    scaled = [
+        (
+            job.queue,
+            job.daily_volume * job.scale if job.scale is not None else job.daily_volume,
+            job.daily_volume,
+        )
+        for job in jobs
+    ]
     if volume_cap is not None:
-        seen = [(st, np.minimum(q, volume_cap * q[:, :1]), vol) for st, q, vol in scaled]
+        seen = [
+            (st, np.minimum(q, volume_cap * q[:, :1]), vol) for st, q, vol in scaled
+        ]
     else:
         seen = scaled
     shape = (len(seen),) + seen[0][1][:, anchors].shape + (HOURS,)
 
     def stack(fn):
-        return np.stack([np.broadcast_to(fn(st, vol), shape[1:]) for st, vol, _ in seen])
+        return np.stack(
+            [np.broadcast_to(fn(st, vol), shape[1:]) for st, vol, _ in seen]
+        )
 
     arrivals = stack(lambda st, vol: vol[:, anchors, None] * st.profile)
     mu = stack(lambda st, vol: st.stage("primary").services_per_hour)
@@ -179,8 +214,11 @@ def run_queue_jobs(jobs: list[QueueJob], anchors: np.ndarray, n_periods: int,
         service_cv=stack(lambda st, vol: st.stage("primary").cv),
         secondary_cv=stack(lambda st, vol: _cv(st.stage("secondary"))),
     )
-    time_per_vehicle = (res.primary_wait_hours + 1.0 / mu
-                        + referral * (res.secondary_wait_hours + 1.0 / mu2))
+    time_per_vehicle = (
+        res.primary_wait_hours
+        + 1.0 / mu
+        + referral * (res.secondary_wait_hours + 1.0 / mu2)
+    )
     delay_a = (arrivals * time_per_vehicle).sum(axis=-1)  # (J, D, A)
     shown = np.where(arrivals > 0, time_per_vehicle, np.nan)
     first = int(np.searchsorted(anchors, min(1, n_periods - 1)))
@@ -189,13 +227,15 @@ def run_queue_jobs(jobs: list[QueueJob], anchors: np.ndarray, n_periods: int,
     for j in range(len(seen)):
         queued, actual = seen[j][1], seen[j][2]
         with np.errstate(divide="ignore", invalid="ignore"):
-            per_vehicle = np.where(queued[:, anchors] > 0, delay_a[j] / queued[:, anchors], 0.0)
+            per_vehicle = np.where(
+                queued[:, anchors] > 0, delay_a[j] / queued[:, anchors], 0.0
+            )
         d = per_vehicle
         full = np.empty((d.shape[0], n_periods))
         for k in range(len(anchors) - 1):  # a loop over a handful of year segments
             a0, a1 = anchors[k], anchors[k + 1]
-            w = (t[a0:a1 + 1] - a0) / (a1 - a0)
-            full[:, a0:a1 + 1] = d[:, k:k + 1] * (1 - w) + d[:, k + 1:k + 2] * w
+            w = (t[a0 : a1 + 1] - a0) / (a1 - a0)
+            full[:, a0 : a1 + 1] = d[:, k : k + 1] * (1 - w) + d[:, k + 1 : k + 2] * w
         if len(anchors) == 1:
             full[:] = d[:, :1]
         out.append((full * actual, shown[j][:, first, :]))

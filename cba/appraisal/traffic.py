@@ -25,8 +25,14 @@ from .. import demand
 from ..params import Site
 from .inputs import Inputs
 
-__all__ = ["port_outlook", "outlook_key", "outlooks_for", "volume_paths", "base_year_traffic",
-           "forecast_chart"]
+__all__ = [
+    "port_outlook",
+    "outlook_key",
+    "outlooks_for",
+    "volume_paths",
+    "base_year_traffic",
+    "forecast_chart",
+]
 
 
 @functools.lru_cache(maxsize=64)
@@ -55,13 +61,20 @@ def outlooks_for(site: Site) -> dict[str, pd.DataFrame]:
         if v.port_code is not None:
             key = outlook_key(v.port_code, v.measure)
             if key not in out:
-                out[key] = port_outlook(v.port_code, v.measure, info.base_year,
-                                        info.base_year + info.horizon_years).copy()
+                out[key] = port_outlook(
+                    v.port_code,
+                    v.measure,
+                    info.base_year,
+                    info.base_year + info.horizon_years,
+                ).copy()
     return out
 
 
-def volume_paths(inp: Inputs, outlooks: dict[str, pd.DataFrame] | None = None,
-                 rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
+def volume_paths(
+    inp: Inputs,
+    outlooks: dict[str, pd.DataFrame] | None = None,
+    rng: np.random.Generator | None = None,
+) -> dict[str, np.ndarray]:
     """Annual volume of each stream, shape (D, T). [vehicles/year]
 
     Data-based streams follow their port's outlook (its mean at central
@@ -84,8 +97,9 @@ def volume_paths(inp: Inputs, outlooks: dict[str, pd.DataFrame] | None = None,
         if rng is not None and inp.n_draws > 1:
             paths = demand.sample_annual_paths(ol.loc[years], inp.n_draws, rng)
         else:
-            paths = np.broadcast_to(ol.loc[years, "mean"].to_numpy(dtype=float),
-                                    (inp.n_draws, len(years)))
+            paths = np.broadcast_to(
+                ol.loc[years, "mean"].to_numpy(dtype=float), (inp.n_draws, len(years))
+            )
         out[sid] = share * paths
     return out
 
@@ -111,13 +125,26 @@ def base_year_traffic(site: Site, outlooks: dict[str, pd.DataFrame]) -> pd.DataF
         else:
             port_total = share = lo = hi = float("nan")
             vol = v.annual.value
-        rows.append({"stream": sid, "description": s.description, "port_code": v.port_code,
-                     "measure": v.measure, "port_total": port_total, "share": share,
-                     "volume": vol, "lower_80": lo, "upper_80": hi, "per_day": vol / days})
+        rows.append(
+            {
+                "stream": sid,
+                "description": s.description,
+                "port_code": v.port_code,
+                "measure": v.measure,
+                "port_total": port_total,
+                "share": share,
+                "volume": vol,
+                "lower_80": lo,
+                "upper_80": hi,
+                "per_day": vol / days,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def forecast_chart(site: Site, history_start_year: int = 2010) -> dict[tuple[str, str], pd.DataFrame]:
+def forecast_chart(
+    site: Site, history_start_year: int = 2010
+) -> dict[tuple[str, str], pd.DataFrame]:
     """Monthly history and forecast of every port series a site uses, for its chart.
 
     The forecast runs from the data's last month to three years past the site's
@@ -136,5 +163,6 @@ def forecast_chart(site: Site, history_start_year: int = 2010) -> dict[tuple[str
         if v.port_code is None or (v.port_code, v.measure) in out:
             continue
         out[(v.port_code, v.measure)] = demand.forecast_chart_data(
-            v.port_code, v.measure, history_start_year, site.info.base_year + 3)
+            v.port_code, v.measure, history_start_year, site.info.base_year + 3
+        )
     return out

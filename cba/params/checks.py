@@ -24,9 +24,15 @@ from ..vocab import LEVERS, OPTION_KINDS, is_slug
 from .rules import NONNEG, POSITIVE, RATE, SHARE, STREAM_RULES, check_param, rule_for
 from .schema import CommonFile, Correlation, Option, Param, SiteFile, Stream
 
-__all__ = ["parse", "semantic_checks", "check_option", "levers_used", "check_correlations",
-           "correlated_keys",
-           "correlation_matrix"]
+__all__ = [
+    "parse",
+    "semantic_checks",
+    "check_option",
+    "levers_used",
+    "check_correlations",
+    "correlated_keys",
+    "correlation_matrix",
+]
 
 
 def semantic_checks(model: BaseModel) -> None:
@@ -73,7 +79,8 @@ def semantic_checks(model: BaseModel) -> None:
             )
         if opt.ramp_up_years < 1:
             raise ParameterError(
-                f"ramp_up_years {opt.ramp_up_years} must be >= 1", key_path=f"{base}.ramp_up_years"
+                f"ramp_up_years {opt.ramp_up_years} must be >= 1",
+                key_path=f"{base}.ramp_up_years",
             )
         for sid, ch in opt.changes.items():
             if sid not in model.streams:
@@ -85,7 +92,9 @@ def semantic_checks(model: BaseModel) -> None:
             for fname in LEVERS:
                 val = getattr(ch, fname)
                 if val is not None:
-                    check_param(val, f"{base}.changes.{sid}.{fname}", STREAM_RULES[fname])
+                    check_param(
+                        val, f"{base}.changes.{sid}.{fname}", STREAM_RULES[fname]
+                    )
             if ch.shift_to is not None and ch.shift_to not in model.streams:
                 raise ParameterError(
                     f"unknown stream '{ch.shift_to}'{did_you_mean(ch.shift_to, model.streams)}",
@@ -102,7 +111,9 @@ def semantic_checks(model: BaseModel) -> None:
                         )
         if opt.funding is not None:
             if opt.funding.toll_surcharge is not None:
-                check_param(opt.funding.toll_surcharge, f"{base}.funding.toll_surcharge", NONNEG)
+                check_param(
+                    opt.funding.toll_surcharge, f"{base}.funding.toll_surcharge", NONNEG
+                )
                 if opt.funding.toll_surcharge.unit != "USD/vehicle":
                     raise ParameterError(
                         f"unit '{opt.funding.toll_surcharge.unit}' does not fit a toll; use 'USD/vehicle'",
@@ -118,7 +129,9 @@ def semantic_checks(model: BaseModel) -> None:
         for i, c in enumerate(opt.costs):
             check_param(c.amount, f"{base}.costs[{i}].amount", NONNEG)
             if c.asset_life_years is not None:
-                check_param(c.asset_life_years, f"{base}.costs[{i}].asset_life_years", POSITIVE)
+                check_param(
+                    c.asset_life_years, f"{base}.costs[{i}].asset_life_years", POSITIVE
+                )
             want = "USD" if c.kind == "capital" else "USD/year"
             if c.amount.unit not in (want, want.replace("USD", "MXN")):
                 raise ParameterError(
@@ -150,8 +163,6 @@ def levers_used(opt: Option) -> set[str]:
     return used
 
 
-
-
 def check_option(oid: str, opt, options: dict) -> None:
     """Check an option against its catalogue entry; raise :class:`ParameterError`.
 
@@ -162,21 +173,27 @@ def check_option(oid: str, opt, options: dict) -> None:
     spec = OPTION_KINDS[opt.kind]
     used = levers_used(opt)
     if opt.kind == "status_quo":
-        extra = sorted(used) + (["costs"] if opt.costs else []) + (
-            ["staffing"] if opt.staffing else []) + (["funding"] if opt.funding else []) + (
-            ["combines"] if opt.combines else [])
+        extra = (
+            sorted(used)
+            + (["costs"] if opt.costs else [])
+            + (["staffing"] if opt.staffing else [])
+            + (["funding"] if opt.funding else [])
+            + (["combines"] if opt.combines else [])
+        )
         if extra:
             raise ParameterError(
                 f"the status quo changes nothing and costs nothing, but has {', '.join(extra)}; "
                 "allowed: no changes, costs, staffing, funding or combines",
-                key_path=base)
+                key_path=base,
+            )
         return
     if opt.kind == "combined":
         if len(opt.combines) < 2:
             raise ParameterError(
                 f"a combined option lists {len(opt.combines)} option(s) in 'combines'; "
                 "allowed: two or more ids of this site's other options",
-                key_path=f"{base}.combines")
+                key_path=f"{base}.combines",
+            )
         seen = set()
         for j, part in enumerate(opt.combines):
             path = f"{base}.combines[{j}]"
@@ -184,37 +201,57 @@ def check_option(oid: str, opt, options: dict) -> None:
                 raise ParameterError(
                     f"unknown option '{part}'{did_you_mean(part, options)}; options of this site: "
                     + ", ".join(options),
-                    key_path=path)
+                    key_path=path,
+                )
             kind = options[part].kind
             if part == oid or kind in ("status_quo", "combined"):
                 raise ParameterError(
                     f"'{part}' is {'this option' if part == oid else 'of kind ' + kind}; allowed: "
                     "options other than the status quo and other combinations",
-                    key_path=path)
+                    key_path=path,
+                )
             if part in seen:
-                raise ParameterError(f"'{part}' is listed twice; allowed: each option once",
-                                     key_path=path)
+                raise ParameterError(
+                    f"'{part}' is listed twice; allowed: each option once",
+                    key_path=path,
+                )
             seen.add(part)
         return
     if opt.combines:
         raise ParameterError(
             f"'combines' lists {opt.combines} but the kind is '{opt.kind}'; allowed: "
             "'combines' only with kind 'combined'",
-            key_path=f"{base}.combines")
+            key_path=f"{base}.combines",
+        )
     if spec.needs_any and not used & set(spec.needs_any):
         raise ParameterError(
-            f"a {opt.kind} option must change " + " or ".join(spec.needs_any)
+            f"a {opt.kind} option must change "
+            + " or ".join(spec.needs_any)
             + f" for at least one stream; it changes {', '.join(sorted(used)) or 'nothing'}",
-            key_path=f"{base}.changes")
+            key_path=f"{base}.changes",
+        )
     if opt.kind == "sponsor_staffing":
         if opt.staffing is None or opt.staffing.payer != "sponsor":
-            got = "no staffing" if opt.staffing is None else f"payer '{opt.staffing.payer}'"
+            got = (
+                "no staffing"
+                if opt.staffing is None
+                else f"payer '{opt.staffing.payer}'"
+            )
             raise ParameterError(
                 f"sponsor-funded staffing needs 'staffing' paid by the sponsor; got {got}; "
                 "allowed: staffing.payer: sponsor",
-                key_path=f"{base}.staffing")
-    net = [sum(hour) for hour in zip(*(ch.extra_booths.value for ch in opt.changes.values()
-                                        if ch.extra_booths is not None))]
+                key_path=f"{base}.staffing",
+            )
+    net = [
+        sum(hour)
+        for hour in zip(
+            *(
+                ch.extra_booths.value
+                for ch in opt.changes.values()
+                if ch.extra_booths is not None
+            )
+        )
+    ]
     if net and max(net) > 0 and opt.staffing is None:
         h = max(range(len(net)), key=net.__getitem__)
         raise ParameterError(
@@ -222,7 +259,8 @@ def check_option(oid: str, opt, options: dict) -> None:
             "nobody staffs them; allowed: a 'staffing' block (payer us_federal, mx_federal or "
             "sponsor; pay overtime or straight_time), or booths converted between streams "
             "(extra booths summing to 0 or less in every hour)",
-            key_path=f"{base}.staffing")
+            key_path=f"{base}.staffing",
+        )
 
 
 def _fields_at(model: type[BaseModel], loc: tuple) -> list[str] | None:
@@ -276,12 +314,16 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _pydantic_to_param_error(exc: ValidationError, schema: type[BaseModel], file: str) -> ParameterError:
+def _pydantic_to_param_error(
+    exc: ValidationError, schema: type[BaseModel], file: str
+) -> ParameterError:
     errors = exc.errors(include_url=False)
     # An unknown key usually explains a missing one (a typo): report it first.
     errors.sort(key=lambda e: e["type"] != "extra_forbidden")
     err = errors[0]
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    loc = tuple(
+        p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+    )
     etype = err["type"]
     path = _format_loc(loc)
     if etype == "extra_forbidden":
@@ -295,7 +337,7 @@ def _pydantic_to_param_error(exc: ValidationError, schema: type[BaseModel], file
         return ParameterError("required key is missing", file=file, key_path=path)
     reason = err["msg"]
     if reason.startswith("Value error, "):
-        reason = reason[len("Value error, "):]
+        reason = reason[len("Value error, ") :]
     if etype == "literal_error":
         reason = f"value {_short(err.get('input'))} is not allowed; {reason[0].lower()}{reason[1:]}"
     elif etype not in ("value_error", "assertion_error"):
@@ -336,7 +378,9 @@ def correlated_keys(correlations: list[Correlation]) -> list[str]:
     return list(keys)
 
 
-def check_correlations(correlations: list[Correlation], params: dict[str, Param]) -> None:
+def check_correlations(
+    correlations: list[Correlation], params: dict[str, Param]
+) -> None:
     """Check a site's ``correlations``; raise :class:`ParameterError` naming the entry.
 
     ``params`` maps every key path of the site to its parameter (see
@@ -350,26 +394,37 @@ def check_correlations(correlations: list[Correlation], params: dict[str, Param]
         path = f"correlations[{i}]"
         for j, key in enumerate(c.between):
             if key not in params:
-                raise ParameterError(f"unknown parameter '{key}'{did_you_mean(key, params)}; "
-                                     "allowed: a key path listed in the report's parameter "
-                                     "appendix", key_path=f"{path}.between[{j}]")
+                raise ParameterError(
+                    f"unknown parameter '{key}'{did_you_mean(key, params)}; "
+                    "allowed: a key path listed in the report's parameter "
+                    "appendix",
+                    key_path=f"{path}.between[{j}]",
+                )
             p = params[key]
             if p.distribution is None or isinstance(p.value, tuple):
-                raise ParameterError(f"'{key}' has no distribution, so it cannot be correlated; "
-                                     "allowed: parameters with a distribution",
-                                     key_path=f"{path}.between[{j}]")
+                raise ParameterError(
+                    f"'{key}' has no distribution, so it cannot be correlated; "
+                    "allowed: parameters with a distribution",
+                    key_path=f"{path}.between[{j}]",
+                )
         a, b = c.between
         if a == b:
-            raise ParameterError(f"'{a}' is correlated with itself; allowed: two different "
-                                 "parameters", key_path=f"{path}.between")
+            raise ParameterError(
+                f"'{a}' is correlated with itself; allowed: two different parameters",
+                key_path=f"{path}.between",
+            )
         pair = frozenset(c.between)
         if pair in seen:
-            raise ParameterError(f"the pair {a}, {b} is listed twice; allowed: each pair once",
-                                 key_path=f"{path}.between")
+            raise ParameterError(
+                f"the pair {a}, {b} is listed twice; allowed: each pair once",
+                key_path=f"{path}.between",
+            )
         seen.add(pair)
         if not -1.0 < c.rho < 1.0:
-            raise ParameterError(f"rho {c.rho:g} is out of range; allowed: > -1 and < 1",
-                                 key_path=f"{path}.rho")
+            raise ParameterError(
+                f"rho {c.rho:g} is out of range; allowed: > -1 and < 1",
+                key_path=f"{path}.rho",
+            )
     keys = correlated_keys(correlations)
     if keys:
         try:
@@ -378,4 +433,6 @@ def check_correlations(correlations: list[Correlation], params: dict[str, Param]
             raise ParameterError(
                 "the correlations are not consistent with each other (their matrix is not "
                 "positive definite); allowed: a set of pairs that some joint distribution can "
-                "have - lower the largest ones", key_path="correlations") from None
+                "have - lower the largest ones",
+                key_path="correlations",
+            ) from None

@@ -14,8 +14,18 @@ from ..exceptions import ParameterError
 from ..vocab import HOURS
 from .schema import Param
 
-__all__ = ["Rule", "SHARE", "NONNEG", "POSITIVE", "RATE", "PROFILE", "BOOTHS24",
-           "STREAM_RULES", "rule_for", "check_param"]
+__all__ = [
+    "Rule",
+    "SHARE",
+    "NONNEG",
+    "POSITIVE",
+    "RATE",
+    "PROFILE",
+    "BOOTHS24",
+    "STREAM_RULES",
+    "rule_for",
+    "check_param",
+]
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,9 @@ class Rule:
     def ok(self, x: float) -> bool:
         if self.low is not None and (x <= self.low if self.low_open else x < self.low):
             return False
-        if self.high is not None and (x >= self.high if self.high_open else x > self.high):
+        if self.high is not None and (
+            x >= self.high if self.high_open else x > self.high
+        ):
             return False
         if self.integer and x != int(x):
             return False
@@ -115,10 +127,12 @@ def check_param(p: Param, path: str, rule: Rule | None) -> None:
             )
     for x in p.numbers():
         if not rule.ok(x):
-            where = f" (in {[f'{v:g}' for v in p.value]})" if isinstance(p.value, tuple) else ""
+            where = (
+                f" (in {[f'{v:g}' for v in p.value]})"
+                if isinstance(p.value, tuple)
+                else ""
+            )
             raise ParameterError(
                 f"value {x:g} is out of range{where}; allowed: {rule.allowed()}",
                 key_path=path + (".value" if p.values is None else ".values"),
             )
-
-

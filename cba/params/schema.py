@@ -17,8 +17,16 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from ..exceptions import did_you_mean
 from ..units import MONEY_UNITS, UNITS
-from ..vocab import (FUELS, MODES, OPTION_KINDS, PAYERS, STAFFING_PAYERS, TOLL_RECIPIENTS,
-                     VALUE_OF_TIME_PARAMS, is_slug)
+from ..vocab import (
+    FUELS,
+    MODES,
+    OPTION_KINDS,
+    PAYERS,
+    STAFFING_PAYERS,
+    TOLL_RECIPIENTS,
+    VALUE_OF_TIME_PARAMS,
+    is_slug,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -230,6 +238,7 @@ class Param(_Strict):
 
 # Range-constrained parameter kinds. ``_check`` runs after the model is built so
 
+
 class Volume(_Strict):
     """Base-year volume of a stream: from the shipped BTS data, or a typed value."""
 
@@ -244,13 +253,21 @@ class Volume(_Strict):
     def _form(self):
         data = self.port_code is not None or self.measure is not None
         if data and self.annual is not None:
-            raise ValueError("give either {port_code, measure, share} or 'annual', not both")
-        if data and (self.port_code is None or self.measure is None or self.share is None):
-            raise ValueError("a data-based volume needs 'port_code', 'measure' and 'share'")
+            raise ValueError(
+                "give either {port_code, measure, share} or 'annual', not both"
+            )
+        if data and (
+            self.port_code is None or self.measure is None or self.share is None
+        ):
+            raise ValueError(
+                "a data-based volume needs 'port_code', 'measure' and 'share'"
+            )
         if not data and self.annual is None:
             raise ValueError("give {port_code, measure, share} or 'annual'")
         if data and self.growth is not None:
-            raise ValueError("'growth' applies to a typed 'annual' volume; data-based volumes grow with the forecast")
+            raise ValueError(
+                "'growth' applies to a typed 'annual' volume; data-based volumes grow with the forecast"
+            )
         return self
 
 
@@ -410,8 +427,6 @@ class CommonFile(_Strict):
     schema_version: Literal[1]
     description: str
     parameters: dict[str, Param]
-
-
 
 
 class CalibratedFile(_Strict):

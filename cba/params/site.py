@@ -18,7 +18,16 @@ from ..exceptions import ParameterError, did_you_mean
 from ..vocab import LEVERS
 from .checks import check_correlations, parse
 from .rules import check_param, rule_for
-from .schema import CalibratedFile, CalibrationSpec, CommonFile, Option, Param, SiteFile, SiteInfo, Stream
+from .schema import (
+    CalibratedFile,
+    CalibrationSpec,
+    CommonFile,
+    Option,
+    Param,
+    SiteFile,
+    SiteInfo,
+    Stream,
+)
 from .yamlio import file_sha256, read_yaml
 
 __all__ = [
@@ -76,7 +85,8 @@ class Site:
             return self.common[name]
         except KeyError:
             raise ParameterError(
-                f"no parameter '{name}'{did_you_mean(name, self.common)}", file=str(self.path)
+                f"no parameter '{name}'{did_you_mean(name, self.common)}",
+                file=str(self.path),
             ) from None
 
 
@@ -101,7 +111,9 @@ def find_common_dir(site_path: str | Path) -> Path:
     )
 
 
-def load_common(common_dir: str | Path) -> tuple[dict[str, Param], dict[str, str], dict[str, str]]:
+def load_common(
+    common_dir: str | Path,
+) -> tuple[dict[str, Param], dict[str, str], dict[str, str]]:
     """Load every ``*.yaml`` in ``common_dir``.
 
     Returns
@@ -115,7 +127,9 @@ def load_common(common_dir: str | Path) -> tuple[dict[str, Param], dict[str, str
     common_dir = Path(common_dir)
     files = sorted(common_dir.glob("*.yaml"))
     if not files:
-        raise ParameterError("no *.yaml files in the shared folder", file=str(common_dir))
+        raise ParameterError(
+            "no *.yaml files in the shared folder", file=str(common_dir)
+        )
     params: dict[str, Param] = {}
     hashes: dict[str, str] = {}
     origin: dict[str, str] = {}
@@ -205,12 +219,16 @@ def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
                 key_path=f"parameters.{name}",
             )
     hashes = {str(path): file_sha256(path), **calibrated, **hashes}
-    site = Site(file=model, common=common, path=path, files=hashes, common_sources=origin)
+    site = Site(
+        file=model, common=common, path=path, files=hashes, common_sources=origin
+    )
     if model.correlations:
         try:
             check_correlations(model.correlations, dict(iter_params(site)))
         except ParameterError as exc:
-            raise ParameterError(exc.reason, file=str(path), key_path=exc.key_path) from None
+            raise ParameterError(
+                exc.reason, file=str(path), key_path=exc.key_path
+            ) from None
     return site
 
 
@@ -223,39 +241,68 @@ def _merge_calibration(data: dict, path: Path) -> dict[str, str]:
     if ref is None:
         return {}
     if not isinstance(ref, str):
-        raise ParameterError(f"value {ref!r} is not allowed; allowed: the path of a calibrated-values "
-                             "file, relative to this file", file=str(path), key_path="calibration")
+        raise ParameterError(
+            f"value {ref!r} is not allowed; allowed: the path of a calibrated-values "
+            "file, relative to this file",
+            file=str(path),
+            key_path="calibration",
+        )
     cpath = (path.parent / ref).resolve()
     if not cpath.is_file():
-        raise ParameterError(f"calibrated-values file '{ref}' not found beside this file; allowed: "
-                             "a file written by `cba calibrate`", file=str(path), key_path="calibration")
+        raise ParameterError(
+            f"calibrated-values file '{ref}' not found beside this file; allowed: "
+            "a file written by `cba calibrate`",
+            file=str(path),
+            key_path="calibration",
+        )
     raw = read_yaml(cpath)
     model = parse(raw, CalibratedFile, str(cpath))
-    site_id = (data.get("site") or {}).get("id") if isinstance(data.get("site"), dict) else None
+    site_id = (
+        (data.get("site") or {}).get("id")
+        if isinstance(data.get("site"), dict)
+        else None
+    )
     if model.site != site_id:
-        raise ParameterError(f"is for site '{model.site}', not '{site_id}'", file=str(cpath),
-                             key_path="site")
+        raise ParameterError(
+            f"is for site '{model.site}', not '{site_id}'",
+            file=str(cpath),
+            key_path="site",
+        )
     streams = data.get("streams") if isinstance(data.get("streams"), dict) else {}
-    fields = [f for f, info in Stream.model_fields.items()
-              if "Param" in str(info.annotation) and f != "volume"]
+    fields = [
+        f
+        for f, info in Stream.model_fields.items()
+        if "Param" in str(info.annotation) and f != "volume"
+    ]
     for key in model.values:
         parts = key.split(".")
         if len(parts) != 3 or parts[0] != "streams" or parts[2] not in fields:
-            raise ParameterError(f"key '{key}' is not a stream value; allowed: "
-                                 "streams.<stream>.<field> with a field among " + ", ".join(fields),
-                                 file=str(cpath), key_path=f"values.{key}")
+            raise ParameterError(
+                f"key '{key}' is not a stream value; allowed: "
+                "streams.<stream>.<field> with a field among " + ", ".join(fields),
+                file=str(cpath),
+                key_path=f"values.{key}",
+            )
         sid, fname = parts[1], parts[2]
         if sid not in streams or not isinstance(streams[sid], dict):
-            raise ParameterError(f"unknown stream '{sid}'{did_you_mean(sid, streams)}",
-                                 file=str(cpath), key_path=f"values.{key}")
+            raise ParameterError(
+                f"unknown stream '{sid}'{did_you_mean(sid, streams)}",
+                file=str(cpath),
+                key_path=f"values.{key}",
+            )
         if fname in streams[sid]:
-            raise ParameterError(f"'{fname}' is given here and in the calibrated file '{ref}'; "
-                                 "allowed: one of them (remove it here to use the calibration)",
-                                 file=str(path), key_path=f"streams.{sid}.{fname}")
+            raise ParameterError(
+                f"'{fname}' is given here and in the calibrated file '{ref}'; "
+                "allowed: one of them (remove it here to use the calibration)",
+                file=str(path),
+                key_path=f"streams.{sid}.{fname}",
+            )
         try:
             check_param(model.values[key], f"values.{key}", rule_for(fname))
         except ParameterError as exc:
-            raise ParameterError(exc.reason, file=str(cpath), key_path=exc.key_path) from None
+            raise ParameterError(
+                exc.reason, file=str(cpath), key_path=exc.key_path
+            ) from None
         streams[sid][fname] = raw["values"][key]
     return {str(cpath): file_sha256(cpath)}
 
@@ -323,7 +370,6 @@ def iter_params(site: Site) -> Iterator[tuple[str, Param]]:
             yield f"options.{oid}.funding.toll_surcharge", o.funding.toll_surcharge
 
 
-
 def parameter_table(site: Site) -> pd.DataFrame:
     """Every parameter the appraisal uses, with value, unit, source and labels."""
     rows = []
@@ -332,26 +378,35 @@ def parameter_table(site: Site) -> pd.DataFrame:
             shown = ", ".join(f"{x:g}" for x in p.value)
         else:
             shown = f"{p.value:g}"
-        rows.append({
-            "key": key,
-            "description": p.description,
-            "value": shown,
-            "unit": p.unit,
-            "dollar_year": p.dollar_year,
-            "source": p.source.label(),
-            "href": p.source.href or "",
-            "assumption": p.is_assumption,
-            "distribution": distribution_text(p),
-        })
+        rows.append(
+            {
+                "key": key,
+                "description": p.description,
+                "value": shown,
+                "unit": p.unit,
+                "dollar_year": p.dollar_year,
+                "source": p.source.label(),
+                "href": p.source.href or "",
+                "assumption": p.is_assumption,
+                "distribution": distribution_text(p),
+            }
+        )
     for name, p in sorted(site.common.items()):
         if p.values is not None:
             yrs = sorted(p.values)
-            rows.append({
-                "key": f"common.{name}", "description": p.description,
-                "value": f"{yrs[0]}-{yrs[-1]} table", "unit": p.unit, "dollar_year": None,
-                "source": p.source.label(), "href": p.source.href or "",
-                "assumption": p.is_assumption, "distribution": "",
-            })
+            rows.append(
+                {
+                    "key": f"common.{name}",
+                    "description": p.description,
+                    "value": f"{yrs[0]}-{yrs[-1]} table",
+                    "unit": p.unit,
+                    "dollar_year": None,
+                    "source": p.source.label(),
+                    "href": p.source.href or "",
+                    "assumption": p.is_assumption,
+                    "distribution": "",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -360,11 +415,12 @@ def distribution_text(p: Param) -> str:
     d = p.distribution
     if d is None:
         return ""
-    fields = [f"{k}={getattr(d, k):g}" for k in ("low", "mode", "high", "mean", "sd", "median", "gsd")
-              if getattr(d, k) is not None]
+    fields = [
+        f"{k}={getattr(d, k):g}"
+        for k in ("low", "mode", "high", "mean", "sd", "median", "gsd")
+        if getattr(d, k) is not None
+    ]
     return f"{d.type}({', '.join(fields)})"
-
-
 
 
 def option_parts(options: dict[str, Option], oid: str) -> list[str]:
@@ -385,7 +441,9 @@ def option_parts(options: dict[str, Option], oid: str) -> list[str]:
     return [*opt.combines, oid] if opt.combines else [oid]
 
 
-def option_timing(options: dict[str, Option], oid: str, base_year: int) -> tuple[int, int]:
+def option_timing(
+    options: dict[str, Option], oid: str, base_year: int
+) -> tuple[int, int]:
     """Start year and ramp-up years of an option's effects.
 
     An option without a start year starts the year after the base year. A
@@ -405,11 +463,20 @@ def option_timing(options: dict[str, Option], oid: str, base_year: int) -> tuple
     opt = options[oid]
     default = base_year + 1
     if not opt.combines:
-        return (opt.start_year if opt.start_year is not None else default, opt.ramp_up_years)
-    start = opt.start_year if opt.start_year is not None else max(
-        option_timing(options, p, base_year)[0] for p in opt.combines)
-    ramp = opt.ramp_up_years if opt.ramp_up_years > 1 else max(
-        options[p].ramp_up_years for p in opt.combines)
+        return (
+            opt.start_year if opt.start_year is not None else default,
+            opt.ramp_up_years,
+        )
+    start = (
+        opt.start_year
+        if opt.start_year is not None
+        else max(option_timing(options, p, base_year)[0] for p in opt.combines)
+    )
+    ramp = (
+        opt.ramp_up_years
+        if opt.ramp_up_years > 1
+        else max(options[p].ramp_up_years for p in opt.combines)
+    )
     return start, ramp
 
 

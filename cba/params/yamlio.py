@@ -33,7 +33,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
     return seen
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
 # Keep dates as written: drop the implicit timestamp resolver.
 _Loader.yaml_implicit_resolvers = {
     k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
@@ -61,7 +63,11 @@ def read_yaml(path: str | Path) -> dict:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+        where = (
+            f"line {mark.line + 1}, column {mark.column + 1}"
+            if mark
+            else "unknown place"
+        )
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ParameterError(
             f"invalid YAML at {where}: {problem}; fix the syntax (two-space indent, "
@@ -80,4 +86,3 @@ def read_yaml(path: str | Path) -> dict:
 def file_sha256(path: str | Path) -> str:
     """SHA-256 hex digest of a file's bytes (for provenance)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-

@@ -23,5 +23,13 @@ from .provenance import *  # noqa: F403
 from .tables import *  # noqa: F403
 from .text import *  # noqa: F403
 
-__all__ = ["text", "tables", "figures", "provenance_files",
-           *text.__all__, *tables.__all__, *figures.__all__, *provenance_files.__all__]
+__all__ = [
+    "text",
+    "tables",
+    "figures",
+    "provenance_files",
+    *text.__all__,
+    *tables.__all__,
+    *figures.__all__,
+    *provenance_files.__all__,
+]

@@ -13,12 +13,22 @@ Main functions: :func:`plot_waits`, :func:`plot_components`,
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ..appraisal import Appraisal
 from ..params import Site
 from ..vocab import BASE_RATE, STAKEHOLDER_NAMES
 from .tables import risk_table, switching_table, table_html
-from .text import (base_rate_metrics, components_alt, escape, forecasts_alt, recommended_option,
-                   short_label, stakeholders_alt, waits_alt)
+from .text import (
+    base_rate_metrics,
+    components_alt,
+    escape,
+    forecasts_alt,
+    recommended_option,
+    short_label,
+    stakeholders_alt,
+    waits_alt,
+)
 
 __all__ = [
     "OPTION_PALETTE",
@@ -65,7 +75,9 @@ def show_figure(fig, alt: str) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
     plt.close(fig)
-    display(Image(data=buf.getvalue(), format="png"), metadata={"image/png": {"alt": alt}})
+    display(
+        Image(data=buf.getvalue(), format="png"), metadata={"image/png": {"alt": alt}}
+    )
 
 
 def plot_waits(site: Site, appraisal: Appraisal):
@@ -78,11 +90,20 @@ def plot_waits(site: Site, appraisal: Appraisal):
     palette = {names[k]: v for k, v in option_colors(site).items()}
     w["Option"] = w["option"].map(names)
     streams = list(site.file.streams)
-    fig, axes = plt.subplots(1, len(streams), figsize=(5.2 * len(streams), 3.8), squeeze=False, sharey=False)
+    fig, axes = plt.subplots(
+        1, len(streams), figsize=(5.2 * len(streams), 3.8), squeeze=False, sharey=False
+    )
     for ax, sid in zip(axes[0], streams):
         sub = w[w["stream"] == sid]
-        sns.lineplot(data=sub, x="hour", y="wait_minutes", hue="Option", palette=palette, ax=ax,
-                     legend=(sid == streams[-1]))
+        sns.lineplot(
+            data=sub,
+            x="hour",
+            y="wait_minutes",
+            hue="Option",
+            palette=palette,
+            ax=ax,
+            legend=(sid == streams[-1]),
+        )
         ax.set_title(site.file.streams[sid].description, fontsize=9, wrap=True)
         ax.set_xlabel("Hour of arrival")
         ax.set_ylabel("Mean wait (minutes)")
@@ -112,11 +133,15 @@ def plot_components(site: Site, appraisal: Appraisal):
     names = {oid: o.name for oid, o in site.file.options.items()}
     g["Option"] = g["option"].map(names)
     g["PV (M$)"] = g["pv"] / 1e6
-    fig, ax = plt.subplots(figsize=(9, 0.6 + 0.5 * max(len(g["Option"].unique()), 1) * 2))
+    fig, ax = plt.subplots(
+        figsize=(9, 0.6 + 0.5 * max(len(g["Option"].unique()), 1) * 2)
+    )
     if not g.empty:
         sns.barplot(data=g, y="Option", x="PV (M$)", hue="component", ax=ax, orient="h")
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel(f"Present value at {r:.0%} (M USD of {site.info.report_dollar_year}); costs negative")
+    ax.set_xlabel(
+        f"Present value at {r:.0%} (M USD of {site.info.report_dollar_year}); costs negative"
+    )
     ax.set_ylabel("")
     fig.tight_layout()
     return fig
@@ -141,14 +166,23 @@ def plot_stakeholders(site: Site, appraisal: Appraisal):
     n = max(s["Option"].nunique(), 1)
     fig, ax = plt.subplots(figsize=(9, 1.0 + 1.1 * n))
     if not s.empty:
-        sns.barplot(data=s, y="Option", x="PV net gain (M$)", hue="Stakeholder", orient="h", ax=ax,
-                    hue_order=list(STAKEHOLDER_NAMES.values()),
-                    palette=["#1f4e79", "#2e7d32", "#b26a00", "#6baed6", "#81c784"])
+        sns.barplot(
+            data=s,
+            y="Option",
+            x="PV net gain (M$)",
+            hue="Stakeholder",
+            orient="h",
+            ax=ax,
+            hue_order=list(STAKEHOLDER_NAMES.values()),
+            palette=["#1f4e79", "#2e7d32", "#b26a00", "#6baed6", "#81c784"],
+        )
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_ylabel("")
-    ax.set_xlabel(f"Present value of net gain at the base rate (M USD of {site.info.report_dollar_year}); "
-                  "payers negative")
+    ax.set_xlabel(
+        f"Present value of net gain at the base rate (M USD of {site.info.report_dollar_year}); "
+        "payers negative"
+    )
     fig.tight_layout()
     return fig
 
@@ -167,16 +201,34 @@ def plot_forecasts(site: Site, chart: dict):
 
     if not chart:
         return None
-    fig, axes = plt.subplots(1, len(chart), figsize=(5.5 * len(chart), 3.6), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(chart), figsize=(5.5 * len(chart), 3.6), squeeze=False
+    )
     for ax, ((port, measure), data) in zip(axes[0], chart.items(), strict=True):
         h = data[data["basis"] == "observed"]
         fc = data[data["basis"] == "forecast"]
-        ax.plot(h["month"], h["value"] / 1e3, color="#333333", lw=1, label="observed (BTS)")
-        ax.fill_between(fc["month"], fc["lower_95"] / 1e3, fc["upper_95"] / 1e3,
-                        color="#1f77b4", alpha=0.15, label="95 % interval")
-        ax.fill_between(fc["month"], fc["lower_80"] / 1e3, fc["upper_80"] / 1e3,
-                        color="#1f77b4", alpha=0.3, label="80 % interval")
-        ax.plot(fc["month"], fc["value"] / 1e3, color="#1f77b4", lw=1.5, label="forecast")
+        ax.plot(
+            h["month"], h["value"] / 1e3, color="#333333", lw=1, label="observed (BTS)"
+        )
+        ax.fill_between(
+            fc["month"],
+            fc["lower_95"] / 1e3,
+            fc["upper_95"] / 1e3,
+            color="#1f77b4",
+            alpha=0.15,
+            label="95 % interval",
+        )
+        ax.fill_between(
+            fc["month"],
+            fc["lower_80"] / 1e3,
+            fc["upper_80"] / 1e3,
+            color="#1f77b4",
+            alpha=0.3,
+            label="80 % interval",
+        )
+        ax.plot(
+            fc["month"], fc["value"] / 1e3, color="#1f77b4", lw=1.5, label="forecast"
+        )
         ax.set_title(f"Port {port}: {measure} (inbound)", fontsize=9)
         ax.set_ylabel("Thousands per month")
     axes[0][-1].legend(fontsize=7, loc="upper left")
@@ -204,17 +256,30 @@ def plot_npv_distribution(site: Site, appraisal: Appraisal):
     d["NPV (M$)"] = d["npv"] / 1e6
     palette = {opts[k].name: v for k, v in option_colors(site).items()}
     fig, ax = plt.subplots(figsize=(9, 0.8 + 0.9 * d["Option"].nunique()))
-    sns.boxplot(data=d, y="Option", x="NPV (M$)", hue="Option", palette=palette, ax=ax,
-                whis=(5, 95), showfliers=False, legend=False)
+    sns.boxplot(
+        data=d,
+        y="Option",
+        x="NPV (M$)",
+        hue="Option",
+        palette=palette,
+        ax=ax,
+        whis=(5, 95),
+        showfliers=False,
+        legend=False,
+    )
     ax.axvline(0, color="black", lw=0.8)
     ax.set_ylabel("")
-    ax.set_xlabel(f"NPV at the base rate, M USD of {site.info.report_dollar_year} "
-                  "(box: 25-75 %, whiskers: 5-95 % of draws)")
+    ax.set_xlabel(
+        f"NPV at the base rate, M USD of {site.info.report_dollar_year} "
+        "(box: 25-75 %, whiskers: 5-95 % of draws)"
+    )
     fig.tight_layout()
     return fig
 
 
-def plot_tornado(site: Site, appraisal: Appraisal, tornado_table: pd.DataFrame, n: int = 10):
+def plot_tornado(
+    site: Site, appraisal: Appraisal, tornado_table: pd.DataFrame, n: int = 10
+):
     """Tornado chart of the ``n`` most influential inputs for the recommended option."""
     import matplotlib.pyplot as plt
 
@@ -224,8 +289,22 @@ def plot_tornado(site: Site, appraisal: Appraisal, tornado_table: pd.DataFrame, 
     if len(t):
         c = float(t["npv_central"].iloc[0]) / 1e6
         y = range(len(t))
-        ax.barh(y, t["npv_low"] / 1e6 - c, left=c, color="#d62728", alpha=0.8, label="input at its 10th percentile")
-        ax.barh(y, t["npv_high"] / 1e6 - c, left=c, color="#1f77b4", alpha=0.8, label="input at its 90th percentile")
+        ax.barh(
+            y,
+            t["npv_low"] / 1e6 - c,
+            left=c,
+            color="#d62728",
+            alpha=0.8,
+            label="input at its 10th percentile",
+        )
+        ax.barh(
+            y,
+            t["npv_high"] / 1e6 - c,
+            left=c,
+            color="#1f77b4",
+            alpha=0.8,
+            label="input at its 90th percentile",
+        )
         ax.set_yticks(list(y))
         ax.set_yticklabels([short_label(d) for d in t["description"]], fontsize=8)
         ax.axvline(c, color="black", lw=0.8)
@@ -243,22 +322,45 @@ def show_risk(site: Site, appraisal: Appraisal, risk: dict) -> None:
     sentences = "".join(f"<li>{escape(s)}</li>" for s in risk["sentences"].values())
     display(HTML(f"<ul>{sentences}</ul>"))
     if appraisal.npv_draws is not None and "p_npv_positive" in appraisal.metrics:
-        display(HTML(table_html(risk_table(site, appraisal), "Monte Carlo results at the base rate")))
-        show_figure(plot_npv_distribution(site, appraisal),
-                    "Box plots of the NPV of each option over the Monte Carlo draws at the base rate; "
-                    + "; ".join(f"{r['Option']}: P(NPV > 0) {r['P(NPV > 0)']}"
-                                for _, r in risk_table(site, appraisal).iterrows()) + ".")
+        display(
+            HTML(
+                table_html(
+                    risk_table(site, appraisal), "Monte Carlo results at the base rate"
+                )
+            )
+        )
+        show_figure(
+            plot_npv_distribution(site, appraisal),
+            "Box plots of the NPV of each option over the Monte Carlo draws at the base rate; "
+            + "; ".join(
+                f"{r['Option']}: P(NPV > 0) {r['P(NPV > 0)']}"
+                for _, r in risk_table(site, appraisal).iterrows()
+            )
+            + ".",
+        )
     else:
-        display(HTML("<p>This run has no Monte Carlo draws (run with <code>--draws N</code> for the "
-                     "distribution of NPV and the probability that it is positive).</p>"))
+        display(
+            HTML(
+                "<p>This run has no Monte Carlo draws (run with <code>--draws N</code> for the "
+                "distribution of NPV and the probability that it is positive).</p>"
+            )
+        )
     t = risk["tornado"]
     if len(t):
         oid = recommended_option(site, appraisal)
         top = t[t["option"] == oid].head(3)["description"].str.lower().tolist()
-        show_figure(plot_tornado(site, appraisal, t),
-                    f"Tornado chart for {site.file.options[oid].name}: NPV when each of the ten most "
-                    f"influential inputs moves to its 10th or 90th percentile; the largest swings come "
-                    f"from {', '.join(top)}.")
+        show_figure(
+            plot_tornado(site, appraisal, t),
+            f"Tornado chart for {site.file.options[oid].name}: NPV when each of the ten most "
+            f"influential inputs moves to its 10th or 90th percentile; the largest swings come "
+            f"from {', '.join(top)}.",
+        )
     if len(risk["switching"]):
-        display(HTML(table_html(switching_table(site, risk["switching"]),
-                                "Switching values: the input value at which the option's NPV is zero")))
+        display(
+            HTML(
+                table_html(
+                    switching_table(site, risk["switching"]),
+                    "Switching values: the input value at which the option's NPV is zero",
+                )
+            )
+        )

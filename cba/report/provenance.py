@@ -20,7 +20,13 @@ from ..appraisal import Appraisal
 from ..params import Site, file_sha256
 from .tables import table_html
 
-__all__ = ["data_files", "provenance", "provenance_table", "provenance_html", "save_results"]
+__all__ = [
+    "data_files",
+    "provenance",
+    "provenance_table",
+    "provenance_html",
+    "save_results",
+]
 
 
 def data_files() -> dict[str, str]:
@@ -39,18 +45,30 @@ def data_files() -> dict[str, str]:
 def _git_state() -> tuple[str, bool | None]:
     here = Path(__file__).resolve().parent
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                                text=True, timeout=10)
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         if commit.returncode != 0:
             return "unknown", None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return commit.stdout.strip(), bool(dirty.stdout.strip())
     except (OSError, subprocess.SubprocessError):
         return "unknown", None
 
 
-def provenance(site: Site, n_draws: int, seed: int, injected: dict | None = None) -> dict:
+def provenance(
+    site: Site, n_draws: int, seed: int, injected: dict | None = None
+) -> dict:
     """What produced a report: versions, commit, file hashes, seed, draws, time."""
     commit, dirty = _git_state()
     return {
@@ -62,8 +80,9 @@ def provenance(site: Site, n_draws: int, seed: int, injected: dict | None = None
         "seed": seed,
         "n_draws": n_draws,
         "run_time_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "injected_parameters": {k: (_rel(v) if k == "site_file" else v)
-                                for k, v in (injected or {}).items()},
+        "injected_parameters": {
+            k: (_rel(v) if k == "site_file" else v) for k, v in (injected or {}).items()
+        },
     }
 
 
@@ -71,7 +90,7 @@ def _rel(path: str) -> str:
     p = Path(path).resolve()
     parts = p.parts
     if "parameters" in parts:
-        return "/".join(parts[parts.index("parameters"):])
+        return "/".join(parts[parts.index("parameters") :])
     return p.name
 
 
@@ -92,7 +111,9 @@ def provenance_html(prov: dict) -> str:
     return table_html(provenance_table(prov), "What produced this report")
 
 
-def save_results(site: Site, appraisal: Appraisal, out_dir: str | Path, prov: dict) -> None:
+def save_results(
+    site: Site, appraisal: Appraisal, out_dir: str | Path, prov: dict
+) -> None:
     """Write ``results.csv`` (tidy cash flows then metrics), ``metrics.csv``,
     ``stakeholders.csv``, ``waits.csv`` and ``provenance.json`` into ``out_dir``.
 
@@ -101,13 +122,21 @@ def save_results(site: Site, appraisal: Appraisal, out_dir: str | Path, prov: di
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    header = "".join(f"# {k}: {json.dumps(v, sort_keys=True)}\n" for k, v in prov.items())
+    header = "".join(
+        f"# {k}: {json.dumps(v, sort_keys=True)}\n" for k, v in prov.items()
+    )
     metrics = appraisal.metrics
-    long_metrics = metrics.melt(id_vars=["site", "option", "discount_rate", "rate_name"],
-                                var_name="component", value_name="value")
+    long_metrics = metrics.melt(
+        id_vars=["site", "option", "discount_rate", "rate_name"],
+        var_name="component",
+        value_name="value",
+    )
     long_metrics["side"] = "metric"
-    body = pd.concat([appraisal.cashflows.assign(discount_rate=np.nan, rate_name=""),
-                      long_metrics], ignore_index=True, sort=False)
+    body = pd.concat(
+        [appraisal.cashflows.assign(discount_rate=np.nan, rate_name=""), long_metrics],
+        ignore_index=True,
+        sort=False,
+    )
     with open(out / "results.csv", "w", encoding="utf-8", newline="") as fh:
         fh.write(header)
         body.to_csv(fh, index=False, float_format="%.6g")
@@ -118,6 +147,10 @@ def save_results(site: Site, appraisal: Appraisal, out_dir: str | Path, prov: di
         option_kind=metrics["option"].map(lambda o: opts[o].kind),
     )
     named.to_csv(out / "metrics.csv", index=False, float_format="%.10g")
-    appraisal.stakeholders.to_csv(out / "stakeholders.csv", index=False, float_format="%.10g")
+    appraisal.stakeholders.to_csv(
+        out / "stakeholders.csv", index=False, float_format="%.10g"
+    )
     appraisal.waits.to_csv(out / "waits.csv", index=False, float_format="%.6g")
-    (out / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True), encoding="utf-8")
+    (out / "provenance.json").write_text(
+        json.dumps(prov, indent=2, sort_keys=True), encoding="utf-8"
+    )

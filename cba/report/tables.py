@@ -45,7 +45,9 @@ __all__ = [
 
 def table_html(df: pd.DataFrame, caption: str, index: bool = False) -> str:
     """A DataFrame as an escaped HTML table with a caption."""
-    body = df.to_html(index=index, escape=True, border=0, classes="cba-table", na_rep="")
+    body = df.to_html(
+        index=index, escape=True, border=0, classes="cba-table", na_rep=""
+    )
     start = body.index(">", body.index("<table")) + 1
     return body[:start] + f"<caption>{escape(caption)}</caption>" + body[start:]
 
@@ -54,16 +56,20 @@ def options_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     """Options compared at each discount rate (display table, money in M USD)."""
     m = appraisal.metrics.copy()
     names = {oid: o.name for oid, o in site.file.options.items()}
-    out = pd.DataFrame({
-        "Option": m["option"].map(names),
-        "Discount rate": m["discount_rate"].map(lambda r: f"{r:.0%}"),
-        "PV benefits (M$)": (m["pv_benefits"] / 1e6).round(2),
-        "PV costs (M$)": (m["pv_costs"] / 1e6).round(2),
-        "NPV (M$)": (m["npv"] / 1e6).round(2),
-        "BCR": m["bcr"].map(lambda x: fmt_num(x, 2)),
-        "IRR": m["irr"].map(lambda x: "none" if pd.isna(x) else f"{x:.1%}"),
-        "Payback (years)": m["payback_years"].map(lambda x: "none" if pd.isna(x) else f"{x:.1f}"),
-    })
+    out = pd.DataFrame(
+        {
+            "Option": m["option"].map(names),
+            "Discount rate": m["discount_rate"].map(lambda r: f"{r:.0%}"),
+            "PV benefits (M$)": (m["pv_benefits"] / 1e6).round(2),
+            "PV costs (M$)": (m["pv_costs"] / 1e6).round(2),
+            "NPV (M$)": (m["npv"] / 1e6).round(2),
+            "BCR": m["bcr"].map(lambda x: fmt_num(x, 2)),
+            "IRR": m["irr"].map(lambda x: "none" if pd.isna(x) else f"{x:.1%}"),
+            "Payback (years)": m["payback_years"].map(
+                lambda x: "none" if pd.isna(x) else f"{x:.1f}"
+            ),
+        }
+    )
     return out
 
 
@@ -72,7 +78,13 @@ def stakeholder_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     s = appraisal.stakeholders
     s = s[s["rate_name"] == BASE_RATE]
     names = {oid: o.name for oid, o in site.file.options.items()}
-    t = s.pivot_table(index="option", columns="stakeholder", values="pv_net", aggfunc="sum", sort=False)
+    t = s.pivot_table(
+        index="option",
+        columns="stakeholder",
+        values="pv_net",
+        aggfunc="sum",
+        sort=False,
+    )
     t = (t / 1e6).round(2)
     t["Total (= NPV)"] = t.sum(axis=1).round(2)
     t.index = t.index.map(names)
@@ -85,14 +97,18 @@ def country_split_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     s = appraisal.stakeholders
     s = s[s["rate_name"] == BASE_RATE].copy()
     s["country"] = s["stakeholder"].map(STAKEHOLDER_COUNTRY)
-    t = s.pivot_table(index="option", columns="country", values="pv_net", aggfunc="sum", sort=False)
+    t = s.pivot_table(
+        index="option", columns="country", values="pv_net", aggfunc="sum", sort=False
+    )
     t = t.reindex(columns=["United States", "Mexico", "Sponsor"], fill_value=0.0)
     t = t[[o != "status_quo" for o in t.index]]
     total = t.sum(axis=1)
     out = (t / 1e6).round(2)
     out["Total (= NPV)"] = (total / 1e6).round(2)
     share = t["United States"] / total.where(total != 0)
-    out["US share of net gain"] = share.map(lambda x: "n/a" if pd.isna(x) else f"{x:.0%}")
+    out["US share of net gain"] = share.map(
+        lambda x: "n/a" if pd.isna(x) else f"{x:.0%}"
+    )
     out.index = out.index.map({oid: o.name for oid, o in site.file.options.items()})
     out.index.name = "Option (PV net, M$)"
     return out
@@ -105,8 +121,13 @@ def sponsor_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     residual value, upkeep), PV of toll revenue, the sponsor's financial NPV
     and the break-even toll surcharge per crossing. Only options with a sponsor.
     """
-    cols = ["Option", "Sponsor pays (PV, M$)", "Toll revenue (PV, M$)",
-            "Sponsor financial NPV (M$)", "Break-even toll (USD/crossing)"]
+    cols = [
+        "Option",
+        "Sponsor pays (PV, M$)",
+        "Toll revenue (PV, M$)",
+        "Sponsor financial NPV (M$)",
+        "Break-even toll (USD/crossing)",
+    ]
     sp = appraisal.sponsor
     sp = sp[sp["rate_name"] == BASE_RATE]
     if sp.empty:
@@ -114,11 +135,15 @@ def sponsor_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     rows = []
     for r in sp.itertuples():
         be = r.breakeven_toll_usd
-        rows.append({"Option": site.file.options[r.option].name,
-                     "Sponsor pays (PV, M$)": round(r.pays_pv / 1e6, 2),
-                     "Toll revenue (PV, M$)": round(r.toll_revenue_pv / 1e6, 2),
-                     "Sponsor financial NPV (M$)": round(r.financial_npv / 1e6, 2),
-                     "Break-even toll (USD/crossing)": "n/a" if pd.isna(be) else f"{be:.2f}"})
+        rows.append(
+            {
+                "Option": site.file.options[r.option].name,
+                "Sponsor pays (PV, M$)": round(r.pays_pv / 1e6, 2),
+                "Toll revenue (PV, M$)": round(r.toll_revenue_pv / 1e6, 2),
+                "Sponsor financial NPV (M$)": round(r.financial_npv / 1e6, 2),
+                "Break-even toll (USD/crossing)": "n/a" if pd.isna(be) else f"{be:.2f}",
+            }
+        )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -127,7 +152,18 @@ def appendix_table(site: Site) -> pd.DataFrame:
     t = parameter_table(site)
     t["dollar_year"] = t["dollar_year"].map(lambda x: "" if pd.isna(x) else str(int(x)))
     t["assumption"] = t["assumption"].map({True: "yes", False: ""})
-    return t[["key", "description", "value", "unit", "dollar_year", "source", "assumption", "distribution"]]
+    return t[
+        [
+            "key",
+            "description",
+            "value",
+            "unit",
+            "dollar_year",
+            "source",
+            "assumption",
+            "distribution",
+        ]
+    ]
 
 
 def assumptions_table(site: Site) -> pd.DataFrame:
@@ -135,10 +171,18 @@ def assumptions_table(site: Site) -> pd.DataFrame:
     rows = []
     for key, p in iter_params(site):
         if p.is_assumption:
-            rows.append({"key": key, "assumption": p.source.assumption,
-                         "rationale": p.source.rationale, "owner": p.source.owner,
-                         "range": range_text(p)})
-    return pd.DataFrame(rows, columns=["key", "assumption", "rationale", "owner", "range"])
+            rows.append(
+                {
+                    "key": key,
+                    "assumption": p.source.assumption,
+                    "rationale": p.source.rationale,
+                    "owner": p.source.owner,
+                    "range": range_text(p),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["key", "assumption", "rationale", "owner", "range"]
+    )
 
 
 def range_text(p) -> str:
@@ -157,15 +201,23 @@ def traffic_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     for r in appraisal.traffic.itertuples():
         v = site.file.streams[r.stream].volume
         if r.port_code is not None:
-            src = (f"BTS port {r.port_code} '{r.measure}' forecast for {y0} "
-                   f"({r.port_total:,.0f}) x share {r.share:g}: {v.share.source.label()}")
+            src = (
+                f"BTS port {r.port_code} '{r.measure}' forecast for {y0} "
+                f"({r.port_total:,.0f}) x share {r.share:g}: {v.share.source.label()}"
+            )
             band = f"{r.lower_80:,.0f} to {r.upper_80:,.0f}"
         else:
             src = v.annual.source.label()
             band = ""
-        rows.append({"Stream": r.description, f"Volume in {y0} (per year)": f"{r.volume:,.0f}",
-                     "Per average day": f"{r.per_day:,.0f}",
-                     "80 % interval": band, "Source": src})
+        rows.append(
+            {
+                "Stream": r.description,
+                f"Volume in {y0} (per year)": f"{r.volume:,.0f}",
+                "Per average day": f"{r.per_day:,.0f}",
+                "80 % interval": band,
+                "Source": src,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -174,33 +226,44 @@ def risk_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     m = base_rate_metrics(appraisal)
     opts = site.file.options
     m = m[m["option"].map(lambda o: opts[o].kind != "status_quo")]
-    return pd.DataFrame({
-        "Option": m["option"].map(lambda o: opts[o].name),
-        "Mean NPV (M$)": (m["npv"] / 1e6).round(2),
-        "NPV 5th pct (M$)": (m["npv_p05"] / 1e6).round(2),
-        "NPV median (M$)": (m["npv_p50"] / 1e6).round(2),
-        "NPV 95th pct (M$)": (m["npv_p95"] / 1e6).round(2),
-        "P(NPV > 0)": m["p_npv_positive"].map(lambda x: f"{x:.0%}"),
-        "P(best option)": m["p_best"].map(lambda x: f"{x:.0%}"),
-    })
+    return pd.DataFrame(
+        {
+            "Option": m["option"].map(lambda o: opts[o].name),
+            "Mean NPV (M$)": (m["npv"] / 1e6).round(2),
+            "NPV 5th pct (M$)": (m["npv_p05"] / 1e6).round(2),
+            "NPV median (M$)": (m["npv_p50"] / 1e6).round(2),
+            "NPV 95th pct (M$)": (m["npv_p95"] / 1e6).round(2),
+            "P(NPV > 0)": m["p_npv_positive"].map(lambda x: f"{x:.0%}"),
+            "P(best option)": m["p_best"].map(lambda x: f"{x:.0%}"),
+        }
+    )
 
 
 def switching_table(site: Site, switching: pd.DataFrame) -> pd.DataFrame:
     """Switching values as a display table."""
     opts = site.file.options
-    return pd.DataFrame({
-        "Option": switching["option"].map(lambda o: opts[o].name),
-        "Input": switching["key"],
-        "Central value": switching["central"].map(lambda x: f"{x:.4g}"),
-        "NPV = 0 at": [("none within the support" if pd.isna(v) else f"{v:.4g}")
-                       for v in switching["switching_value"]],
-        "Support searched": [f"{lo:.4g} to {hi:.4g}" for lo, hi in zip(switching["low"], switching["high"])],
-    })
+    return pd.DataFrame(
+        {
+            "Option": switching["option"].map(lambda o: opts[o].name),
+            "Input": switching["key"],
+            "Central value": switching["central"].map(lambda x: f"{x:.4g}"),
+            "NPV = 0 at": [
+                ("none within the support" if pd.isna(v) else f"{v:.4g}")
+                for v in switching["switching_value"]
+            ],
+            "Support searched": [
+                f"{lo:.4g} to {hi:.4g}"
+                for lo, hi in zip(switching["low"], switching["high"])
+            ],
+        }
+    )
 
 
 def options_html(site: Site, appraisal: Appraisal) -> str:
     """The options table as HTML."""
-    return table_html(options_table(site, appraisal), "Options compared at each discount rate")
+    return table_html(
+        options_table(site, appraisal), "Options compared at each discount rate"
+    )
 
 
 def delay_html(site: Site, appraisal: Appraisal) -> str:
@@ -209,21 +272,34 @@ def delay_html(site: Site, appraisal: Appraisal) -> str:
     first = site.info.base_year + 1
     d = d[d["year"] == first]
     names = {oid: o.name for oid, o in site.file.options.items()}
-    t = d.pivot_table(index="stream", columns="option", values="delay_vehicle_hours_per_day",
-                      aggfunc="sum", sort=False).round(1)
+    t = d.pivot_table(
+        index="stream",
+        columns="option",
+        values="delay_vehicle_hours_per_day",
+        aggfunc="sum",
+        sort=False,
+    ).round(1)
     t.columns = [names[c] for c in t.columns]
     t.index = [site.file.streams[s].description for s in t.index]
-    return table_html(t, f"Vehicle-hours of delay per average day in {first}", index=True)
+    return table_html(
+        t, f"Vehicle-hours of delay per average day in {first}", index=True
+    )
 
 
 def stakeholder_html(site: Site, appraisal: Appraisal) -> str:
     """Who pays, who gains, as HTML."""
-    return table_html(stakeholder_table(site, appraisal), "Present value of net gain by stakeholder (M$)", index=True)
+    return table_html(
+        stakeholder_table(site, appraisal),
+        "Present value of net gain by stakeholder (M$)",
+        index=True,
+    )
 
 
 def changes_html(site: Site) -> str:
     """What each option changes, costs and how it is funded, as HTML."""
-    return table_html(changes_table(site), "What each option changes, what it costs and who pays")
+    return table_html(
+        changes_table(site), "What each option changes, what it costs and who pays"
+    )
 
 
 def sponsor_html(site: Site, appraisal: Appraisal) -> str:
@@ -231,14 +307,20 @@ def sponsor_html(site: Site, appraisal: Appraisal) -> str:
     t = sponsor_table(site, appraisal)
     if t.empty:
         return "<p>No option of this site has a sponsor.</p>"
-    return table_html(t, "The sponsor's financial view at the base rate; the break-even toll is the "
-                         "surcharge per tolled crossing that makes the sponsor's financial NPV zero")
+    return table_html(
+        t,
+        "The sponsor's financial view at the base rate; the break-even toll is the "
+        "surcharge per tolled crossing that makes the sponsor's financial NPV zero",
+    )
 
 
 def country_split_html(site: Site, appraisal: Appraisal) -> str:
     """Net benefits by country as HTML."""
-    return table_html(country_split_table(site, appraisal),
-                      "Net gain by country at the base rate (M$); the sponsor is shown on its own", index=True)
+    return table_html(
+        country_split_table(site, appraisal),
+        "Net gain by country at the base rate (M$); the sponsor is shown on its own",
+        index=True,
+    )
 
 
 def appendix_html(site: Site) -> str:
@@ -248,20 +330,34 @@ def appendix_html(site: Site) -> str:
 
 def assumptions_html(site: Site) -> str:
     """Labelled assumptions as HTML."""
-    return table_html(assumptions_table(site), "Labelled assumptions (judgement calls, with ranges)")
+    return table_html(
+        assumptions_table(site), "Labelled assumptions (judgement calls, with ranges)"
+    )
 
 
 def correlations_html(site: Site) -> str:
     """Correlations between uncertain inputs used in the Monte Carlo, as HTML."""
-    rows = [{"Input": c.between[0], "Correlated with": c.between[1], "rho (normal scores)": f"{c.rho:g}",
-             "Source": c.source.label()}
-            for c in site.file.correlations]
+    rows = [
+        {
+            "Input": c.between[0],
+            "Correlated with": c.between[1],
+            "rho (normal scores)": f"{c.rho:g}",
+            "Source": c.source.label(),
+        }
+        for c in site.file.correlations
+    ]
     if not rows:
         return "<p>All uncertain inputs are drawn independently of each other.</p>"
-    return table_html(pd.DataFrame(rows), "Correlations between uncertain inputs in the Monte Carlo "
-                                          "(Gaussian copula; every other input is drawn independently)")
+    return table_html(
+        pd.DataFrame(rows),
+        "Correlations between uncertain inputs in the Monte Carlo "
+        "(Gaussian copula; every other input is drawn independently)",
+    )
 
 
 def traffic_html(site: Site, appraisal: Appraisal) -> str:
     """Base-year traffic table as HTML."""
-    return table_html(traffic_table(site, appraisal), f"Traffic in the base year {site.info.base_year}")
+    return table_html(
+        traffic_table(site, appraisal),
+        f"Traffic in the base year {site.info.base_year}",
+    )

@@ -97,7 +97,9 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
     cand = base[base["option"].map(lambda o: opts[o].kind != "status_quo")]
     rate = float(base["discount_rate"].iloc[0]) if len(base) else float("nan")
     dy = site.info.report_dollar_year
-    lines = [f"<p><strong>{escape(site.info.name)}</strong>. {escape(site.info.description)}</p>"]
+    lines = [
+        f"<p><strong>{escape(site.info.name)}</strong>. {escape(site.info.description)}</p>"
+    ]
     if cand.empty:
         lines.append("<p>No options other than the status quo are defined.</p>")
         return "\n".join(lines)
@@ -128,9 +130,11 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
         q05, q50, q95 = (float(best[c]) for c in ("npv_p05", "npv_p50", "npv_p95"))
         skew = ""
         if q50 > 0 and float(best["npv"]) > 1.5 * q50:
-            skew = (" The average is well above the median because queues grow much faster than "
-                    "traffic near capacity: a few draws with slow processing or fast traffic growth carry "
-                    "very large savings. Read the median as the typical outcome.")
+            skew = (
+                " The average is well above the median because queues grow much faster than "
+                "traffic near capacity: a few draws with slow processing or fast traffic growth carry "
+                "very large savings. Read the median as the typical outcome."
+            )
         lines.append(
             f"<p><strong>How sure are we?</strong> In {appraisal.n_draws:,} Monte Carlo draws the "
             f"recommended option's NPV was positive in {float(best['p_npv_positive']):.0%} of cases; "
@@ -155,8 +159,10 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
 def title_html(site: Site) -> str:
     """Site heading and key facts (escaped)."""
     i = site.info
-    return (f"<h2>{escape(i.name)}</h2><p>Site id <code>{escape(i.id)}</code>; base year {i.base_year}; "
-            f"{i.horizon_years}-year analysis; money in {i.report_dollar_year} US dollars.</p>")
+    return (
+        f"<h2>{escape(i.name)}</h2><p>Site id <code>{escape(i.id)}</code>; base year {i.base_year}; "
+        f"{i.horizon_years}-year analysis; money in {i.report_dollar_year} US dollars.</p>"
+    )
 
 
 def _hours_text(hours: list[int]) -> str:
@@ -192,21 +198,29 @@ def _change_lines(site, opt) -> list[str]:
             cut = [h for h, e in enumerate(extra) if e < 0]
             if added:
                 most = max(extra)
-                out.append(f"{stream}: up to {most:g} more booth(s) open in "
-                           f"{_hours_text(added)} ({sum(e for e in extra if e > 0):g} booth-hours a day)")
+                out.append(
+                    f"{stream}: up to {most:g} more booth(s) open in "
+                    f"{_hours_text(added)} ({sum(e for e in extra if e > 0):g} booth-hours a day)"
+                )
             if cut:
-                out.append(f"{stream}: {-sum(e for e in extra if e < 0):g} fewer booth-hours a day in "
-                           f"{_hours_text(cut)}")
+                out.append(
+                    f"{stream}: {-sum(e for e in extra if e < 0):g} fewer booth-hours a day in "
+                    f"{_hours_text(cut)}"
+                )
         if ch.processing_factor is not None:
             f = float(ch.processing_factor.value)
             out.append(f"{stream}: processing time x {f:.2f} ({(f - 1) * 100:+.0f} %)")
         if ch.secondary_referral_factor is not None:
             f = float(ch.secondary_referral_factor.value)
-            out.append(f"{stream}: referrals to secondary inspection x {f:.2f} ({(f - 1) * 100:+.0f} %)")
+            out.append(
+                f"{stream}: referrals to secondary inspection x {f:.2f} ({(f - 1) * 100:+.0f} %)"
+            )
         if ch.shift_share is not None:
             to = site.file.streams[ch.shift_to].description
-            out.append(f"{float(ch.shift_share.value):.0%} of {stream.lower()} moves to "
-                       f"{to.lower()}")
+            out.append(
+                f"{float(ch.shift_share.value):.0%} of {stream.lower()} moves to "
+                f"{to.lower()}"
+            )
     return out
 
 
@@ -216,13 +230,19 @@ def _cost_lines(opt, start: int) -> list[str]:
         amount = float(c.amount.value)
         if c.kind == "capital":
             life = float(c.asset_life_years.value)
-            out.append(f"{c.description}: {_money_short(amount)} once in {c.year or start} "
-                       f"({life:g}-year life), paid by {c.payer}")
+            out.append(
+                f"{c.description}: {_money_short(amount)} once in {c.year or start} "
+                f"({life:g}-year life), paid by {c.payer}"
+            )
         else:
-            out.append(f"{c.description}: {_money_short(amount)} a year, paid by {c.payer}")
+            out.append(
+                f"{c.description}: {_money_short(amount)} a year, paid by {c.payer}"
+            )
     if opt.staffing is not None:
         how = "overtime" if opt.staffing.pay == "overtime" else "straight time"
-        line = f"Officer time for added booth-hours at {how}, paid by {opt.staffing.payer}"
+        line = (
+            f"Officer time for added booth-hours at {how}, paid by {opt.staffing.payer}"
+        )
         if opt.staffing.reimbursed_to_cbp:
             line += " (reimbursed to CBP)"
         out.append(line)
@@ -247,18 +267,26 @@ def describe_option(site: Site, oid: str) -> dict[str, str]:
         costs += [prefix + x for x in _cost_lines(part, p_start)]
     fund = funding_of(options, oid)
     if fund is not None and fund.toll_surcharge is not None:
-        streams = ", ".join(site.file.streams[s].description.lower() for s in fund.tolled_streams)
-        fund_text = (f"Toll surcharge of ${float(fund.toll_surcharge.value):.2f} per crossing on "
-                     f"{streams}, paid to {fund.recipient}")
-    elif any(options[p].staffing is not None and options[p].staffing.payer == "sponsor"
-             for p in option_parts(options, oid)):
+        streams = ", ".join(
+            site.file.streams[s].description.lower() for s in fund.tolled_streams
+        )
+        fund_text = (
+            f"Toll surcharge of ${float(fund.toll_surcharge.value):.2f} per crossing on "
+            f"{streams}, paid to {fund.recipient}"
+        )
+    elif any(
+        options[p].staffing is not None and options[p].staffing.payer == "sponsor"
+        for p in option_parts(options, oid)
+    ):
         fund_text = "Sponsor pays from its own budget (no toll); break-even toll in the sponsor table"
     else:
         fund_text = ""
     if opt.kind == "status_quo":
         when = ""
     else:
-        when = f"from {start}" + (f", full effect after {ramp} years" if ramp > 1 else "")
+        when = f"from {start}" + (
+            f", full effect after {ramp} years" if ramp > 1 else ""
+        )
     kind = OPTION_KINDS[opt.kind].label
     if opt.combines:
         kind += ": " + " + ".join(options[p].name for p in opt.combines)
@@ -276,7 +304,14 @@ def changes_table(site: Site) -> pd.DataFrame:
     """What each option of a site changes, costs and how it is funded (display table)."""
     rows = [describe_option(site, oid) for oid in site.file.options]
     t = pd.DataFrame(rows)
-    t.columns = ["Option", "Kind", "When", "What changes", "Costs and who pays", "Funding"]
+    t.columns = [
+        "Option",
+        "Kind",
+        "When",
+        "What changes",
+        "Costs and who pays",
+        "Funding",
+    ]
     return t
 
 
@@ -288,16 +323,24 @@ def waits_alt(site: Site, appraisal: Appraisal) -> str:
         return "Chart of mean time at the crossing by hour of arrival."
     top = sq.loc[sq["wait_minutes"].idxmax()]
     stream = site.file.streams[top["stream"]].description
-    parts = [f"Line charts of the mean time at the crossing by hour of arrival, one per traffic "
-             f"stream, status quo against each option. Under the status quo the longest is "
-             f"{top['wait_minutes']:.0f} minutes for {stream.lower()} arriving at "
-             f"{int(top['hour']):02d}:00."]
+    parts = [
+        f"Line charts of the mean time at the crossing by hour of arrival, one per traffic "
+        f"stream, status quo against each option. Under the status quo the longest is "
+        f"{top['wait_minutes']:.0f} minutes for {stream.lower()} arriving at "
+        f"{int(top['hour']):02d}:00."
+    ]
     for oid, o in site.file.options.items():
         if o.kind == "status_quo":
             continue
-        sub = w[(w["option"] == oid) & (w["stream"] == top["stream"]) & (w["hour"] == top["hour"])]
+        sub = w[
+            (w["option"] == oid)
+            & (w["stream"] == top["stream"])
+            & (w["hour"] == top["hour"])
+        ]
         if len(sub):
-            parts.append(f"With {o.name.lower()}: {float(sub['wait_minutes'].iloc[0]):.0f} minutes.")
+            parts.append(
+                f"With {o.name.lower()}: {float(sub['wait_minutes'].iloc[0]):.0f} minutes."
+            )
     return " ".join(parts)
 
 
@@ -309,9 +352,14 @@ def components_alt(site: Site, appraisal: Appraisal) -> str:
         o = site.file.options[r["option"]]
         if o.kind == "status_quo":
             continue
-        items.append(f"{o.name}: benefits {fmt_usd(r['pv_benefits'])}, costs {fmt_usd(r['pv_costs'])}")
-    return ("Horizontal bar chart of present values by component at the base discount rate. "
-            + "; ".join(items) + ".")
+        items.append(
+            f"{o.name}: benefits {fmt_usd(r['pv_benefits'])}, costs {fmt_usd(r['pv_costs'])}"
+        )
+    return (
+        "Horizontal bar chart of present values by component at the base discount rate. "
+        + "; ".join(items)
+        + "."
+    )
 
 
 def stakeholders_alt(site: Site, appraisal: Appraisal) -> str:
@@ -326,11 +374,22 @@ def stakeholders_alt(site: Site, appraisal: Appraisal) -> str:
         if g[pay] < 0:
             text += f", {STAKEHOLDER_NAMES[pay]} pays most ({fmt_usd(g[pay])})"
         parts.append(text)
-    return "Horizontal bar chart of each stakeholder's net gain per option at the base rate. " + "; ".join(parts) + "."
+    return (
+        "Horizontal bar chart of each stakeholder's net gain per option at the base rate. "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def forecasts_alt(site: Site, appraisal: Appraisal) -> str:
     """Alt text of the forecast chart."""
-    parts = [f"{r.description}: {r.volume:,.0f} a year" for r in appraisal.traffic.itertuples()]
-    return ("Line charts of monthly inbound crossings since 2010 from BTS data, with the statsmodels "
-            "forecast and its 80 % and 95 % intervals. Base-year volumes: " + "; ".join(parts) + ".")
+    parts = [
+        f"{r.description}: {r.volume:,.0f} a year"
+        for r in appraisal.traffic.itertuples()
+    ]
+    return (
+        "Line charts of monthly inbound crossings since 2010 from BTS data, with the statsmodels "
+        "forecast and its 80 % and 95 % intervals. Base-year volumes: "
+        + "; ".join(parts)
+        + "."
+    )

@@ -45,17 +45,27 @@ def main() -> None:
     print(f"deterministic appraisal: {det * 1000:.1f} ms (target < 50 ms)")
     per = {}
     for n in (1_000, 10_000):
-        dt = _time(lambda: appraise(site, n_draws=n, seed=1, outlooks=ol))
+        dt = _time(lambda n=n: appraise(site, n_draws=n, seed=1, outlooks=ol))
         per[n] = dt
-        print(f"Monte Carlo {n:>7,} draws: {dt:7.2f} s  ({dt / n * 1e6:6.1f} us per draw)")
-    out = subprocess.run([sys.executable, "-c", CHILD, str(SITE), "100000"], capture_output=True,
-                         text=True, check=True).stdout.split()
+        print(
+            f"Monte Carlo {n:>7,} draws: {dt:7.2f} s  ({dt / n * 1e6:6.1f} us per draw)"
+        )
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(SITE), "100000"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     base_mb, peak_mb, dt = (float(x) for x in out)
     per[100_000] = dt
-    print(f"Monte Carlo 100,000 draws: {dt:7.2f} s  ({dt / 1e5 * 1e6:6.1f} us per draw); "
-          f"peak memory {peak_mb:.0f} MB (process before the run: {base_mb:.0f} MB; target < 1 GB)")
-    print(f"scaling 1k -> 10k: x{per[10_000] / per[1_000]:.1f}; 10k -> 100k: x{per[100_000] / per[10_000]:.1f} "
-          "(linear = x10)")
+    print(
+        f"Monte Carlo 100,000 draws: {dt:7.2f} s  ({dt / 1e5 * 1e6:6.1f} us per draw); "
+        f"peak memory {peak_mb:.0f} MB (process before the run: {base_mb:.0f} MB; target < 1 GB)"
+    )
+    print(
+        f"scaling 1k -> 10k: x{per[10_000] / per[1_000]:.1f}; 10k -> 100k: x{per[100_000] / per[10_000]:.1f} "
+        "(linear = x10)"
+    )
     print("target: 10,000 draws < 3 s")
 
 

@@ -34,17 +34,46 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell("import cba.appraisal, cba.report, pandas, seaborn, matplotlib")]
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.cells = [
+            nbformat.v4.new_code_cell(
+                "import cba.appraisal, cba.report, pandas, seaborn, matplotlib"
+            )
+        ]
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
         floor_nb = tmp / "floor.ipynb"
         nbformat.write(nb, floor_nb)
         t = time.perf_counter()
         with cf.ProcessPoolExecutor(jobs) as ex:
-            list(ex.map(_floor_one, [(str(floor_nb), str(tmp / f"f{i}.ipynb")) for i in range(len(sites))]))
+            list(
+                ex.map(
+                    _floor_one,
+                    [
+                        (str(floor_nb), str(tmp / f"f{i}.ipynb"))
+                        for i in range(len(sites))
+                    ],
+                )
+            )
         floor = time.perf_counter() - t
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "cba.cli", "run", "--quiet", "--jobs", str(jobs),
-                        "--out", str(tmp / "reports")], cwd=ROOT, check=False)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cba.cli",
+                "run",
+                "--quiet",
+                "--jobs",
+                str(jobs),
+                "--out",
+                str(tmp / "reports"),
+            ],
+            cwd=ROOT,
+            check=False,
+        )
         run = time.perf_counter() - t
     print(f"{len(sites)} sites, {jobs} jobs")
     print(f"floor (papermill runs of an import-only notebook): {floor:.1f} s")
