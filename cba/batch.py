@@ -196,7 +196,8 @@ def run_site(
         return SiteOutcome(sid, True, time.perf_counter() - start, "", str(final))
     except BaseException as exc:  # noqa: BLE001 - keep the batch going, report the failure
         if isinstance(exc, KeyboardInterrupt):
-            # Interrupted, not failed: drop the unfinished work, leave the published report alone.
+            # Interrupted, not failed: drop the unfinished work, leave the
+            # published report alone.
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         if out_nb.exists():
@@ -444,7 +445,10 @@ def _pct(x):
 
 
 def _index_chart(base: pd.DataFrame) -> dict | None:
-    """Geometry of the index's bar chart of the best NPV per site (None: nothing to show)."""
+    """Geometry of the index's bar chart of the best NPV per site.
+
+    None when there is nothing to show.
+    """
     if base is None or not len(base):
         return None
     cand = base[base["option_kind"] != "status_quo"]

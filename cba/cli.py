@@ -36,7 +36,7 @@ def cli():
       cba run                      render every site's report into reports/
       cba run pharr_reynosa        render one site
       cba sites                    list the shipped sites
-      cba calibrate SPEC           fit calibrated values and write them where the site reads them
+      cba calibrate SPEC           fit calibrated values into parameters/calibrated/
     """
 
 
@@ -125,7 +125,8 @@ def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quie
                     from distributed import Client
                 except ImportError:
                     _fail(
-                        "--scheduler needs the 'distributed' package: pip install 'border-cba[dask]'"
+                        "--scheduler needs the 'distributed' package: "
+                        "pip install 'border-cba[dask]'"
                     )
                     sys.exit(EXIT_BAD_INPUT)
                 try:
@@ -175,7 +176,8 @@ def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quie
     help="Used when no FILES are given.",
 )
 def validate(files, params_dir):
-    """Check parameter FILES (default: PARAMS_DIR/common, cases, calibration, calibrated, sites).
+    """Check parameter FILES (default: PARAMS_DIR/common, cases, calibration,
+    calibrated, sites).
 
     Prints one line per problem (file, key path, value, what is allowed) and
     exits with 2 if any file is invalid.
@@ -318,7 +320,8 @@ def new_site(site_id, port_code, name, params_dir, force):
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     click.echo(
-        f"wrote {target}; edit its assumptions, then: cba validate {target} && cba run {site_id}"
+        f"wrote {target}; edit its assumptions, then: "
+        f"cba validate {target} && cba run {site_id}"
     )
 
 

@@ -59,7 +59,8 @@ def discount_factors(rate, periods, timing: Literal["end", "mid", "begin"] = "en
     Returns
     -------
     ndarray
-        ``(1 + rate) ** -(periods - shift)``; broadcast of ``rate`` and ``periods``. [/1]
+        ``(1 + rate) ** -(periods - shift)``; broadcast of ``rate`` and
+        ``periods``. [/1]
 
     Examples
     --------

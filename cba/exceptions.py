@@ -43,7 +43,7 @@ class ParameterError(CBAError):
 
 
 class ModelDomainError(CBAError, ValueError):
-    """Model inputs lie outside the model's domain of validity (e.g. utilisation >= 1)."""
+    """Model inputs outside the model's domain of validity (e.g. utilisation >= 1)."""
 
 
 class ReportError(CBAError):

@@ -81,7 +81,8 @@ def render_site_yaml(doc: dict) -> str:
     """YAML text of a site document, with a header saying what to do next."""
     head = (
         "# Scaffolded by `cba new-site`. Volumes follow the port's BTS series; every\n"
-        "# value sourced as an 'assumption' is a generic default: check and replace it,\n"
+        "# value sourced as an 'assumption' is a generic default: check and "
+        "replace it,\n"
         "# then run `cba validate` on this file.\n"
     )
     return head + yaml.safe_dump(

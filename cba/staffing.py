@@ -16,7 +16,8 @@ def officer_hours_per_year(
     Parameters
     ----------
     extra_booth_hours_per_day : numeric
-        Booth-hours added per day (sum over hours of extra booths open). [booth-hours/day]
+        Booth-hours added per day (sum over hours of extra booths open).
+        [booth-hours/day]
     officers_per_booth : numeric
         Officers per open booth. [officers/booth]
     days_per_year : numeric

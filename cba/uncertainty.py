@@ -78,7 +78,8 @@ def sample(dist, n: int, rng: np.random.Generator) -> np.ndarray:
     Examples
     --------
     >>> from cba.params import Distribution
-    >>> x = sample(Distribution(type="uniform", low=0.0, high=1.0), 4, np.random.default_rng(1))
+    >>> x = sample(Distribution(type="uniform", low=0.0, high=1.0), 4,
+    ...            np.random.default_rng(1))
     >>> x.shape
     (4,)
     """

@@ -122,7 +122,8 @@ def to_dollar_year(value, from_year: int, to_year: int, index: Mapping[int, floa
     Returns
     -------
     numeric
-        Amount in ``to_year`` dollars, ``value * index[to_year] / index[from_year]``. [USD]
+        Amount in ``to_year`` dollars,
+        ``value * index[to_year] / index[from_year]``. [USD]
 
     Examples
     --------

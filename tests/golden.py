@@ -20,7 +20,7 @@ RUNS = {"deterministic": (0, None), "mc200": (200, 20250101)}
 
 
 def write_outputs(out_dir: Path, n_draws: int, seed: int | None) -> list[Path]:
-    """Appraise every shipped site and write its CSVs and the summaries into ``out_dir``."""
+    """Appraise every shipped site; write its CSVs and summaries into ``out_dir``."""
     import pandas as pd
 
     from cba import batch

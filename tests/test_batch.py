@@ -46,15 +46,18 @@ def test_summary_and_index(rendered_batch):
 
 def test_failure_mid_batch_keeps_others_and_says_so(tmp_path):
     bad = tmp_path / "broken_site.yaml"
-    # valid YAML and schema, but a stream volume the queue cannot serve (no booth ever open)
+    # valid YAML and schema, but a stream volume the queue cannot serve
+    # (no booth ever open)
     text = (
         (PARAMS / "good_site.yaml")
         .read_text()
         .replace("id: good_site", "id: broken_site")
     )
     text = text.replace(
-        "value: [2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2]",
-        "value: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]",
+        "value: [2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, "
+        "4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2]",
+        "value: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "
+        "0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]",
     )
     bad.write_text(text)
     out = tmp_path / "reports"
@@ -176,8 +179,10 @@ def test_failed_rerun_keeps_the_last_good_report(tmp_path):
     before = (out / "good_site" / "report.html").read_bytes()
     site.write_text(
         good.replace(
-            "value: [2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2]",
-            "value: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]",
+            "value: [2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, "
+            "4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2]",
+            "value: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "
+            "0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]",
         )
     )
     outcomes = batch.run_batch([site], out, NOTEBOOK, jobs=1, progress=False)

@@ -40,7 +40,7 @@ def browser():
 
 
 def _open(browser, path: Path):
-    """Open a file with networking disabled; return page, console errors, failed requests."""
+    """Open a file offline; return the page, console errors and failed requests."""
     ctx = browser.new_context(offline=True)
     page = ctx.new_page()
     errors, failed, dialogs = [], [], []

@@ -149,9 +149,9 @@ def test_notebook_runs_with_papermill(tmp_path):
     assert "services_per_hour [vehicles/hour/lane]" in text
 
 
-# --------------------------------------------------------------------------- calibrated files
+# ---------------------------------------------------------------- calibrated files
 def test_calibrated_file_is_what_the_spec_gives(tmp_path):
-    """The committed calibrated values are regenerated from their spec, byte for byte."""
+    """The committed calibrated values are regenerated from their spec, bytewise."""
     import yaml
 
     from cba.analysis.calibration import calibrated_document, calibrated_yaml

@@ -19,7 +19,8 @@ def test_excel_npv_example_first_flow_one_period_out():
 
 def test_excel_npv_example_with_initial_investment():
     # Excel NPV() help, example 2: rate 8 %, investment 40,000 at the start, then
-    # 8000, 9200, 10000, 12000, 14500 -> 1,922.06; with a loss of 9,000 in year 6 -> -3,749.47.
+    # 8000, 9200, 10000, 12000, 14500 -> 1,922.06; with a loss of 9,000 in year 6
+    # -> -3,749.47.
     flows = [-40000, 8000, 9200, 10000, 12000, 14500]
     assert_allclose(d.present_value(flows, 0.08), 1922.06, atol=0.005)
     assert_allclose(d.present_value(flows + [-9000], 0.08), -3749.47, atol=0.005)
@@ -47,7 +48,7 @@ def test_irr_none_where_no_sign_change(flows):
 def test_pv_falls_as_rate_rises():
     flows = np.r_[-100.0, np.full(20, 15.0)]
     pvs = [d.present_value(flows, r) for r in (0.0, 0.02, 0.03, 0.07, 0.1)]
-    assert all(a > b for a, b in zip(pvs, pvs[1:]))
+    assert all(a > b for a, b in zip(pvs, pvs[1:], strict=False))
 
 
 def test_timing_conventions():

@@ -82,7 +82,8 @@ def test_capital_and_residual(good_appraisal):
     cf = good_appraisal.cashflows.query("option == 'donated_lanes'")
     cap = cf.query("component == 'capital'").set_index("year")["value"]
     assert cap.loc[2026] == 2_000_000 and cap.drop(2026).abs().sum() == 0
-    # bought 2026, 20-year life, analysis ends 2035 after 10 years of service -> half left
+    # bought 2026, 20-year life, analysis ends 2035 after 10 years of service
+    # -> half left
     res = cf.query("component == 'residual_value'").set_index("year")["value"]
     assert_allclose(res.loc[2035], -1_000_000)
 
@@ -218,7 +219,8 @@ def _with_secondary_cv(tmp_path, cv):
 
 def test_secondary_cv_flows_from_the_file_to_the_queue(tmp_path, good_appraisal):
     """A per-stream parameter needs only its schema field and its use: a CV of 1
-    is the exponential default (same numbers), a larger one lengthens secondary waits."""
+    is the exponential default (same numbers), a larger one lengthens secondary
+    waits."""
     same = appraise(_with_secondary_cv(tmp_path, 1.0))
     pd.testing.assert_frame_equal(same.metrics, good_appraisal.metrics)
     pd.testing.assert_frame_equal(same.waits, good_appraisal.waits)

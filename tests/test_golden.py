@@ -1,4 +1,4 @@
-"""Results unchanged to the byte: every shipped site against the committed golden outputs.
+"""Byte-identical results: every shipped site against the committed golden outputs.
 
 The golden files (``tests/fixtures/golden/``) were written by ``python -m tests.golden``
 from the shipped parameter files. A change that moves any number fails here; if the

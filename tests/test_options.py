@@ -214,7 +214,7 @@ def test_parts_on_separate_streams_add_up_exactly(tmp_path, doc):
 
 
 def test_booths_of_parts_on_one_stream_add_like_one_option(tmp_path, doc):
-    """Two booth options on one stream equal one option with the summed booths and both costs."""
+    """Two booth options on one stream = one option with summed booths, both costs."""
     _add(doc, "both", kind="combined", combines=["sponsor_staffing", "donated_lanes"])
     sponsor = doc["options"]["sponsor_staffing"]
     lanes = doc["options"]["donated_lanes"]
@@ -223,6 +223,7 @@ def test_booths_of_parts_on_one_stream_add_like_one_option(tmp_path, doc):
         for a, b in zip(
             sponsor["changes"]["trucks"]["extra_booths"]["value"],
             lanes["changes"]["trucks"]["extra_booths"]["value"],
+            strict=True,
         )
     ]
     # The hand-built equivalent: sponsor booths at overtime, donated booths at
@@ -314,7 +315,7 @@ def test_shipped_combinations_describe_their_parts():
 
 # ----------------------------------------------------------------------- report views
 def test_sponsor_view_matches_the_sponsor_account(good_site, good_appraisal):
-    """Financial NPV in the sponsor table = the sponsor's pv_net; break-even closes it."""
+    """Financial NPV in the sponsor table = sponsor's pv_net; break-even closes it."""
     from cba import report
 
     t = report.sponsor_table(good_site, good_appraisal).set_index("Option")

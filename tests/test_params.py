@@ -119,7 +119,8 @@ def test_site_override_must_say_why(tmp_path):
     text = text.replace(
         "streams:\n",
         "parameters:\n  days_per_year:\n    description: d\n    value: 300\n"
-        "    unit: days/year\n    source: {assumption: a, rationale: r, owner: o}\nstreams:\n",
+        "    unit: days/year\n    source: {assumption: a, rationale: r, owner: o}\n"
+        "streams:\n",
         1,
     )
     f = tmp_path / "override.yaml"

@@ -709,7 +709,7 @@ def summary_table(fits: dict[str, ProcessingRateFit]) -> pd.DataFrame:
 
 
 def calibrated_document(spec_path, calibrated_on: str) -> tuple[dict, Path]:
-    """Run the calibration a spec describes; the calibrated-values document and its path.
+    """Run the calibration a spec describes; the calibrated-values document, its path.
 
     Parameters
     ----------
@@ -768,21 +768,25 @@ def calibrated_document(spec_path, calibrated_on: str) -> tuple[dict, Path]:
         "unit": "minutes/vehicle",
         "source": {
             "title": (
-                f"Calibrated on {calibrated_on} by `cba calibrate {spec_path.as_posix()}` "
-                f"(cba.analysis.calibration.fit_processing_rate) on CBP Border Wait Times at "
-                f"{spec.crossing_name}, {spec.lane_type} {spec.lane_category} lanes, "
-                f"{st['n_obs']} observations, {period}: {fit.services_per_hour:.2f} vehicles "
+                f"Calibrated on {calibrated_on} by "
+                f"`cba calibrate {spec_path.as_posix()}` "
+                "(cba.analysis.calibration.fit_processing_rate) on CBP Border Wait "
+                f"Times at {spec.crossing_name}, {spec.lane_type} "
+                f"{spec.lane_category} lanes, {st['n_obs']} observations, "
+                f"{period}: {fit.services_per_hour:.2f} vehicles "
                 f"per lane-hour (SE {fit.std_error:.2f}, 95 % CI {lo:.2f}-{hi:.2f})"
             ),
             "href": spec.observations_href,
             "accessed": spec.observations_accessed,
             "tag": "calibrated",
             "note": (
-                f"Weak fit: RMSE {st['rmse_minutes']:.0f} minutes, R^2 {st['r_squared']:.2f}, "
-                f"correlation {st['correlation']:.2f}. Only the average level of posted waits "
-                f"pins the rate; the volume behind it is an assumed share "
-                f"({spec.crossing_share.value:g} x {spec.lane_share.value:g}) of BTS port "
-                f"{spec.bts_port_code} {spec.bts_measure}, and CBP's posted waits are "
+                f"Weak fit: RMSE {st['rmse_minutes']:.0f} minutes, "
+                f"R^2 {st['r_squared']:.2f}, "
+                f"correlation {st['correlation']:.2f}. Only the average level of "
+                "posted waits pins the rate; the volume behind it is an assumed share "
+                f"({spec.crossing_share.value:g} x {spec.lane_share.value:g}) "
+                f"of BTS port {spec.bts_port_code} {spec.bts_measure}, "
+                "and CBP's posted waits are "
                 "officers' estimates. The distribution spans the 95 % interval."
             ),
         },
@@ -817,7 +821,8 @@ def calibrated_yaml(doc: dict) -> str:
     import yaml
 
     head = (
-        f"# Written by `{doc['command']}` on {doc['calibrated_on']}; do not edit by hand:\n"
+        f"# Written by `{doc['command']}` on {doc['calibrated_on']}; "
+        "do not edit by hand:\n"
         "# change the spec and run the command again.\n"
     )
     return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)

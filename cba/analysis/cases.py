@@ -174,7 +174,7 @@ def el_paso_rsp_comparison(site: Site, case: dict[str, Param]) -> pd.DataFrame:
 
 
 def el_paso_rsp_sensitivity(site: Site, case: dict[str, Param]) -> pd.DataFrame:
-    """Predicted reductions when the assumed splits of the hours move over their ranges."""
+    """Predicted reductions as the assumed hour splits move over their ranges."""
     rows = []
     for key in ("case_ysleta_share", "case_truck_share", "case_years"):
         p = case[key]
@@ -203,8 +203,10 @@ def comparison_sentences(table: pd.DataFrame) -> list[str]:
     for _, r in table.iterrows():
         ratio = r["predicted_reduction"] / r["reported_reduction"]
         out.append(
-            f"For {r['group']}, the model predicts waits {r['predicted_reduction']:.0%} shorter "
-            f"({r['wait_before_minutes']:.1f} to {r['wait_after_minutes']:.1f} minutes of queueing "
+            f"For {r['group']}, the model predicts waits "
+            f"{r['predicted_reduction']:.0%} shorter "
+            f"({r['wait_before_minutes']:.1f} to {r['wait_after_minutes']:.1f} "
+            "minutes of queueing "
             f"on an average day) against {r['reported_reduction']:.0%} reported: "
             f"{ratio:.1f} times the reported effect."
         )

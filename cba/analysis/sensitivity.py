@@ -42,7 +42,7 @@ TORNADO_QUANTILES = (0.10, 0.90)
 
 
 def uncertain_parameters(site: Site) -> pd.DataFrame:
-    """Parameters that carry a distribution: key, description, central value, P10, P90."""
+    """Parameters with a distribution: key, description, central value, P10, P90."""
     rows = []
     for key, p in iter_params(site):
         if p.distribution is None:
@@ -244,18 +244,23 @@ def robustness_sentences(
         top = t.iloc[0]["description"] if len(t) else "no parameter"
         if flips.empty:
             text = (
-                f"{opt.name}: the NPV stays {verdict} when any single uncertain input moves to "
-                f"its 10th or 90th percentile; the most influential input is {top.lower()}."
+                f"{opt.name}: the NPV stays {verdict} when any single uncertain "
+                "input moves to its 10th or 90th percentile; the most influential "
+                f"input is {top.lower()}."
             )
         else:
             names = ", ".join(flips["description"].str.lower().head(3))
             text = (
-                f"{opt.name}: the NPV is {verdict} at central values but changes sign when one "
-                f"of these inputs moves to its 10th or 90th percentile: {names}."
+                f"{opt.name}: the NPV is {verdict} at central values but changes "
+                "sign when one of these inputs moves to its 10th or 90th percentile: "
+                f"{names}."
             )
         if len(sw):
             r = sw.iloc[0]
-            text += f" It breaks even when {r['key'].split('.')[-1]} = {r['switching_value']:.4g} (central {r['central']:.4g})."
+            text += (
+                f" It breaks even when {r['key'].split('.')[-1]} = "
+                f"{r['switching_value']:.4g} (central {r['central']:.4g})."
+            )
         out[oid] = text
     return out
 
@@ -292,7 +297,7 @@ def risk_analysis(site: Site, appraisal, top: int = 5, outlooks=None) -> dict:
             map(tuple, t.groupby("option").head(top)[["option", "key"]].to_numpy())
         )
         sw = sw[
-            [(o, k) in wanted for o, k in zip(sw["option"], sw["key"])]
+            [(o, k) in wanted for o, k in zip(sw["option"], sw["key"], strict=True)]
         ].reset_index(drop=True)
     return {
         "tornado": t,
@@ -304,8 +309,10 @@ def risk_analysis(site: Site, appraisal, top: int = 5, outlooks=None) -> dict:
 def status_quo_peak_wait(
     site: Site, stream: str, factor: float = 1.0, outlooks=None
 ) -> float:
-    """Longest status-quo mean wait by hour of one stream [minutes], first year of operation,
-    with its mean processing time multiplied by ``factor``."""
+    """Longest status-quo mean wait by hour of one stream [minutes].
+
+    In the first year of operation, with the stream's mean processing time
+    multiplied by ``factor``."""
     key = f"streams.{stream}.processing_minutes"
     central = float(site.file.streams[stream].processing_minutes.value)
     w = appraise(site, outlooks=outlooks, overrides={key: central * factor}).waits

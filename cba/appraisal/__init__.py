@@ -107,7 +107,10 @@ def model_inputs(
     overrides: dict[str, Any] | None = None,
     n_scenarios: int = 0,
 ) -> Inputs:
-    """Typed inputs of every draw at once (see :func:`draw_values`, :func:`build_inputs`)."""
+    """Typed inputs of every draw at once.
+
+    See :func:`draw_values`, :func:`build_inputs`.
+    """
     return build_inputs(site, draw_values(site, n_draws, seed, overrides, n_scenarios))
 
 

@@ -74,7 +74,10 @@ class Accumulator:
         self.pv.setdefault(key, []).append(arr)
 
     def _sum(self, key, arr, n):
-        """Record the sums over draws of ``arr`` (n, ...) in blocks of REDUCE_BLOCK draws."""
+        """Record the sums over draws of ``arr`` (n, ...).
+
+        In blocks of REDUCE_BLOCK draws.
+        """
         arr = np.asarray(arr)
         full = n // REDUCE_BLOCK * REDUCE_BLOCK
         parts = []
@@ -89,7 +92,10 @@ class Accumulator:
         self.blocks.setdefault(key, []).extend(parts)
 
     def _totals(self, kind):
-        """(key without kind, total) for every recorded sum of one kind, in insertion order."""
+        """(key without kind, total) for every recorded sum of one kind.
+
+        In insertion order.
+        """
         return [(k[1:], self._total(k)) for k in self.blocks if k[0] == kind]
 
     def _total(self, key):
@@ -156,7 +162,7 @@ class Accumulator:
         return None if parts is None else np.concatenate(parts)
 
     def result(self) -> dict:
-        """Metrics, stakeholders, NPV draws, cash flows, waits and delay (DataFrames)."""
+        """Metrics, stakeholders, NPV draws, cash flows, waits, delay (DataFrames)."""
         N = self.total
         T = len(self.years)
         metrics_rows, npv_rows, stake_rows = [], [], []

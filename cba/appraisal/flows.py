@@ -34,7 +34,7 @@ __all__ = ["Flow", "FlowBlock", "option_volumes", "option_flows"]
 
 @dataclass(frozen=True)
 class Flow:
-    """One booked cash flow: option, side, component, stakeholder, value (D, T) [USD]."""
+    """A booked cash flow: option, side, component, stakeholder, value (D, T) [USD]."""
 
     option: str
     side: str
@@ -273,7 +273,10 @@ def option_flows(
 def _book_part_costs(
     rows: list, inp: Inputs, oid: str, part: OptionInputs, ramp, days, T: int
 ) -> None:
-    """Officer time for a part's added booth-hours, and the part's own costs, booked to ``oid``."""
+    """Officer time for a part's added booth-hours, and the part's own costs.
+
+    Both are booked to ``oid``.
+    """
     eco = inp.economy
     booth_hours_added = 0.0
     for ch in part.changes.values():

@@ -212,7 +212,7 @@ def draw_values(
     )
 
 
-# --------------------------------------------------------------------------- typed inputs
+# -------------------------------------------------------------------- typed inputs
 @dataclass(frozen=True)
 class DayType:
     """A kind of day the year is made of (weekday, Saturday, peak month, ...).

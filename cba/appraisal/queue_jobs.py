@@ -55,7 +55,7 @@ class StageQueue:
 
 @dataclass(frozen=True)
 class StreamQueue:
-    """A stream's arrival profile ``(1, 1, H)`` (summing to 1) and its stages in order."""
+    """A stream's arrival profile ``(1, 1, H)`` (sums to 1) and its stages in order."""
 
     profile: np.ndarray
     stages: tuple[StageQueue, ...]

@@ -85,8 +85,8 @@ def semantic_checks(model: BaseModel) -> None:
         for sid, ch in opt.changes.items():
             if sid not in model.streams:
                 raise ParameterError(
-                    f"unknown stream '{sid}'{did_you_mean(sid, model.streams)}; streams of this "
-                    "site: " + ", ".join(model.streams),
+                    f"unknown stream '{sid}'{did_you_mean(sid, model.streams)}; "
+                    "streams of this site: " + ", ".join(model.streams),
                     key_path=f"{base}.changes.{sid}",
                 )
             for fname in LEVERS:
@@ -97,16 +97,19 @@ def semantic_checks(model: BaseModel) -> None:
                     )
             if ch.shift_to is not None and ch.shift_to not in model.streams:
                 raise ParameterError(
-                    f"unknown stream '{ch.shift_to}'{did_you_mean(ch.shift_to, model.streams)}",
+                    f"unknown stream '{ch.shift_to}'"
+                    f"{did_you_mean(ch.shift_to, model.streams)}",
                     key_path=f"{base}.changes.{sid}.shift_to",
                 )
             if ch.extra_booths is not None:
                 booths = model.streams[sid].booths_open.value
-                for h, (b, e) in enumerate(zip(booths, ch.extra_booths.value)):
+                for h, (b, e) in enumerate(
+                    zip(booths, ch.extra_booths.value, strict=True)
+                ):
                     if b + e < 0:
                         raise ParameterError(
-                            f"hour {h}: {b:g} booths open plus {e:g} extra is negative; "
-                            "allowed: extra >= -booths open",
+                            f"hour {h}: {b:g} booths open plus {e:g} extra is "
+                            "negative; allowed: extra >= -booths open",
                             key_path=f"{base}.changes.{sid}.extra_booths.value",
                         )
         if opt.funding is not None:
@@ -116,14 +119,15 @@ def semantic_checks(model: BaseModel) -> None:
                 )
                 if opt.funding.toll_surcharge.unit != "USD/vehicle":
                     raise ParameterError(
-                        f"unit '{opt.funding.toll_surcharge.unit}' does not fit a toll; use 'USD/vehicle'",
+                        f"unit '{opt.funding.toll_surcharge.unit}' does not fit a "
+                        "toll; use 'USD/vehicle'",
                         key_path=f"{base}.funding.toll_surcharge.unit",
                     )
             for j, sid in enumerate(opt.funding.tolled_streams):
                 if sid not in model.streams:
                     raise ParameterError(
-                        f"unknown stream '{sid}'{did_you_mean(sid, model.streams)}; streams of this "
-                        "site: " + ", ".join(model.streams),
+                        f"unknown stream '{sid}'{did_you_mean(sid, model.streams)}; "
+                        "streams of this site: " + ", ".join(model.streams),
                         key_path=f"{base}.funding.tolled_streams[{j}]",
                     )
         for i, c in enumerate(opt.costs):
@@ -135,7 +139,8 @@ def semantic_checks(model: BaseModel) -> None:
             want = "USD" if c.kind == "capital" else "USD/year"
             if c.amount.unit not in (want, want.replace("USD", "MXN")):
                 raise ParameterError(
-                    f"unit '{c.amount.unit}' does not fit a {c.kind} cost; use '{want}'",
+                    f"unit '{c.amount.unit}' does not fit a {c.kind} cost; "
+                    f"use '{want}'",
                     key_path=f"{base}.costs[{i}].amount.unit",
                 )
     for oid, opt in model.options.items():
@@ -182,7 +187,8 @@ def check_option(oid: str, opt, options: dict) -> None:
         )
         if extra:
             raise ParameterError(
-                f"the status quo changes nothing and costs nothing, but has {', '.join(extra)}; "
+                "the status quo changes nothing and costs nothing, but has "
+                f"{', '.join(extra)}; "
                 "allowed: no changes, costs, staffing, funding or combines",
                 key_path=base,
             )
@@ -199,14 +205,15 @@ def check_option(oid: str, opt, options: dict) -> None:
             path = f"{base}.combines[{j}]"
             if part not in options:
                 raise ParameterError(
-                    f"unknown option '{part}'{did_you_mean(part, options)}; options of this site: "
-                    + ", ".join(options),
+                    f"unknown option '{part}'{did_you_mean(part, options)}; "
+                    "options of this site: " + ", ".join(options),
                     key_path=path,
                 )
             kind = options[part].kind
             if part == oid or kind in ("status_quo", "combined"):
                 raise ParameterError(
-                    f"'{part}' is {'this option' if part == oid else 'of kind ' + kind}; allowed: "
+                    f"'{part}' is "
+                    f"{'this option' if part == oid else 'of kind ' + kind}; allowed: "
                     "options other than the status quo and other combinations",
                     key_path=path,
                 )
@@ -227,7 +234,10 @@ def check_option(oid: str, opt, options: dict) -> None:
         raise ParameterError(
             f"a {opt.kind} option must change "
             + " or ".join(spec.needs_any)
-            + f" for at least one stream; it changes {', '.join(sorted(used)) or 'nothing'}",
+            + (
+                " for at least one stream; it changes "
+                f"{', '.join(sorted(used)) or 'nothing'}"
+            ),
             key_path=f"{base}.changes",
         )
     if opt.kind == "sponsor_staffing":
@@ -238,8 +248,8 @@ def check_option(oid: str, opt, options: dict) -> None:
                 else f"payer '{opt.staffing.payer}'"
             )
             raise ParameterError(
-                f"sponsor-funded staffing needs 'staffing' paid by the sponsor; got {got}; "
-                "allowed: staffing.payer: sponsor",
+                "sponsor-funded staffing needs 'staffing' paid by the sponsor; "
+                f"got {got}; allowed: staffing.payer: sponsor",
                 key_path=f"{base}.staffing",
             )
     net = [
@@ -249,15 +259,17 @@ def check_option(oid: str, opt, options: dict) -> None:
                 ch.extra_booths.value
                 for ch in opt.changes.values()
                 if ch.extra_booths is not None
-            )
+            ),
+            strict=False,
         )
     ]
     if net and max(net) > 0 and opt.staffing is None:
         h = max(range(len(net)), key=net.__getitem__)
         raise ParameterError(
-            f"the option opens {net[h]:g} more booth(s) net of conversions at hour {h} but says "
-            "nobody staffs them; allowed: a 'staffing' block (payer us_federal, mx_federal or "
-            "sponsor; pay overtime or straight_time), or booths converted between streams "
+            f"the option opens {net[h]:g} more booth(s) net of conversions at hour "
+            f"{h} but says nobody staffs them; allowed: a 'staffing' block "
+            "(payer us_federal, mx_federal or sponsor; pay overtime or "
+            "straight_time), or booths converted between streams "
             "(extra booths summing to 0 or less in every hour)",
             key_path=f"{base}.staffing",
         )
@@ -339,7 +351,10 @@ def _pydantic_to_param_error(
     if reason.startswith("Value error, "):
         reason = reason[len("Value error, ") :]
     if etype == "literal_error":
-        reason = f"value {_short(err.get('input'))} is not allowed; {reason[0].lower()}{reason[1:]}"
+        reason = (
+            f"value {_short(err.get('input'))} is not allowed; "
+            f"{reason[0].lower()}{reason[1:]}"
+        )
     elif etype not in ("value_error", "assertion_error"):
         reason = f"value {_short(err.get('input'))} is not allowed: {reason}"
     return ParameterError(reason, file=file, key_path=path)
@@ -431,8 +446,8 @@ def check_correlations(
             np.linalg.cholesky(correlation_matrix(correlations, keys))
         except np.linalg.LinAlgError:
             raise ParameterError(
-                "the correlations are not consistent with each other (their matrix is not "
-                "positive definite); allowed: a set of pairs that some joint distribution can "
-                "have - lower the largest ones",
+                "the correlations are not consistent with each other (their matrix "
+                "is not positive definite); allowed: a set of pairs that some joint "
+                "distribution can have - lower the largest ones",
                 key_path="correlations",
             ) from None

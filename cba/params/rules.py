@@ -121,8 +121,8 @@ def check_param(p: Param, path: str, rule: Rule | None) -> None:
         n = len(p.value) if isinstance(p.value, tuple) else 1
         if n != rule.length:
             raise ParameterError(
-                f"value has {n} entries; allowed: a list of {rule.length} hourly values "
-                "(hour 0 = midnight to 1 am)",
+                f"value has {n} entries; allowed: a list of {rule.length} hourly "
+                "values (hour 0 = midnight to 1 am)",
                 key_path=path + ".value",
             )
     for x in p.numbers():

@@ -266,7 +266,8 @@ class Volume(_Strict):
             raise ValueError("give {port_code, measure, share} or 'annual'")
         if data and self.growth is not None:
             raise ValueError(
-                "'growth' applies to a typed 'annual' volume; data-based volumes grow with the forecast"
+                "'growth' applies to a typed 'annual' volume; "
+                "data-based volumes grow with the forecast"
             )
         return self
 

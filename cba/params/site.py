@@ -214,7 +214,8 @@ def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
     for name, p in model.parameters.items():
         if name in common and not p.note:
             raise ParameterError(
-                f"overrides the shared value of '{name}' without saying why; add 'note'",
+                f"overrides the shared value of '{name}' without saying why; "
+                "add 'note'",
                 file=str(path),
                 key_path=f"parameters.{name}",
             )
@@ -433,7 +434,8 @@ def option_parts(options: dict[str, Option], oid: str) -> list[str]:
     --------
     >>> from cba.params import Option
     >>> o = {"a": Option(name="a", kind="trusted_traveler", description="d"),
-    ...      "ab": Option(name="ab", kind="combined", description="d", combines=["a", "b"])}
+    ...      "ab": Option(name="ab", kind="combined", description="d",
+    ...                   combines=["a", "b"])}
     >>> option_parts(o, "ab"), option_parts(o, "a")
     (['a', 'b', 'ab'], ['a'])
     """
@@ -454,9 +456,12 @@ def option_timing(
     Examples
     --------
     >>> from cba.params import Option
-    >>> o = {"a": Option(name="a", kind="trusted_traveler", description="d", start_year=2027),
-    ...      "b": Option(name="b", kind="trusted_traveler", description="d", ramp_up_years=3),
-    ...      "ab": Option(name="ab", kind="combined", description="d", combines=["a", "b"])}
+    >>> o = {"a": Option(name="a", kind="trusted_traveler", description="d",
+    ...                  start_year=2027),
+    ...      "b": Option(name="b", kind="trusted_traveler", description="d",
+    ...                  ramp_up_years=3),
+    ...      "ab": Option(name="ab", kind="combined", description="d",
+    ...                   combines=["a", "b"])}
     >>> option_timing(o, "ab", 2024), option_timing(o, "b", 2024)
     ((2027, 3), (2025, 3))
     """

@@ -77,7 +77,8 @@ def read_yaml(path: str | Path) -> dict:
     if not isinstance(data, dict):
         raise ParameterError(
             f"the document is a {type(data).__name__}, not a mapping; a parameter "
-            "file must be a mapping with keys such as 'schema_version' and 'parameters'",
+            "file must be a mapping with keys such as 'schema_version' and "
+            "'parameters'",
             file=str(path),
         )
     return data

@@ -93,7 +93,7 @@ def plot_waits(site: Site, appraisal: Appraisal):
     fig, axes = plt.subplots(
         1, len(streams), figsize=(5.2 * len(streams), 3.8), squeeze=False, sharey=False
     )
-    for ax, sid in zip(axes[0], streams):
+    for ax, sid in zip(axes[0], streams, strict=True):
         sub = w[w["stream"] == sid]
         sns.lineplot(
             data=sub,
@@ -123,7 +123,7 @@ def show_waits(site: Site, appraisal: Appraisal) -> None:
 
 
 def plot_components(site: Site, appraisal: Appraisal):
-    """Present value of benefits and costs by component, per option, at the base rate."""
+    """Present value of benefits and costs by component, per option, at base rate."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -140,7 +140,8 @@ def plot_components(site: Site, appraisal: Appraisal):
         sns.barplot(data=g, y="Option", x="PV (M$)", hue="component", ax=ax, orient="h")
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel(
-        f"Present value at {r:.0%} (M USD of {site.info.report_dollar_year}); costs negative"
+        f"Present value at {r:.0%} (M USD of {site.info.report_dollar_year}); "
+        "costs negative"
     )
     ax.set_ylabel("")
     fig.tight_layout()
@@ -153,7 +154,10 @@ def show_components(site: Site, appraisal: Appraisal) -> None:
 
 
 def plot_stakeholders(site: Site, appraisal: Appraisal):
-    """Who pays, who gains: PV net gain by stakeholder per option (bars), at the base rate."""
+    """Who pays, who gains: PV net gain by stakeholder per option (bars).
+
+    At the base rate.
+    """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -180,7 +184,8 @@ def plot_stakeholders(site: Site, appraisal: Appraisal):
     ax.axvline(0, color="black", lw=0.8)
     ax.set_ylabel("")
     ax.set_xlabel(
-        f"Present value of net gain at the base rate (M USD of {site.info.report_dollar_year}); "
+        "Present value of net gain at the base rate "
+        f"(M USD of {site.info.report_dollar_year}); "
         "payers negative"
     )
     fig.tight_layout()
@@ -316,7 +321,7 @@ def plot_tornado(
 
 
 def show_risk(site: Site, appraisal: Appraisal, risk: dict) -> None:
-    """The risk section: distribution, P(NPV > 0), tornado, switching values, sentences."""
+    """Risk section: distribution, P(NPV > 0), tornado, switching values, sentences."""
     from IPython.display import HTML, display
 
     sentences = "".join(f"<li>{escape(s)}</li>" for s in risk["sentences"].values())
@@ -331,7 +336,8 @@ def show_risk(site: Site, appraisal: Appraisal, risk: dict) -> None:
         )
         show_figure(
             plot_npv_distribution(site, appraisal),
-            "Box plots of the NPV of each option over the Monte Carlo draws at the base rate; "
+            "Box plots of the NPV of each option over the Monte Carlo draws at "
+            "the base rate; "
             + "; ".join(
                 f"{r['Option']}: P(NPV > 0) {r['P(NPV > 0)']}"
                 for _, r in risk_table(site, appraisal).iterrows()
@@ -341,7 +347,8 @@ def show_risk(site: Site, appraisal: Appraisal, risk: dict) -> None:
     else:
         display(
             HTML(
-                "<p>This run has no Monte Carlo draws (run with <code>--draws N</code> for the "
+                "<p>This run has no Monte Carlo draws (run with "
+                "<code>--draws N</code> for the "
                 "distribution of NPV and the probability that it is positive).</p>"
             )
         )
@@ -351,16 +358,17 @@ def show_risk(site: Site, appraisal: Appraisal, risk: dict) -> None:
         top = t[t["option"] == oid].head(3)["description"].str.lower().tolist()
         show_figure(
             plot_tornado(site, appraisal, t),
-            f"Tornado chart for {site.file.options[oid].name}: NPV when each of the ten most "
-            f"influential inputs moves to its 10th or 90th percentile; the largest swings come "
-            f"from {', '.join(top)}.",
+            f"Tornado chart for {site.file.options[oid].name}: NPV when each of "
+            "the ten most influential inputs moves to its 10th or 90th "
+            f"percentile; the largest swings come from {', '.join(top)}.",
         )
     if len(risk["switching"]):
         display(
             HTML(
                 table_html(
                     switching_table(site, risk["switching"]),
-                    "Switching values: the input value at which the option's NPV is zero",
+                    "Switching values: the input value at which the option's NPV "
+                    "is zero",
                 )
             )
         )

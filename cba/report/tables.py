@@ -93,7 +93,7 @@ def stakeholder_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
 
 
 def country_split_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
-    """Net benefits by country (US, Mexico, sponsor) per option at the base rate (M$)."""
+    """Net benefits by country (US, Mexico, sponsor) per option at base rate (M$)."""
     s = appraisal.stakeholders
     s = s[s["rate_name"] == BASE_RATE].copy()
     s["country"] = s["stakeholder"].map(STAKEHOLDER_COUNTRY)
@@ -148,7 +148,7 @@ def sponsor_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
 
 
 def appendix_table(site: Site) -> pd.DataFrame:
-    """Every parameter used, with value, unit, source and whether it is an assumption."""
+    """Every parameter used: value, unit, source and whether it is an assumption."""
     t = parameter_table(site)
     t["dollar_year"] = t["dollar_year"].map(lambda x: "" if pd.isna(x) else str(int(x)))
     t["assumption"] = t["assumption"].map({True: "yes", False: ""})
@@ -253,7 +253,7 @@ def switching_table(site: Site, switching: pd.DataFrame) -> pd.DataFrame:
             ],
             "Support searched": [
                 f"{lo:.4g} to {hi:.4g}"
-                for lo, hi in zip(switching["low"], switching["high"])
+                for lo, hi in zip(switching["low"], switching["high"], strict=True)
             ],
         }
     )
@@ -267,7 +267,7 @@ def options_html(site: Site, appraisal: Appraisal) -> str:
 
 
 def delay_html(site: Site, appraisal: Appraisal) -> str:
-    """Daily vehicle-hours of delay in the first year of operation, by stream and option."""
+    """Daily vehicle-hours of delay, first year of operation, by stream and option."""
     d = appraisal.delay
     first = site.info.base_year + 1
     d = d[d["year"] == first]
@@ -303,7 +303,7 @@ def changes_html(site: Site) -> str:
 
 
 def sponsor_html(site: Site, appraisal: Appraisal) -> str:
-    """The sponsor's financial view as HTML (a sentence when no option has a sponsor)."""
+    """The sponsor's financial view as HTML (a sentence if no option has a sponsor)."""
     t = sponsor_table(site, appraisal)
     if t.empty:
         return "<p>No option of this site has a sponsor.</p>"

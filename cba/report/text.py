@@ -84,7 +84,7 @@ def base_rate_metrics(appraisal: Appraisal) -> pd.DataFrame:
 
 
 def recommended_option(site: Site, appraisal: Appraisal) -> str:
-    """Id of the option (other than the status quo) with the highest NPV at the base rate."""
+    """Id of the option (not the status quo) with the highest NPV at the base rate."""
     base = base_rate_metrics(appraisal)
     cand = base[base["option"].map(lambda o: site.file.options[o].kind != "status_quo")]
     return str(cand.sort_values("npv", ascending=False)["option"].iloc[0])
@@ -98,7 +98,8 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
     rate = float(base["discount_rate"].iloc[0]) if len(base) else float("nan")
     dy = site.info.report_dollar_year
     lines = [
-        f"<p><strong>{escape(site.info.name)}</strong>. {escape(site.info.description)}</p>"
+        f"<p><strong>{escape(site.info.name)}</strong>. "
+        f"{escape(site.info.description)}</p>"
     ]
     if cand.empty:
         lines.append("<p>No options other than the status quo are defined.</p>")
@@ -108,14 +109,16 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
     if best["npv"] > 0:
         lines.append(
             f"<p><strong>Recommended: {bname}.</strong> Its net present value is "
-            f"<strong>{fmt_usd(best['npv'])}</strong> ({dy} dollars, {rate:.0%} real discount rate over "
-            f"{site.info.horizon_years} years), the highest of the {len(cand)} options compared, "
-            f"with a benefit-cost ratio of <strong>{best['bcr']:.1f}</strong>.</p>"
+            f"<strong>{fmt_usd(best['npv'])}</strong> ({dy} dollars, {rate:.0%} "
+            f"real discount rate over {site.info.horizon_years} years), the "
+            f"highest of the {len(cand)} options compared, with a benefit-cost "
+            f"ratio of <strong>{best['bcr']:.1f}</strong>.</p>"
         )
     else:
         lines.append(
-            f"<p><strong>No option pays for itself</strong> at the {rate:.0%} base rate: the best, "
-            f"{bname}, has a net present value of {fmt_usd(best['npv'])} ({dy} dollars).</p>"
+            f"<p><strong>No option pays for itself</strong> at the {rate:.0%} "
+            f"base rate: the best, {bname}, has a net present value of "
+            f"{fmt_usd(best['npv'])} ({dy} dollars).</p>"
         )
     items = []
     for _, r in cand.sort_values("npv", ascending=False).iterrows():
@@ -131,27 +134,30 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
         skew = ""
         if q50 > 0 and float(best["npv"]) > 1.5 * q50:
             skew = (
-                " The average is well above the median because queues grow much faster than "
-                "traffic near capacity: a few draws with slow processing or fast traffic growth carry "
-                "very large savings. Read the median as the typical outcome."
+                " The average is well above the median because queues grow much "
+                "faster than traffic near capacity: a few draws with slow "
+                "processing or fast traffic growth carry very large savings. "
+                "Read the median as the typical outcome."
             )
         lines.append(
-            f"<p><strong>How sure are we?</strong> In {appraisal.n_draws:,} Monte Carlo draws the "
-            f"recommended option's NPV was positive in {float(best['p_npv_positive']):.0%} of cases; "
+            f"<p><strong>How sure are we?</strong> In {appraisal.n_draws:,} Monte "
+            "Carlo draws the recommended option's NPV was positive in "
+            f"{float(best['p_npv_positive']):.0%} of cases; "
             f"median {fmt_usd(q50)}, and 90 % of draws between {fmt_usd(q05)} and "
             f"{fmt_usd(q95)} (the NPVs above are averages over the draws).{skew}</p>"
         )
     else:
         lines.append(
-            "<p><strong>How sure are we?</strong> This is a deterministic run at central "
-            "values; many inputs are labelled assumptions (see the appendix), so treat the "
-            "ranking as indicative.</p>"
+            "<p><strong>How sure are we?</strong> This is a deterministic run at "
+            "central values; many inputs are labelled assumptions (see the "
+            "appendix), so treat the ranking as indicative.</p>"
         )
     n_assump = int(parameter_table(site)["assumption"].sum())
     lines.append(
-        f"<p><strong>Main caveat:</strong> {n_assump} of the inputs are labelled assumptions "
-        "(processing times, booth schedules and lane shares are not published per crossing); "
-        "waits are modelled for an average day, which understates weekday peaks.</p>"
+        f"<p><strong>Main caveat:</strong> {n_assump} of the inputs are labelled "
+        "assumptions (processing times, booth schedules and lane shares are not "
+        "published per crossing); waits are modelled for an average day, which "
+        "understates weekday peaks.</p>"
     )
     return "\n".join(lines)
 
@@ -160,8 +166,9 @@ def title_html(site: Site) -> str:
     """Site heading and key facts (escaped)."""
     i = site.info
     return (
-        f"<h2>{escape(i.name)}</h2><p>Site id <code>{escape(i.id)}</code>; base year {i.base_year}; "
-        f"{i.horizon_years}-year analysis; money in {i.report_dollar_year} US dollars.</p>"
+        f"<h2>{escape(i.name)}</h2><p>Site id <code>{escape(i.id)}</code>; "
+        f"base year {i.base_year}; {i.horizon_years}-year analysis; money in "
+        f"{i.report_dollar_year} US dollars.</p>"
     )
 
 
@@ -200,12 +207,13 @@ def _change_lines(site, opt) -> list[str]:
                 most = max(extra)
                 out.append(
                     f"{stream}: up to {most:g} more booth(s) open in "
-                    f"{_hours_text(added)} ({sum(e for e in extra if e > 0):g} booth-hours a day)"
+                    f"{_hours_text(added)} "
+                    f"({sum(e for e in extra if e > 0):g} booth-hours a day)"
                 )
             if cut:
                 out.append(
-                    f"{stream}: {-sum(e for e in extra if e < 0):g} fewer booth-hours a day in "
-                    f"{_hours_text(cut)}"
+                    f"{stream}: {-sum(e for e in extra if e < 0):g} fewer booth-hours "
+                    f"a day in {_hours_text(cut)}"
                 )
         if ch.processing_factor is not None:
             f = float(ch.processing_factor.value)
@@ -213,7 +221,8 @@ def _change_lines(site, opt) -> list[str]:
         if ch.secondary_referral_factor is not None:
             f = float(ch.secondary_referral_factor.value)
             out.append(
-                f"{stream}: referrals to secondary inspection x {f:.2f} ({(f - 1) * 100:+.0f} %)"
+                f"{stream}: referrals to secondary inspection x {f:.2f} "
+                f"({(f - 1) * 100:+.0f} %)"
             )
         if ch.shift_share is not None:
             to = site.file.streams[ch.shift_to].description
@@ -271,14 +280,17 @@ def describe_option(site: Site, oid: str) -> dict[str, str]:
             site.file.streams[s].description.lower() for s in fund.tolled_streams
         )
         fund_text = (
-            f"Toll surcharge of ${float(fund.toll_surcharge.value):.2f} per crossing on "
-            f"{streams}, paid to {fund.recipient}"
+            f"Toll surcharge of ${float(fund.toll_surcharge.value):.2f} per "
+            f"crossing on {streams}, paid to {fund.recipient}"
         )
     elif any(
         options[p].staffing is not None and options[p].staffing.payer == "sponsor"
         for p in option_parts(options, oid)
     ):
-        fund_text = "Sponsor pays from its own budget (no toll); break-even toll in the sponsor table"
+        fund_text = (
+            "Sponsor pays from its own budget (no toll); "
+            "break-even toll in the sponsor table"
+        )
     else:
         fund_text = ""
     if opt.kind == "status_quo":
@@ -301,7 +313,7 @@ def describe_option(site: Site, oid: str) -> dict[str, str]:
 
 
 def changes_table(site: Site) -> pd.DataFrame:
-    """What each option of a site changes, costs and how it is funded (display table)."""
+    """What each option changes, costs and how it is funded (display table)."""
     rows = [describe_option(site, oid) for oid in site.file.options]
     t = pd.DataFrame(rows)
     t.columns = [
@@ -324,10 +336,10 @@ def waits_alt(site: Site, appraisal: Appraisal) -> str:
     top = sq.loc[sq["wait_minutes"].idxmax()]
     stream = site.file.streams[top["stream"]].description
     parts = [
-        f"Line charts of the mean time at the crossing by hour of arrival, one per traffic "
-        f"stream, status quo against each option. Under the status quo the longest is "
-        f"{top['wait_minutes']:.0f} minutes for {stream.lower()} arriving at "
-        f"{int(top['hour']):02d}:00."
+        "Line charts of the mean time at the crossing by hour of arrival, one per "
+        "traffic stream, status quo against each option. Under the status quo the "
+        f"longest is {top['wait_minutes']:.0f} minutes for {stream.lower()} "
+        f"arriving at {int(top['hour']):02d}:00."
     ]
     for oid, o in site.file.options.items():
         if o.kind == "status_quo":
@@ -339,7 +351,8 @@ def waits_alt(site: Site, appraisal: Appraisal) -> str:
         ]
         if len(sub):
             parts.append(
-                f"With {o.name.lower()}: {float(sub['wait_minutes'].iloc[0]):.0f} minutes."
+                f"With {o.name.lower()}: "
+                f"{float(sub['wait_minutes'].iloc[0]):.0f} minutes."
             )
     return " ".join(parts)
 
@@ -353,12 +366,12 @@ def components_alt(site: Site, appraisal: Appraisal) -> str:
         if o.kind == "status_quo":
             continue
         items.append(
-            f"{o.name}: benefits {fmt_usd(r['pv_benefits'])}, costs {fmt_usd(r['pv_costs'])}"
+            f"{o.name}: benefits {fmt_usd(r['pv_benefits'])}, "
+            f"costs {fmt_usd(r['pv_costs'])}"
         )
     return (
-        "Horizontal bar chart of present values by component at the base discount rate. "
-        + "; ".join(items)
-        + "."
+        "Horizontal bar chart of present values by component at the base "
+        "discount rate. " + "; ".join(items) + "."
     )
 
 
@@ -370,14 +383,16 @@ def stakeholders_alt(site: Site, appraisal: Appraisal) -> str:
     for oid, g in s.groupby("option", sort=False):
         g = g.set_index("stakeholder")["pv_net"]
         gain, pay = g.idxmax(), g.idxmin()
-        text = f"{site.file.options[oid].name}: {STAKEHOLDER_NAMES[gain]} gain most ({fmt_usd(g[gain])})"
+        text = (
+            f"{site.file.options[oid].name}: {STAKEHOLDER_NAMES[gain]} gain most "
+            f"({fmt_usd(g[gain])})"
+        )
         if g[pay] < 0:
             text += f", {STAKEHOLDER_NAMES[pay]} pays most ({fmt_usd(g[pay])})"
         parts.append(text)
     return (
-        "Horizontal bar chart of each stakeholder's net gain per option at the base rate. "
-        + "; ".join(parts)
-        + "."
+        "Horizontal bar chart of each stakeholder's net gain per option at the "
+        "base rate. " + "; ".join(parts) + "."
     )
 
 
@@ -388,8 +403,7 @@ def forecasts_alt(site: Site, appraisal: Appraisal) -> str:
         for r in appraisal.traffic.itertuples()
     ]
     return (
-        "Line charts of monthly inbound crossings since 2010 from BTS data, with the statsmodels "
-        "forecast and its 80 % and 95 % intervals. Base-year volumes: "
-        + "; ".join(parts)
-        + "."
+        "Line charts of monthly inbound crossings since 2010 from BTS data, with "
+        "the statsmodels forecast and its 80 % and 95 % intervals. "
+        "Base-year volumes: " + "; ".join(parts) + "."
     )

@@ -60,10 +60,12 @@ def main() -> None:
     per[100_000] = dt
     print(
         f"Monte Carlo 100,000 draws: {dt:7.2f} s  ({dt / 1e5 * 1e6:6.1f} us per draw); "
-        f"peak memory {peak_mb:.0f} MB (process before the run: {base_mb:.0f} MB; target < 1 GB)"
+        f"peak memory {peak_mb:.0f} MB (process before the run: {base_mb:.0f} MB; "
+        "target < 1 GB)"
     )
     print(
-        f"scaling 1k -> 10k: x{per[10_000] / per[1_000]:.1f}; 10k -> 100k: x{per[100_000] / per[10_000]:.1f} "
+        f"scaling 1k -> 10k: x{per[10_000] / per[1_000]:.1f}; "
+        f"10k -> 100k: x{per[100_000] / per[10_000]:.1f} "
         "(linear = x10)"
     )
     print("target: 10,000 draws < 3 s")
