@@ -15,6 +15,7 @@ year is period 0, then ``horizon_years`` years of operation), ``H = 24`` hours.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ import pandas as pd
 
 from ..params import Site
 from ..vocab import CASHFLOW_COLUMNS, MC_COLUMNS, METRIC_COLUMNS
-from .accumulate import REDUCE_BLOCK, Accumulator
+from .accumulate import REDUCE_BLOCK, Accumulator, component_values, sponsor_view
 from .flows import option_flows
 from .inputs import Draws, Inputs, build_inputs, draw_values
 from .queue_jobs import ANCHOR_STEP, anchor_periods
@@ -76,15 +77,21 @@ class Appraisal:
         Daily vehicle-hours of delay per stream, option and year.
     stakeholders : DataFrame
         PV of each stakeholder's net gain per option and rate.
-    components : DataFrame
-        PV of benefits and costs by component per option and rate (costs
-        negative, transfers left out).
-    sponsor : DataFrame
-        The sponsor's financial view per option and rate.
     traffic : DataFrame
         Base-year volume of each stream at central values, and its source.
     npv_draws : DataFrame or None
         NPV per draw (draw x option x rate) when ``n_draws > 0`` or scenarios.
+    base_year : int
+        Period 0 of the discounting.
+    discount_rates : tuple of (name, rate)
+        The rates the metrics are given at, the base rate first.
+    components : DataFrame
+        PV of benefits and costs by component per option and rate (costs
+        negative, transfers left out); computed from ``cashflows`` when first
+        read.
+    sponsor : DataFrame
+        The sponsor's financial view per option and rate; computed when first
+        read.
     """
 
     site_id: str
@@ -94,10 +101,26 @@ class Appraisal:
     waits: pd.DataFrame
     delay: pd.DataFrame
     stakeholders: pd.DataFrame
-    components: pd.DataFrame
-    sponsor: pd.DataFrame
     traffic: pd.DataFrame
     npv_draws: pd.DataFrame | None = None
+    base_year: int = 0
+    discount_rates: tuple[tuple[str, float], ...] = ()
+
+    # Computed on first use (sensitivity analyses appraise a site many times and
+    # never read them).
+    @functools.cached_property
+    def components(self) -> pd.DataFrame:
+        """PV by component per option and rate (see the class docstring)."""
+        return component_values(
+            self.cashflows, list(self.discount_rates), self.base_year
+        )
+
+    @functools.cached_property
+    def sponsor(self) -> pd.DataFrame:
+        """The sponsor's financial view per option and rate (see the class doc)."""
+        return sponsor_view(
+            self.cashflows, self.metrics, list(self.discount_rates), self.base_year
+        )
 
 
 def model_inputs(

@@ -4,8 +4,9 @@ Each block of draws (see :mod:`cba.appraisal.flows`) adds its present values
 per draw and its sums over draws; :meth:`Accumulator.result` turns them into
 the metrics (PV benefits and costs, NPV, BCR, IRR, payback, first-year
 benefits, break-even toll, Monte Carlo percentiles), the stakeholder account,
-the mean cash flows, waits and delay, and the present value by component and
-the sponsor's financial view that the reports show.
+the mean cash flows, waits and delay. :func:`component_values` and
+:func:`sponsor_view` turn the mean cash flows into the present value by
+component and the sponsor's financial view that the reports show.
 
 Sums over draws are taken in fixed blocks of :data:`REDUCE_BLOCK` draws and in
 draw order, so totals do not depend on how many draws are evaluated at once:
@@ -283,8 +284,8 @@ class Accumulator:
             "delay": delay,
             "stakeholders": pd.DataFrame(stake_rows),
             "npv_draws": pd.concat(npv_rows, ignore_index=True) if npv_rows else None,
-            "components": component_values(cashflows, self.rates, self.base_year),
-            "sponsor": sponsor_view(cashflows, metrics, self.rates, self.base_year),
+            "base_year": self.base_year,
+            "discount_rates": tuple(self.rates),
         }
 
 
