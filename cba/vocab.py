@@ -12,8 +12,8 @@ Examples
 ['combined', 'donated_infrastructure', 'pre_inspection']
 >>> OPTION_KINDS["sponsor_staffing"].programme.split(" (")[0]
 'CBP Reimbursable Services Program'
->>> is_slug("pharr_reynosa"), is_slug("Pharr")
-(True, False)
+>>> is_slug("pharr_reynosa"), is_slug("Pharr"), is_slug("pharr\\n")
+(True, False, False)
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,62}$")
 
 def is_slug(text: str) -> bool:
     """True if ``text`` is a valid id (lower-case letters, digits, '_', at most 63)."""
-    return bool(SLUG_PATTERN.match(text))
+    return isinstance(text, str) and SLUG_PATTERN.fullmatch(text) is not None
 
 
 #: Name of the base discount rate among the ``discount_rate_*`` parameters.

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from ..exceptions import ParameterError, did_you_mean
 from ..vocab import LEVERS, OPTION_KINDS, is_slug
 from .rules import NONNEG, POSITIVE, RATE, SHARE, STREAM_RULES, check_param, rule_for
-from .schema import CommonFile, Correlation, Option, Param, SiteFile, Stream
+from .schema import CommonFile, Correlation, Option, Param, SiteFile, Stream, short_repr
 
 __all__ = [
     "parse",
@@ -45,6 +45,12 @@ def semantic_checks(model: BaseModel) -> None:
         return
     for sid, s in model.streams.items():
         base = f"streams.{sid}"
+        if not is_slug(sid):
+            raise ParameterError(
+                f"stream id {short_repr(sid)} must be a slug (lower-case letters, "
+                "digits, '_', at most 63 characters)",
+                key_path=base,
+            )
         for fname in Stream.model_fields:
             val = getattr(s, fname)
             if isinstance(val, Param):
@@ -52,9 +58,12 @@ def semantic_checks(model: BaseModel) -> None:
         if s.volume.share is not None:
             check_param(s.volume.share, f"{base}.volume.share", SHARE)
         if s.volume.annual is not None:
-            check_param(s.volume.annual, f"{base}.volume.annual", NONNEG)
+            check_param(
+                s.volume.annual, f"{base}.volume.annual", STREAM_RULES["annual"]
+            )
         if s.volume.growth is not None:
             check_param(s.volume.growth, f"{base}.volume.growth", RATE)
+        _check_capacity(s, base)
         total = sum(s.arrival_profile.value)
         if abs(total - 1.0) > 1e-3:
             raise ParameterError(
@@ -115,7 +124,9 @@ def semantic_checks(model: BaseModel) -> None:
         if opt.funding is not None:
             if opt.funding.toll_surcharge is not None:
                 check_param(
-                    opt.funding.toll_surcharge, f"{base}.funding.toll_surcharge", NONNEG
+                    opt.funding.toll_surcharge,
+                    f"{base}.funding.toll_surcharge",
+                    STREAM_RULES["toll_surcharge"],
                 )
                 if opt.funding.toll_surcharge.unit != "USD/vehicle":
                     raise ParameterError(
@@ -149,6 +160,26 @@ def semantic_checks(model: BaseModel) -> None:
         raise ParameterError(
             "missing the 'status_quo' option; every site compares its options with it",
             key_path="options",
+        )
+
+
+def _check_capacity(s: Stream, base: str) -> None:
+    """Booths where vehicles arrive, and secondary positions where they are referred."""
+    if sum(s.booths_open.value) == 0 and sum(s.arrival_profile.value) > 0:
+        raise ParameterError(
+            "no primary booth is open in any hour, but vehicles arrive; allowed: at "
+            "least one booth open in some hour",
+            key_path=f"{base}.booths_open.value",
+        )
+    referral = s.secondary_referral_share
+    may_refer = referral.value > 0 or (
+        referral.distribution is not None and referral.distribution.support()[1] > 0
+    )
+    if may_refer and s.secondary_booths.value == 0:
+        raise ParameterError(
+            "0 secondary booths, but vehicles are referred to secondary inspection; "
+            "allowed: at least 1 secondary booth, or a referral share of 0",
+            key_path=f"{base}.secondary_booths.value",
         )
 
 
@@ -322,8 +353,7 @@ def _format_loc(loc: tuple) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return short_repr(value)
 
 
 def _pydantic_to_param_error(

@@ -8,6 +8,7 @@ path, the value and what is allowed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..exceptions import ParameterError
@@ -15,6 +16,11 @@ from ..vocab import HOURS
 from .schema import Param
 
 __all__ = [
+    "NAME_RULES",
+    "MINUTES",
+    "CV",
+    "FACTOR",
+    "MAX_BOOTHS",
     "Rule",
     "SHARE",
     "NONNEG",
@@ -69,36 +75,60 @@ NONNEG = Rule(0.0)
 POSITIVE = Rule(0.0, low_open=True)
 RATE = Rule(-1.0, 1.0, low_open=True, high_open=True, units=("/1",))
 PROFILE = Rule(0.0, 1.0, length=HOURS, units=("/1",))
-BOOTHS24 = Rule(0.0, length=HOURS, integer=True, units=("booths",))
+#: Booths a crossing can open: physical lanes number in the tens, never hundreds.
+MAX_BOOTHS = 500.0
+BOOTHS24 = Rule(0.0, MAX_BOOTHS, length=HOURS, integer=True, units=("booths",))
+#: A vehicle is processed within a day. [minutes]
+MINUTES = Rule(0.0, 1440.0, low_open=True)
+#: Coefficients of variation of processing times. [/1]
+CV = Rule(0.0, 10.0, low_open=True)
+#: Multipliers an option applies. [factor]
+FACTOR = Rule(0.0, 10.0, low_open=True)
 
 
-# Rules by key name, for values under streams / parameters / changes.
+#: Rules by key name, for values under streams / parameters / changes; each
+#: bound is a physical or logical limit (units in the README glossary).
 STREAM_RULES = {
     "arrival_profile": PROFILE,
     "booths_open": BOOTHS24,
-    "processing_minutes": POSITIVE,
-    "processing_cv": POSITIVE,
+    "processing_minutes": MINUTES,
+    "processing_cv": CV,
     "secondary_referral_share": SHARE,
-    "secondary_booths": Rule(0.0, integer=True),
-    "secondary_minutes": POSITIVE,
-    "secondary_cv": POSITIVE,
-    "occupancy": NONNEG,
-    "idle_fuel": NONNEG,
+    "secondary_booths": Rule(0.0, MAX_BOOTHS, integer=True, units=("booths",)),
+    "secondary_minutes": MINUTES,
+    "secondary_cv": CV,
+    "occupancy": Rule(0.0, 100.0),  # persons/vehicle (a bus at most)
+    "idle_fuel": Rule(0.0, 10.0),  # gal/vehicle-hour (a heavy truck idles near 1)
     "users_us_share": SHARE,
     "share": SHARE,
-    "annual": NONNEG,
-    "extra_booths": Rule(None, length=HOURS, integer=True),
-    "processing_factor": POSITIVE,
-    "secondary_referral_factor": NONNEG,
+    "annual": Rule(0.0, 1e9),  # vehicles/year (the busiest crossings carry ~1e7)
+    "growth": RATE,
+    "extra_booths": Rule(-MAX_BOOTHS, MAX_BOOTHS, length=HOURS, integer=True),
+    "processing_factor": FACTOR,
+    "secondary_referral_factor": Rule(0.0, 10.0),
     "shift_share": SHARE,
     "amount": NONNEG,
-    "cargo_value": NONNEG,
-    "asset_life_years": POSITIVE,
+    "cargo_value": Rule(0.0, 1e9),  # USD/vehicle
+    "asset_life_years": Rule(0.0, 200.0, low_open=True),
+    "toll_surcharge": Rule(0.0, 1000.0),  # USD/vehicle
+}
+
+#: Rules of shared (or site-level) parameters by name.
+NAME_RULES = {
+    "days_per_year": Rule(0.0, 366.0, low_open=True),
+    "queue_volume_cap_factor": FACTOR,
+    "value_co2": Rule(0.0, 1.0, integer=True),  # a switch: 0 or 1
+    "officers_per_booth": Rule(0.0, 10.0, low_open=True),
+    "overtime_premium": Rule(1.0, 5.0),
+    "cpi_u": POSITIVE,
+    "mxn_per_usd": POSITIVE,
 }
 
 
 def rule_for(name: str) -> Rule | None:
-    """The rule of a value named ``name`` (stream keys by name, then by suffix)."""
+    """The rule of a value named ``name`` (by name, then by suffix)."""
+    if name in NAME_RULES:
+        return NAME_RULES[name]
     if name in STREAM_RULES:
         return STREAM_RULES[name]
     if name.startswith("discount_rate"):
@@ -125,6 +155,16 @@ def check_param(p: Param, path: str, rule: Rule | None) -> None:
                 "values (hour 0 = midnight to 1 am)",
                 key_path=path + ".value",
             )
+    if p.distribution is not None:
+        lo, hi = p.distribution.support()
+        for bound, end, side in ((rule.low, lo, "lower"), (rule.high, hi, "upper")):
+            if bound is not None and math.isinf(end):
+                raise ParameterError(
+                    f"the {p.distribution.type} distribution has no {side} bound, but "
+                    f"the value must stay {rule.allowed()}; allowed: a distribution "
+                    "bounded there (give 'low'/'high', or use triangular or pert)",
+                    key_path=path + ".distribution",
+                )
     for x in p.numbers():
         if not rule.ok(x):
             where = (

@@ -11,9 +11,19 @@ that need the key path for their message live in :mod:`cba.params.rules` and
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+import reprlib
+import unicodedata
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from ..exceptions import did_you_mean
 from ..units import MONEY_UNITS, UNITS
@@ -51,28 +61,109 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 
+#: Largest magnitude any number in a parameter file may have: far above every
+#: real value (the largest are money totals of ~1e9 USD), far below overflow.
+MAX_MAGNITUDE = 1e15
+#: Longest text of any free-text field (descriptions, sources, notes). [characters]
+MAX_TEXT = 2000
+#: Years a parameter file may name (base years, dollar-years, table years).
+YEAR_RANGE = (1900, 2200)
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = 60
+_SHORT.maxother = 60
+_SHORT.maxlist = 6
+_SHORT.maxdict = 4
+_SHORT.maxlevel = 2
+
+
+def short_repr(value: Any) -> str:
+    """A bounded repr of any value, for messages (never builds the whole repr)."""
+    return _SHORT.repr(value)
+
+
+def _number(x: Any, what: str = "value") -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise ValueError(f"{what} {short_repr(x)} is not a number")
+    try:
+        f = float(x)
+    except OverflowError:
+        raise ValueError(
+            f"{what} {short_repr(x)} is too large; allowed: numbers of "
+            f"magnitude at most {MAX_MAGNITUDE:g}"
+        ) from None
+    if not math.isfinite(f):
+        raise ValueError(
+            f"{what} {f!r} is not a finite number; allowed: finite numbers"
+        )
+    if abs(f) > MAX_MAGNITUDE:
+        raise ValueError(
+            f"{what} {f:g} is too large; allowed: numbers of magnitude at "
+            f"most {MAX_MAGNITUDE:g}"
+        )
+    return f
+
+
+def _whole(x: Any) -> int:
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise ValueError(f"{short_repr(x)} is not a whole number")
+    return x
+
+
+#: Bidirectional-override and invisible formatting characters that could make
+#: text read differently on a page than in the file.
+_HIDDEN = {"Cc", "Cf", "Co", "Cs"}
+
+
+def _text(x: Any) -> str:
+    if not isinstance(x, str):
+        raise ValueError(f"{short_repr(x)} is not text")
+    if len(x) > MAX_TEXT:
+        raise ValueError(
+            f"text of {len(x):,} characters; allowed: at most {MAX_TEXT:,}"
+        )
+    for i, ch in enumerate(x):
+        if ch not in "\n\t" and unicodedata.category(ch) in _HIDDEN:
+            raise ValueError(
+                f"control or formatting character U+{ord(ch):04X} at position "
+                f"{i}; allowed: printable text"
+            )
+    return x
+
+
+#: A finite number (int or float in the file, never a bool or a string).
+Number = Annotated[float, BeforeValidator(_number)]
+#: A whole number (never a bool, a float or a string).
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
+#: A calendar year within :data:`YEAR_RANGE`.
+Year = Annotated[
+    int, BeforeValidator(_whole), Field(ge=YEAR_RANGE[0], le=YEAR_RANGE[1])
+]
+#: Free text of bounded length without control or bidirectional characters.
+Text = Annotated[str, BeforeValidator(_text)]
+
+
+def _strict_bool(x: Any) -> bool:
+    if not isinstance(x, bool):
+        raise ValueError(f"{short_repr(x)} is not true or false")
+    return x
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _number(x: Any, what: str = "value") -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise ValueError(f"{what} {x!r} is not a number")
-    return float(x)
-
-
 class Source(_Strict):
     """Where a value comes from: a document, or a labelled judgement."""
 
-    title: str | None = None
-    href: str | None = None
-    accessed: str | None = None
+    title: Text | None = None
+    href: Text | None = None
+    accessed: Text | None = None
     tag: Literal["V", "S", "D", "R", "assumption", "calibrated"] | None = None
-    note: str | None = None
-    assumption: str | None = None
-    rationale: str | None = None
-    owner: str | None = None
+    note: Text | None = None
+    assumption: Text | None = None
+    rationale: Text | None = None
+    owner: Text | None = None
 
     @model_validator(mode="after")
     def _one_form(self):
@@ -115,13 +206,13 @@ class Distribution(_Strict):
     """Uncertainty on a parameter (omitted means fixed)."""
 
     type: Literal["uniform", "triangular", "pert", "normal", "lognormal"]
-    low: float | None = None
-    mode: float | None = None
-    high: float | None = None
-    mean: float | None = None
-    sd: float | None = None
-    median: float | None = None
-    gsd: float | None = None
+    low: Number | None = None
+    mode: Number | None = None
+    high: Number | None = None
+    mean: Number | None = None
+    sd: Number | None = None
+    median: Number | None = None
+    gsd: Number | None = None
 
     @model_validator(mode="after")
     def _fields(self):
@@ -172,15 +263,15 @@ class Distribution(_Strict):
 class Param(_Strict):
     """One sourced value: ``value`` (scalar or list) or ``values`` by year."""
 
-    description: str
+    description: Text
     value: Any = None
-    values: dict[int, float] | None = None
-    unit: str
-    dollar_year: int | None = None
+    values: dict[Year, Number] | None = None
+    unit: Text
+    dollar_year: Year | None = None
     basis: Literal["real", "nominal"] | None = None
     source: Source
     distribution: Distribution | None = None
-    note: str | None = None
+    note: Text | None = None
 
     @field_validator("value")
     @classmethod
@@ -242,12 +333,12 @@ class Param(_Strict):
 class Volume(_Strict):
     """Base-year volume of a stream: from the shipped BTS data, or a typed value."""
 
-    port_code: str | None = None
-    measure: str | None = None
+    port_code: Text | None = None
+    measure: Text | None = None
     share: Param | None = None
     annual: Param | None = None
     growth: Param | None = None
-    note: str | None = None
+    note: Text | None = None
 
     @model_validator(mode="after")
     def _form(self):
@@ -275,7 +366,7 @@ class Volume(_Strict):
 class Stream(_Strict):
     """One traffic stream (direction x mode x lane program) at a site."""
 
-    description: str
+    description: Text
     mode: Literal[MODES]
     value_of_time_class: Literal[tuple(VALUE_OF_TIME_PARAMS)]
     fuel: Literal[FUELS]
@@ -301,7 +392,7 @@ class StreamChange(_Strict):
     processing_factor: Param | None = None
     secondary_referral_factor: Param | None = None
     shift_share: Param | None = None
-    shift_to: str | None = None
+    shift_to: Text | None = None
 
     @model_validator(mode="after")
     def _shift(self):
@@ -313,12 +404,12 @@ class StreamChange(_Strict):
 class CostItem(_Strict):
     """A cost of an option: a one-off capital outlay or a yearly amount."""
 
-    description: str
+    description: Text
     kind: Literal["capital", "annual"]
     amount: Param
     payer: Literal[PAYERS]
     asset_life_years: Param | None = None
-    year: int | None = None
+    year: Year | None = None
 
     @model_validator(mode="after")
     def _life(self):
@@ -332,7 +423,7 @@ class Staffing(_Strict):
 
     payer: Literal[STAFFING_PAYERS]
     pay: Literal["overtime", "straight_time"]
-    reimbursed_to_cbp: bool = False
+    reimbursed_to_cbp: Annotated[bool, BeforeValidator(_strict_bool)] = False
 
 
 class Funding(_Strict):
@@ -352,27 +443,27 @@ class Funding(_Strict):
 class Option(_Strict):
     """A pre-clearance alternative: changes to the baseline plus costs and timing."""
 
-    name: str
+    name: Text
     kind: Literal[tuple(OPTION_KINDS)]
-    description: str
-    start_year: int | None = None
-    ramp_up_years: int = 1
+    description: Text
+    start_year: Year | None = None
+    ramp_up_years: Annotated[WholeNumber, Field(ge=1, le=100)] = 1
     changes: dict[str, StreamChange] = {}
     costs: list[CostItem] = []
     staffing: Staffing | None = None
     funding: Funding | None = None
     combines: list[str] = []
-    source_note: str | None = None
+    source_note: Text | None = None
 
 
 class SiteInfo(_Strict):
-    id: str
-    name: str
-    port_code: str | None = None
-    description: str
-    base_year: int
-    horizon_years: int
-    report_dollar_year: int
+    id: Text
+    name: Text
+    port_code: Text | None = None
+    description: Text
+    base_year: Annotated[Year, Field(ge=1996, le=2100)]
+    horizon_years: WholeNumber
+    report_dollar_year: Year
 
     @field_validator("id")
     @classmethod
@@ -401,7 +492,7 @@ class Correlation(_Strict):
     """
 
     between: tuple[str, str]
-    rho: float
+    rho: Number
     source: Source
 
 
@@ -414,7 +505,7 @@ class SiteFile(_Strict):
     """
 
     schema_version: Literal[1]
-    calibration: str | None = None
+    calibration: Text | None = None
     site: SiteInfo
     parameters: dict[str, Param] = {}
     streams: dict[str, Stream]
@@ -426,7 +517,7 @@ class CommonFile(_Strict):
     """Schema of a shared-values file (``parameters/common/*.yaml``)."""
 
     schema_version: Literal[1]
-    description: str
+    description: Text
     parameters: dict[str, Param]
 
 
@@ -439,19 +530,19 @@ class CalibratedFile(_Strict):
     """
 
     schema_version: Literal[1]
-    description: str
-    site: str
-    command: str
-    calibrated_on: str
+    description: Text
+    site: Text
+    command: Text
+    calibrated_on: Text
     values: dict[str, Param]
 
 
 class Assumed(_Strict):
     """A labelled assumption of a calibration: its value, why, and whose call it is."""
 
-    value: float
-    rationale: str
-    owner: str
+    value: Number
+    rationale: Text
+    owner: Text
 
 
 class CalibrationSpec(_Strict):
@@ -464,19 +555,19 @@ class CalibrationSpec(_Strict):
     """
 
     schema_version: Literal[1]
-    description: str
-    site: str
-    output: str
-    target: str
-    decimals: int = 2
-    crossing_name: str
+    description: Text
+    site: Text
+    output: Text
+    target: Text
+    decimals: Annotated[WholeNumber, Field(ge=0, le=6)] = 2
+    crossing_name: Text
     lane_type: Literal["commercial", "passenger", "pedestrian"]
     lane_category: Literal["standard", "FAST", "SENTRI", "Ready"]
-    observations_href: str
-    observations_accessed: str
-    bts_port_code: str
-    bts_measure: str
-    reference_month: str
+    observations_href: Text
+    observations_accessed: Text
+    bts_port_code: Text
+    bts_measure: Text
+    reference_month: Text
     error_scale: Literal["minutes", "log1p"] = "minutes"
     crossing_share: Assumed
     lane_share: Assumed

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import units
 from ..exceptions import ParameterError, did_you_mean
 from ..vocab import LEVERS
 from .checks import check_correlations, parse
@@ -220,6 +221,7 @@ def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
                 key_path=f"parameters.{name}",
             )
     hashes = {str(path): file_sha256(path), **calibrated, **hashes}
+    _check_tables(model, common, path, {n: str(cdir / f) for n, f in origin.items()})
     site = Site(
         file=model, common=common, path=path, files=hashes, common_sources=origin
     )
@@ -231,6 +233,71 @@ def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
                 exc.reason, file=str(path), key_path=exc.key_path
             ) from None
     return site
+
+
+def _check_tables(
+    model: SiteFile, common: dict[str, Param], path: Path, files: dict[str, str]
+) -> None:
+    """Every dollar-year a conversion needs is in the price and exchange-rate tables."""
+
+    def table(name):
+        p = model.parameters.get(name) or common.get(name)
+        return {} if p is None or p.values is None else p.values
+
+    cpi, fx = table("cpi_u"), table("mxn_per_usd")
+    if not cpi:
+        raise ParameterError(
+            "the price index 'cpi_u' has no yearly 'values'",
+            file=str(path),
+            key_path="parameters.cpi_u",
+        )
+
+    def covered(years):
+        return f"{min(years)}-{max(years)}" if years else "no years"
+
+    year = model.site.report_dollar_year
+    if year not in cpi:
+        raise ParameterError(
+            f"report_dollar_year {year} is not in the price index cpi_u; allowed: a "
+            f"year it covers ({covered(cpi)})",
+            file=str(path),
+            key_path="site.report_dollar_year",
+        )
+    where = [(f"parameters.{n}", p, str(path)) for n, p in model.parameters.items()]
+    where += [
+        (f"parameters.{n}", p, files.get(n, str(path))) for n, p in common.items()
+    ]
+    for key, p in _site_file_params(model):
+        where.append((key, p, str(path)))
+    for key, p, origin in where:
+        if p.dollar_year is None or not units.is_money(p.unit):
+            continue
+        if p.dollar_year not in cpi:
+            raise ParameterError(
+                f"dollar_year {p.dollar_year} is not in the price index cpi_u; "
+                f"allowed: a year it covers ({covered(cpi)})",
+                file=origin,
+                key_path=f"{key}.dollar_year",
+            )
+        if p.unit.startswith("MXN") and p.dollar_year not in fx:
+            raise ParameterError(
+                f"dollar_year {p.dollar_year} is not in the exchange-rate table "
+                f"mxn_per_usd; allowed: a year it covers ({covered(fx)})",
+                file=str(path),
+                key_path=f"{key}.dollar_year",
+            )
+
+
+def _site_file_params(model: SiteFile) -> Iterator[tuple[str, Param]]:
+    """(key path, Param) of the money-bearing values of a site file's options."""
+    for oid, o in model.options.items():
+        for i, c in enumerate(o.costs):
+            yield f"options.{oid}.costs[{i}].amount", c.amount
+        if o.funding is not None and o.funding.toll_surcharge is not None:
+            yield f"options.{oid}.funding.toll_surcharge", o.funding.toll_surcharge
+    for sid, st in model.streams.items():
+        if st.cargo_value is not None:
+            yield f"streams.{sid}.cargo_value", st.cargo_value
 
 
 def _merge_calibration(data: dict, path: Path) -> dict[str, str]:
