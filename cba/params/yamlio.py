@@ -13,7 +13,14 @@ import yaml
 
 from ..exceptions import ParameterError
 
-__all__ = ["read_yaml", "file_sha256"]
+__all__ = ["read_yaml", "file_sha256", "MAX_FILE_BYTES", "MAX_DEPTH", "MAX_NODES"]
+
+#: Largest parameter file read (the shipped ones are under 30 kB). [bytes]
+MAX_FILE_BYTES = 2_000_000
+#: Deepest nesting of mappings and lists (the schema needs 6).
+MAX_DEPTH = 20
+#: Most values a document may expand to, aliases counted at every use.
+MAX_NODES = 200_000
 
 
 class _Loader(yaml.SafeLoader):
@@ -53,14 +60,31 @@ def read_yaml(path: str | Path) -> dict:
         a mapping at the top level.
     """
     path = Path(path)
+    if not path.exists():
+        raise ParameterError("file not found", file=str(path))
+    if not path.is_file():
+        raise ParameterError(
+            "not a regular file (a folder, device or pipe); allowed: a YAML file",
+            file=str(path),
+        )
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParameterError("file not found", file=str(path)) from None
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ParameterError(
+                f"file larger than {MAX_FILE_BYTES // 1_000_000} MB; allowed: "
+                "parameter files of at most that size",
+                file=str(path),
+            )
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ParameterError(f"cannot read file ({exc})", file=str(path)) from None
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except RecursionError:
+        raise ParameterError(
+            f"nested too deeply; allowed: at most {MAX_DEPTH} levels", file=str(path)
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = (
@@ -74,6 +98,7 @@ def read_yaml(path: str | Path) -> dict:
             "'key: value' pairs)",
             file=str(path),
         ) from None
+    _check_size(data, str(path))
     if not isinstance(data, dict):
         raise ParameterError(
             f"the document is a {type(data).__name__}, not a mapping; a parameter "
@@ -82,6 +107,30 @@ def read_yaml(path: str | Path) -> dict:
             file=str(path),
         )
     return data
+
+
+def _check_size(data: Any, file: str) -> None:
+    """Refuse documents nested deeper than MAX_DEPTH or expanding to more than
+    MAX_NODES values (counting every use of a YAML alias, as validation does)."""
+    count = 0
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise ParameterError(
+                f"the document expands to more than {MAX_NODES:,} values (through YAML "
+                "aliases?); allowed: at most that many",
+                file=file,
+            )
+        if depth > MAX_DEPTH:
+            raise ParameterError(
+                f"nested too deeply; allowed: at most {MAX_DEPTH} levels", file=file
+            )
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
 
 
 def file_sha256(path: str | Path) -> str:
