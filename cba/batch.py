@@ -30,6 +30,7 @@ from .vocab import BASE_RATE, SUMMARY_COLUMNS
 
 __all__ = [
     "SiteOutcome",
+    "load_checked_site",
     "resolve_sites",
     "run_site",
     "run_batch",
@@ -52,6 +53,17 @@ class SiteOutcome:
     seconds: float
     message: str = ""
     path: str = ""
+
+
+def load_checked_site(path: str | Path):
+    """Load a site file and check that it can be appraised (what ``cba validate``
+    and ``cba run`` both do): :func:`cba.params.load_site`, then
+    :func:`cba.appraisal.feasibility.check_site`."""
+    from .appraisal.feasibility import check_site
+
+    site = load_site(path)
+    check_site(site)
+    return site
 
 
 def resolve_sites(
@@ -154,7 +166,7 @@ def run_site(
     out_root = Path(out_root).resolve()
     notebook = Path(notebook).resolve()
     try:
-        site = load_site(site_file)
+        site = load_checked_site(site_file)
     except CBAError as exc:
         return SiteOutcome(site_file.stem, False, time.perf_counter() - start, str(exc))
     sid = site.id

@@ -19,6 +19,8 @@ from .exceptions import CBAError, ParameterError
 __all__ = ["main", "cli"]
 
 EXIT_OK, EXIT_SITE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+#: Most Monte Carlo draws a run accepts (memory is bounded by chunks; time is not).
+MAX_DRAWS = 1_000_000
 
 
 def _fail(message: str) -> None:
@@ -59,13 +61,17 @@ def cli():
 )
 @click.option(
     "--draws",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_DRAWS),
     default=0,
     show_default=True,
     help="Monte Carlo draws (0 = deterministic run at central values).",
 )
 @click.option(
-    "--seed", type=int, default=20250101, show_default=True, help="Random seed."
+    "--seed",
+    type=click.IntRange(min=0, max=2**63 - 1),
+    default=20250101,
+    show_default=True,
+    help="Random seed (a whole number >= 0).",
 )
 @click.option(
     "--params-dir",
@@ -98,7 +104,6 @@ def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quie
     A failing site does not stop the others; its last good report stays.
     """
     from . import batch
-    from .params import load_site
 
     try:
         files = batch.resolve_sites(sites, params_dir)
@@ -108,7 +113,7 @@ def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quie
     good, bad = [], []
     for f in files:
         try:
-            load_site(f)
+            batch.load_checked_site(f)
             good.append(f)
         except ParameterError as exc:
             bad.append(str(exc))
@@ -196,9 +201,13 @@ def validate(files, params_dir):
             _fail(f"no parameter files found under {root}")
             sys.exit(EXIT_BAD_INPUT)
     n_bad = 0
+    from .batch import load_checked_site
+
     for p in paths:
         try:
             kind = validate_file(p)
+            if kind == "site":
+                load_checked_site(p)
             click.echo(f"ok   {p} ({kind})")
         except ParameterError as exc:
             n_bad += 1
@@ -264,17 +273,27 @@ def calibrate(specs, calibrated_on):
     show_default=True,
 )
 def sites_cmd(params_dir):
-    """List the shipped sites and their options."""
-    from .params import load_site
+    """List the shipped sites and their options (exit 2 if any site file is bad)."""
+    from .batch import load_checked_site
 
-    for f in sorted((Path(params_dir) / "sites").glob("*.yaml")):
+    files = sorted((Path(params_dir) / "sites").glob("*.yaml"))
+    if not files:
+        _fail(
+            f"no site files in {Path(params_dir) / 'sites'} (--params-dir {params_dir})"
+        )
+        sys.exit(EXIT_BAD_INPUT)
+    n_bad = 0
+    for f in files:
         try:
-            s = load_site(f)
+            s = load_checked_site(f)
         except ParameterError as exc:
             _fail(str(exc))
+            n_bad += 1
             continue
         opts = ", ".join(s.file.options)
         click.echo(f"{s.id:28s} {s.info.name}  [{opts}]")
+    if n_bad:
+        sys.exit(EXIT_BAD_INPUT)
 
 
 @cli.command("new-site")
@@ -301,6 +320,7 @@ def new_site(site_id, port_code, name, params_dir, force):
     """
     import tempfile
 
+    from .appraisal.feasibility import check_site
     from .params import load_site
     from .scaffold import new_site_document, render_site_yaml
 
@@ -313,7 +333,7 @@ def new_site(site_id, port_code, name, params_dir, force):
         with tempfile.TemporaryDirectory() as tmp:
             probe = Path(tmp) / f"{site_id}.yaml"
             probe.write_text(text, encoding="utf-8")
-            load_site(probe, Path(params_dir) / "common")
+            check_site(load_site(probe, Path(params_dir) / "common"))
     except CBAError as exc:
         _fail(str(exc))
         sys.exit(EXIT_BAD_INPUT)

@@ -11,6 +11,7 @@ valid site file that an analyst then edits.
 from __future__ import annotations
 
 import copy
+import math
 from importlib import resources
 
 import yaml
@@ -19,7 +20,7 @@ from . import demand
 from .exceptions import ParameterError
 from .vocab import is_slug
 
-__all__ = ["new_site_document", "render_site_yaml"]
+__all__ = ["new_site_document", "render_site_yaml", "SCAFFOLD_UTILISATION"]
 
 _STREAM_MEASURE = {
     "trucks_standard": "Trucks",
@@ -74,7 +75,62 @@ def new_site_document(site_id: str, port_code: str, name: str | None = None) -> 
                 opt.get("changes", {}).pop(sid, None)
             continue
         doc["streams"][sid]["volume"]["port_code"] = port_code
+        _size_booths(doc["streams"][sid], port_code, measure, doc["site"]["base_year"])
     return doc
+
+
+#: Highest utilisation of the booths a scaffold opens in any hour. [/1]
+SCAFFOLD_UTILISATION = 0.85
+
+
+def _size_booths(stream: dict, port_code: str, measure: str, base_year: int) -> None:
+    """Open enough booths, hour by hour, for the base-year forecast of the stream.
+
+    A template's booth counts are generic; a busy port would get queues that
+    never clear. The scaffold sizes primary booths so that no hour runs above
+    :data:`SCAFFOLD_UTILISATION` at the base-year volume (forecast mean x share,
+    365 days), and secondary positions likewise over the day. Both are labelled
+    assumptions to replace with the lanes that exist and the crossing's staffing.
+    """
+    outlook = demand.annual_outlook(port_code, measure, base_year, base_year)
+    daily = float(outlook.loc[base_year, "mean"]) * stream["volume"]["share"]["value"]
+    daily /= 365.0
+    profile = stream["arrival_profile"]["value"]
+    minutes = stream["processing_minutes"]["value"]
+    booths = [
+        max(b, math.ceil(daily * share * minutes / 60.0 / SCAFFOLD_UTILISATION))
+        if share > 0
+        else b
+        for b, share in zip(stream["booths_open"]["value"], profile, strict=True)
+    ]
+    note = (
+        f"sized by `cba new-site` so that no hour runs above "
+        f"{SCAFFOLD_UTILISATION:.0%} utilisation at the {base_year} forecast volume"
+    )
+    stream["booths_open"] = {
+        **stream["booths_open"],
+        "value": booths,
+        "source": {
+            "assumption": f"Booths open by hour {note}.",
+            "rationale": "Scaffold default; replace with the lanes that exist "
+            "and the crossing's staffing by hour.",
+            "owner": "site analyst",
+        },
+    }
+    referred = daily * stream["secondary_referral_share"]["value"]
+    sec_minutes = stream["secondary_minutes"]["value"]
+    needed = math.ceil(referred * sec_minutes / 60.0 / 24.0 / SCAFFOLD_UTILISATION)
+    if needed > stream["secondary_booths"]["value"]:
+        stream["secondary_booths"] = {
+            **stream["secondary_booths"],
+            "value": needed,
+            "source": {
+                "assumption": f"Secondary positions {note}.",
+                "rationale": "Scaffold default; replace with the crossing's "
+                "staffed secondary positions.",
+                "owner": "site analyst",
+            },
+        }
 
 
 def render_site_yaml(doc: dict) -> str:

@@ -1,0 +1,146 @@
+"""Checks that a validated site can be appraised: references and physical feasibility.
+
+The parameter layer checks each file on its own; what needs the models is
+checked here, before anything runs, by :func:`check_site` (``cba validate``,
+``cba run`` and the batch call it):
+
+* every data-based stream names a port and measure present in the shipped BTS
+  data (the pseudo port ``"2402+2401"`` included);
+* the status quo can clear its day: on the average day of the base year, at
+  central values, the booths open can process the day's arrivals, and the
+  secondary positions the referred vehicles;
+* under every option some primary booth is open in some hour.
+
+Every problem raises :class:`~cba.exceptions.ParameterError` naming the site
+file and the key path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import demand
+from ..exceptions import ParameterError, did_you_mean
+from ..params import Site, option_parts
+from ..vocab import MINUTES_PER_HOUR
+from .traffic import outlook_key, outlooks_for
+
+__all__ = ["check_site", "known_series"]
+
+
+def known_series() -> dict[str, set[str]]:
+    """Port code -> measures in the shipped BTS data (with the El Paso area)."""
+    table = demand.available_series()
+    out: dict[str, set[str]] = {}
+    for port, measure in zip(table["port_code"], table["measure"], strict=True):
+        out.setdefault(str(port), set()).add(str(measure))
+    if "2402" in out:
+        out.setdefault(demand.EL_PASO_AREA, set()).update(out["2402"])
+    return out
+
+
+def _fail(site: Site, key: str, message: str) -> None:
+    raise ParameterError(message, file=str(site.path), key_path=key)
+
+
+def _check_series(site: Site) -> None:
+    series = known_series()
+    for sid, s in site.file.streams.items():
+        v = s.volume
+        if v.port_code is None:
+            continue
+        base = f"streams.{sid}.volume"
+        if v.port_code not in series:
+            _fail(
+                site,
+                f"{base}.port_code",
+                f"port {v.port_code!r} is not in the shipped BTS data"
+                f"{did_you_mean(v.port_code, series)}; allowed: "
+                + ", ".join(sorted(series)),
+            )
+        if v.measure not in series[v.port_code]:
+            _fail(
+                site,
+                f"{base}.measure",
+                f"measure {v.measure!r} is not in the data of port {v.port_code}"
+                f"{did_you_mean(v.measure, series[v.port_code])}; allowed: "
+                + ", ".join(sorted(series[v.port_code])),
+            )
+
+
+def _base_year_daily(site: Site) -> dict[str, float]:
+    """Average-day arrivals of each stream in the base year at central values."""
+    outlooks = outlooks_for(site)
+    days = float(site.param("days_per_year").value)
+    y0 = site.info.base_year
+    out = {}
+    for sid, s in site.file.streams.items():
+        v = s.volume
+        if v.port_code is not None:
+            ol = outlooks[outlook_key(v.port_code, v.measure)]
+            annual = float(ol.loc[y0, "mean"]) * float(v.share.value)
+        else:
+            annual = float(v.annual.value)
+        out[sid] = annual / days
+    return out
+
+
+def _check_capacity(site: Site) -> None:
+    daily = _base_year_daily(site)
+    y0 = site.info.base_year
+    for sid, s in site.file.streams.items():
+        base = f"streams.{sid}"
+        per_booth = MINUTES_PER_HOUR / float(s.processing_minutes.value)
+        capacity = float(np.sum(s.booths_open.value)) * per_booth
+        if daily[sid] > capacity:
+            _fail(
+                site,
+                f"{base}.booths_open",
+                f"the status quo cannot clear its day: {daily[sid]:,.0f} vehicles "
+                f"arrive on the average day of {y0}, but the booths open process at "
+                f"most {capacity:,.0f} ({float(np.sum(s.booths_open.value)):g} "
+                f"booth-hours at {float(s.processing_minutes.value):g} minutes a "
+                "vehicle); allowed: booths and processing times that serve the "
+                "day's traffic",
+            )
+        referred = daily[sid] * float(s.secondary_referral_share.value)
+        secondary = (
+            24
+            * float(s.secondary_booths.value)
+            * MINUTES_PER_HOUR
+            / float(s.secondary_minutes.value)
+        )
+        if referred > secondary:
+            _fail(
+                site,
+                f"{base}.secondary_booths",
+                f"secondary inspection cannot clear its day: {referred:,.0f} "
+                f"vehicles a day are referred, but {float(s.secondary_booths.value):g}"
+                f" positions at {float(s.secondary_minutes.value):g} minutes process "
+                f"at most {secondary:,.0f}; allowed: enough secondary positions",
+            )
+
+
+def _check_options(site: Site) -> None:
+    options = site.file.options
+    for oid in options:
+        for sid, s in site.file.streams.items():
+            booths = np.asarray(s.booths_open.value, dtype=float)
+            for part in option_parts(options, oid):
+                ch = options[part].changes.get(sid)
+                if ch is not None and ch.extra_booths is not None:
+                    booths = booths + np.asarray(ch.extra_booths.value, dtype=float)
+            if np.maximum(booths, 0.0).sum() == 0:
+                _fail(
+                    site,
+                    f"options.{oid}.changes.{sid}.extra_booths",
+                    "the option closes every booth of this stream in every hour; "
+                    "allowed: at least one booth open in some hour",
+                )
+
+
+def check_site(site: Site) -> None:
+    """Raise :class:`ParameterError` if the site cannot be appraised as it stands."""
+    _check_series(site)
+    _check_capacity(site)
+    _check_options(site)
