@@ -71,6 +71,59 @@ BROKEN = [
         "value 7 is out of range; allowed: > -1 and < 1",
         "parameters.discount_rate_base.value",
     ),
+    (
+        "bad_nan_share.yaml",
+        "value nan is not a finite number",
+        "streams.trucks.secondary_referral_share.value",
+    ),
+    (
+        "bad_inf_minutes.yaml",
+        "value inf is not a finite number",
+        "streams.trucks.processing_minutes.value",
+    ),
+    (
+        "bad_huge_minutes.yaml",
+        "value 5000 is out of range; allowed: > 0 and <= 1440",
+        "streams.trucks.processing_minutes.value",
+    ),
+    ("bad_bool_horizon.yaml", "True is not a whole number", "site.horizon_years"),
+    ("bad_control_character.yaml", "character U+202E", "site.name"),
+    ("bad_slug_newline.yaml", "must be a slug", "site.id"),
+    (
+        "bad_no_booths.yaml",
+        "no primary booth is open in any hour",
+        "streams.trucks.booths_open.value",
+    ),
+    (
+        "bad_no_secondary.yaml",
+        "0 secondary booths, but vehicles are referred",
+        "streams.trucks.secondary_booths.value",
+    ),
+    (
+        "bad_dollar_year.yaml",
+        "dollar_year 1950 is not in the price index cpi_u",
+        "streams.trucks.cargo_value.dollar_year",
+    ),
+    (
+        "bad_unbounded_distribution.yaml",
+        "the normal distribution has no lower bound",
+        "streams.trucks.processing_minutes.distribution",
+    ),
+]
+
+# Files that parse but cannot be appraised: refused by cba validate and cba run
+# (cba.batch.load_checked_site), with the same one-line message.
+UNFEASIBLE = [
+    (
+        "bad_cannot_clear.yaml",
+        "the status quo cannot clear its day: 100,000 vehicles arrive",
+        "streams.trucks.booths_open",
+    ),
+    (
+        "bad_unknown_port.yaml",
+        "port '9999' is not in the shipped BTS data",
+        "streams.trucks.volume.port_code",
+    ),
 ]
 
 
@@ -88,9 +141,22 @@ def test_each_rule_gives_one_clear_message(name, text, key):
         assert key in msg
 
 
+@pytest.mark.parametrize("name, text, key", UNFEASIBLE, ids=[b[0] for b in UNFEASIBLE])
+def test_what_cannot_be_appraised_is_refused_on_load(name, text, key):
+    from cba.batch import load_checked_site
+
+    path = PARAMS / name
+    validate_file(path, COMMON)  # the file itself is well-formed
+    with pytest.raises(ParameterError) as info:
+        load_checked_site(path)
+    msg = str(info.value)
+    assert msg.startswith(str(path)) and text in msg and "\n" not in msg, msg
+    assert info.value.key_path == key, msg
+
+
 def test_every_fixture_rule_is_exercised():
     files = {p.name for p in PARAMS.glob("bad_*.yaml")}
-    assert files == {b[0] for b in BROKEN}
+    assert files == {b[0] for b in BROKEN} | {b[0] for b in UNFEASIBLE}
 
 
 def test_good_site_loads(good_site):
