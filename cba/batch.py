@@ -13,9 +13,12 @@ removes the last good one. A failed site's executed notebook is kept as
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
+import fcntl
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -41,6 +44,9 @@ __all__ = [
 ]
 
 REPORT_NAME = "report"
+#: Lock file of an output folder: one run writes to a folder at a time.
+LOCK_NAME = ".cba-run.lock"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -232,7 +238,14 @@ def _short_error(exc: BaseException) -> str:
 
 
 def _publish(tmp: Path, final: Path) -> None:
-    """Replace ``final`` by ``tmp`` with renames (atomic on one file system)."""
+    """Replace ``final`` by ``tmp`` with renames (atomic on one file system).
+
+    The folder gets the user's normal permissions (``0o777`` less the umask),
+    not the private ``0o700`` of a temporary folder.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o777 & ~mask)
     old = None
     failed = final / f"{REPORT_NAME}.failed.ipynb"
     if failed.exists():
@@ -274,17 +287,92 @@ def run_batch(
         Any executor (e.g. a Dask ``distributed.Client.get_executor()``); a
         local process pool when omitted.
     """
-    from tqdm.auto import tqdm
 
     out_root = Path(out_root)
     notebook = Path(notebook)
     if not notebook.exists():
         raise ReportError(f"notebook not found: {notebook}")
     jobs = jobs or os.cpu_count() or 1
+    lock = prepare_out(out_root)
+    try:
+        return _run_locked(
+            site_files, out_root, notebook, jobs, n_draws, seed, executor, progress
+        )
+    finally:
+        os.close(lock)
+
+
+def prepare_out(out_root: Path) -> int:
+    """Create the output folder, take its lock and remove what killed runs left.
+
+    Returns the file descriptor holding the lock (close it to release).
+
+    Raises
+    ------
+    ReportError
+        If the folder cannot be created or written, or another run holds it.
+    """
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out_root / LOCK_NAME, os.O_CREAT | os.O_RDWR, 0o666)
+    except OSError as exc:
+        raise ReportError(
+            f"cannot write to the output folder {out_root}: "
+            f"{exc.strerror or exc}; allowed: a writable folder"
+        ) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise ReportError(
+            f"another cba run is writing to {out_root}; wait for it to "
+            "finish or choose another --out"
+        ) from None
+    for leftover in out_root.glob(".*"):
+        if leftover.name == LOCK_NAME:
+            continue
+        if leftover.name.endswith(".tmp") or ".old-" in leftover.name:
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+    return fd
+
+
+def _die_with_parent() -> None:
+    """Worker start-up: end with the batch process, and treat SIGTERM as Ctrl-C.
+
+    On Linux the kernel sends the worker SIGTERM when its parent dies
+    (``PR_SET_PDEATHSIG``), so a killed batch leaves no worker publishing
+    reports later; the handler turns SIGTERM into KeyboardInterrupt, so the
+    site being rendered drops its unfinished work and shuts its kernel down.
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):
+            pass
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _run_locked(
+    site_files, out_root, notebook, jobs, n_draws, seed, executor, progress
+) -> list[SiteOutcome]:
+    from tqdm.auto import tqdm
+
     args = [(f, out_root, notebook, n_draws, seed) for f in site_files]
     outcomes: list[SiteOutcome] = []
     own = executor is None
-    ex = executor or cf.ProcessPoolExecutor(max_workers=min(jobs, max(len(args), 1)))
+    ex = executor or cf.ProcessPoolExecutor(
+        max_workers=min(jobs, max(len(args), 1)), initializer=_die_with_parent
+    )
+    interrupted = False
+    previous = signal.signal(signal.SIGTERM, _interrupt) if own else None
     try:
         futures = [ex.submit(_run_one, a) for a in args]
         bar = tqdm(total=len(futures), desc="sites", unit="site", disable=not progress)
@@ -298,6 +386,7 @@ def run_batch(
             bar.update(1)
         bar.close()
     except KeyboardInterrupt:
+        interrupted = True
         done = ", ".join(sorted(o.site for o in outcomes if o.ok)) or "none"
         print(
             f"interrupted: sites finished before the interrupt are published ({done}); "
@@ -307,6 +396,12 @@ def run_batch(
         raise
     finally:
         if own:
+            signal.signal(signal.SIGTERM, previous)
+            if interrupted:
+                # Stop the workers now: a site still rendering must not publish
+                # after the batch was stopped.
+                for proc in list(getattr(ex, "_processes", {}).values()):
+                    proc.terminate()
             ex.shutdown(wait=True, cancel_futures=True)
     outcomes.sort(key=lambda o: o.site)
     _write_status(out_root, outcomes, n_draws, seed)

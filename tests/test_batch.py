@@ -44,33 +44,66 @@ def test_summary_and_index(rendered_batch):
     assert ('class="best"' in index) == bool((s["npv"] > 0).any())
 
 
+def _failing_notebook(tmp_path, when: str) -> Path:
+    """The report notebook with a cell that fails for sites whose file names
+    contain ``when`` (a fault in the middle of a render, after validation)."""
+    import nbformat
+
+    nb = nbformat.read(str(NOTEBOOK), as_version=4)
+    at = next(
+        i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])
+    )
+    nb.cells.insert(
+        at + 2,
+        nbformat.v4.new_code_cell(
+            f"if {when!r} in site_file:\n"
+            "    raise RuntimeError('simulated fault while rendering')"
+        ),
+    )
+    path = tmp_path / "site_report.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
 def test_failure_mid_batch_keeps_others_and_says_so(tmp_path):
     bad = tmp_path / "broken_site.yaml"
-    # valid YAML and schema, but a stream volume the queue cannot serve
-    # (no booth ever open)
     text = (
         (PARAMS / "good_site.yaml")
         .read_text()
         .replace("id: good_site", "id: broken_site")
     )
-    text = text.replace(
-        "value: [2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, "
-        "4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2]",
-        "value: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "
-        "0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]",
-    )
     bad.write_text(text)
     out = tmp_path / "reports"
+    notebook = _failing_notebook(tmp_path, "broken_site")
     outcomes = batch.run_batch(
-        [PARAMS / "good_site.yaml", bad], out, NOTEBOOK, jobs=2, progress=False
+        [PARAMS / "good_site.yaml", bad], out, notebook, jobs=2, progress=False
     )
     status = {o.site: o.ok for o in outcomes}
     assert status == {"good_site": True, "broken_site": False}
+    assert "simulated fault" in next(o.message for o in outcomes if not o.ok)
     assert (out / "good_site" / "report.html").exists()
     assert not (out / "broken_site" / "report.html").exists()
     assert (out / "broken_site" / "report.failed.ipynb").exists()
     assert "broken_site" in (out / "index.html").read_text()
     assert not list(out.glob(".*tmp"))
+
+
+def test_a_site_that_cannot_be_appraised_fails_before_rendering(tmp_path):
+    bad = tmp_path / "no_booths.yaml"
+    text = (
+        (PARAMS / "good_site.yaml")
+        .read_text()
+        .replace("id: good_site", "id: no_booths")
+    )
+    text = text.replace(
+        "value: [2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, "
+        "4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2]",
+        "value: [" + ", ".join(["0"] * 24) + "]",
+    )
+    bad.write_text(text)
+    res = batch.run_site(bad, tmp_path / "reports", NOTEBOOK)
+    assert not res.ok and "no primary booth is open" in res.message
+    assert not (tmp_path / "reports" / "no_booths").exists()
 
 
 def test_dask_executor_runs_the_same_batch(tmp_path):
@@ -177,15 +210,8 @@ def test_failed_rerun_keeps_the_last_good_report(tmp_path):
         o.ok for o in batch.run_batch([site], out, NOTEBOOK, jobs=1, progress=False)
     ] == [True]
     before = (out / "good_site" / "report.html").read_bytes()
-    site.write_text(
-        good.replace(
-            "value: [2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, "
-            "4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 2]",
-            "value: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "
-            "0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]",
-        )
-    )
-    outcomes = batch.run_batch([site], out, NOTEBOOK, jobs=1, progress=False)
+    failing = _failing_notebook(tmp_path, "good_site")
+    outcomes = batch.run_batch([site], out, failing, jobs=1, progress=False)
     assert [o.ok for o in outcomes] == [False]
     assert (out / "good_site" / "report.html").read_bytes() == before
     assert (out / "good_site" / "report.failed.ipynb").exists()

@@ -1,0 +1,114 @@
+"""What a hostile input or a fault does: one clear line and exit 2, or a clean
+failure; never a traceback, a half-written report or a clash between runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cba import batch
+from cba.cli import cli
+from cba.exceptions import ReportError
+
+from .conftest import NOTEBOOK, PARAMS, ROOT
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["run", "--draws", "10000000000"], "--draws"),
+        (["run", "--seed", "-1"], "--seed"),
+        (["run", "--jobs", "0"], "--jobs"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_message(args, words):
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    assert words in res.output and "Traceback" not in res.output
+
+
+def test_an_output_folder_that_cannot_be_made_exits_2(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    res = CliRunner().invoke(
+        cli, ["run", str(PARAMS / "good_site.yaml"), "--out", str(blocker / "reports")]
+    )
+    assert res.exit_code == 2, res.output
+    assert "cannot write to the output folder" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_a_second_run_into_the_same_folder_is_refused(tmp_path):
+    out = tmp_path / "reports"
+    fd = batch.prepare_out(out)
+    try:
+        with pytest.raises(ReportError, match="another cba run is writing"):
+            batch.run_batch([PARAMS / "good_site.yaml"], out, NOTEBOOK, progress=False)
+    finally:
+        os.close(fd)
+    os.close(batch.prepare_out(out))  # released: the next run may start
+
+
+def test_leftovers_of_a_killed_run_are_cleaned(tmp_path):
+    out = tmp_path / "reports"
+    (out / ".good_site.abc123.tmp").mkdir(parents=True)
+    (out / ".good_site.abc123.tmp" / "report.ipynb").write_text("{}")
+    (out / ".good_site.old-4242").mkdir()
+    (out / ".index.html.4242.tmp").write_text("half")
+    (out / "good_site").mkdir()
+    os.close(batch.prepare_out(out))
+    assert sorted(p.name for p in out.iterdir()) == [batch.LOCK_NAME, "good_site"]
+
+
+def test_published_folders_get_the_users_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=tmp_path))
+        (tmp / "report.html").write_text("x")
+        batch._publish(tmp, tmp_path / "site")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "site").stat().st_mode & 0o777 == 0o755
+
+
+@pytest.mark.slow
+def test_a_batch_stopped_by_sigterm_publishes_nothing_later(tmp_path):
+    """SIGTERM to the main process only (what timeout and CI send): the worker and
+    its kernel stop with it, and no report appears afterwards."""
+    out = tmp_path / "reports"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cba.cli",
+            "run",
+            str(PARAMS / "good_site.yaml"),
+            "--out",
+            str(out),
+            "--notebook",
+            str(NOTEBOOK),
+            "-q",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(out.glob(".good_site.*.tmp")):
+        time.sleep(0.2)
+    assert list(out.glob(".good_site.*.tmp")), "the site never started rendering"
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    assert proc.returncode != 0
+    time.sleep(25)  # a surviving worker would publish within about 20 s
+    assert not (out / "good_site" / "report.html").exists()
+    assert not list(out.glob(".good_site.*.tmp"))
