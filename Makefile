@@ -7,12 +7,13 @@ JOBS   ?=
 DRAWS  ?= 1000
 SEED   ?= 20250101
 
-.PHONY: setup browser reports test lint bench lab validate clean help
+.PHONY: setup browser reports test lint fuzz bench lab validate clean help
 
 help:
 	@echo "make reports   set up .venv, then render every site into reports/ (DRAWS=1000 Monte Carlo draws)"
 	@echo "make test      set up .venv, then run ruff and the whole test suite"
 	@echo "make lint      run ruff on cba/ and tests/"
+	@echo "make fuzz      validate-or-render on 2,000 generated mutations of the site files"
 	@echo "make bench     run the benchmarks and print their figures"
 	@echo "make lab       open JupyterLab on notebooks/"
 	@echo "make validate  check every parameter file"
@@ -44,6 +45,9 @@ lint: setup
 
 test: setup browser lint
 	$(BIN)/python -m pytest
+
+fuzz: setup
+	CBA_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -q -p no:randomly tests/test_fuzz.py
 
 bench: setup
 	@for f in tests/benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

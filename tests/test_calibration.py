@@ -241,8 +241,8 @@ def test_site_reads_its_calibrated_values(tmp_path):
                     )
                 }
             ),
-            "values.streams.truks.processing_minutes",
-            "unknown stream 'truks'",
+            "calibration",
+            "this site has no stream 'truks'",
         ),
         (
             None,
@@ -255,8 +255,8 @@ def test_site_reads_its_calibrated_values(tmp_path):
         (
             None,
             lambda c: c.update(site="pharr_reynosa"),
-            "site",
-            "not 'brownsville_veterans'",
+            "site.id",
+            "which is for site 'pharr_reynosa'",
         ),
         (
             lambda s: s.update(calibration="../calibrated/none.yaml"),

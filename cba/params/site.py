@@ -28,6 +28,7 @@ from .schema import (
     SiteFile,
     SiteInfo,
     Stream,
+    short_repr,
 )
 from .yamlio import file_sha256, read_yaml
 
@@ -332,9 +333,11 @@ def _merge_calibration(data: dict, path: Path) -> dict[str, str]:
     )
     if model.site != site_id:
         raise ParameterError(
-            f"is for site '{model.site}', not '{site_id}'",
-            file=str(cpath),
-            key_path="site",
+            f"site id {short_repr(site_id)} does not match the calibrated file "
+            f"'{ref}', which is for site '{model.site}'; allowed: the id the "
+            "calibration was made for (or a calibrated file of this site)",
+            file=str(path),
+            key_path="site.id",
         )
     streams = data.get("streams") if isinstance(data.get("streams"), dict) else {}
     fields = [
@@ -352,11 +355,17 @@ def _merge_calibration(data: dict, path: Path) -> dict[str, str]:
                 key_path=f"values.{key}",
             )
         sid, fname = parts[1], parts[2]
-        if sid not in streams or not isinstance(streams[sid], dict):
+        if not isinstance(data.get("streams"), dict):
+            break  # the site file's own error comes first (schema validation)
+        if sid in streams and not isinstance(streams[sid], dict):
+            break  # the stream itself is malformed: the schema says how
+        if sid not in streams:
             raise ParameterError(
-                f"unknown stream '{sid}'{did_you_mean(sid, streams)}",
-                file=str(cpath),
-                key_path=f"values.{key}",
+                f"the calibrated file '{ref}' sets {key}, but this site has no stream "
+                f"'{sid}'{did_you_mean(sid, streams)}; allowed: streams the "
+                "calibration was made for (run its `cba calibrate` again)",
+                file=str(path),
+                key_path="calibration",
             )
         if fname in streams[sid]:
             raise ParameterError(
