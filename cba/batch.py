@@ -218,9 +218,12 @@ def run_site(
             # published report alone.
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        if out_nb.exists():
-            final.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(out_nb, final / f"{REPORT_NAME}.failed.ipynb")
+        try:
+            if out_nb.exists():
+                final.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(out_nb, final / f"{REPORT_NAME}.failed.ipynb")
+        except OSError:
+            pass  # a full disk: the message below still says what failed
         shutil.rmtree(tmp, ignore_errors=True)
         msg = _short_error(exc)
         return SiteOutcome(sid, False, time.perf_counter() - start, msg, str(final))
@@ -502,7 +505,7 @@ def write_index(out_root: str | Path) -> Path:
     has_mc = "p_npv_positive" in base.columns and base["p_npv_positive"].notna().any()
     rows = []
     for site, g in base.groupby("site", sort=True):
-        cand = g[g["option_kind"] != "status_quo"]
+        cand = g[(g["option_kind"] != "status_quo") & g["npv"].notna()]
         best = (
             cand.loc[cand["npv"].idxmax(), "option"]
             if len(cand) and cand["npv"].max() > 0
@@ -558,7 +561,7 @@ def _index_chart(base: pd.DataFrame) -> dict | None:
     """
     if base is None or not len(base):
         return None
-    cand = base[base["option_kind"] != "status_quo"]
+    cand = base[(base["option_kind"] != "status_quo") & base["npv"].notna()]
     if not len(cand):
         return None
     best = cand.loc[cand.groupby("site")["npv"].idxmax()].sort_values(

@@ -153,6 +153,12 @@ def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quie
         except CBAError as exc:
             _fail(str(exc))
             sys.exit(EXIT_BAD_INPUT)
+        except OSError as exc:  # a full disk or a folder that vanished mid-run
+            _fail(
+                f"cannot write the reports into {out_dir}: {exc.strerror or exc}; "
+                "reports published before the fault are kept"
+            )
+            sys.exit(EXIT_BAD_INPUT)
         finally:
             if client is not None:
                 client.close()

@@ -112,3 +112,30 @@ def test_a_batch_stopped_by_sigterm_publishes_nothing_later(tmp_path):
     time.sleep(25)  # a surviving worker would publish within about 20 s
     assert not (out / "good_site" / "report.html").exists()
     assert not list(out.glob(".good_site.*.tmp"))
+
+
+def test_dollar_signs_in_names_are_drawn_literally(tmp_path, good_site):
+    """'$x^$' in a description was parsed as chart maths and failed the report."""
+    import io
+
+    import matplotlib
+    import yaml
+
+    matplotlib.use("Agg")
+    from cba import report
+    from cba.appraisal import appraise
+    from cba.params import load_site
+
+    from .conftest import COMMON
+
+    doc = yaml.safe_load((PARAMS / "good_site.yaml").read_text())
+    doc["streams"]["trucks"]["description"] = "Trucks $x^$ at $5"
+    doc["options"]["sponsor_staffing"]["name"] = "Sponsor $y_$ staffing"
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    site = load_site(path, COMMON)
+    result = appraise(site)
+    for plot in (report.plot_waits, report.plot_components, report.plot_stakeholders):
+        fig = plot(site, result)
+        fig.savefig(io.BytesIO(), format="png")
+    assert report.plain("a $b$") == "a \\$b\\$"

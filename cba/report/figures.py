@@ -30,7 +30,15 @@ from .text import (
     waits_alt,
 )
 
+
+def plain(text) -> str:
+    """Text from a parameter file as matplotlib shows it literally: a '$' is a
+    dollar sign, never the start of mathematical notation."""
+    return str(text).replace("$", r"\$")
+
+
 __all__ = [
+    "plain",
     "OPTION_PALETTE",
     "option_colors",
     "show_figure",
@@ -86,7 +94,7 @@ def plot_waits(site: Site, appraisal: Appraisal):
     import seaborn as sns
 
     w = appraisal.waits.copy()
-    names = {oid: o.name for oid, o in site.file.options.items()}
+    names = {oid: plain(o.name) for oid, o in site.file.options.items()}
     palette = {names[k]: v for k, v in option_colors(site).items()}
     w["Option"] = w["option"].map(names)
     streams = list(site.file.streams)
@@ -104,7 +112,7 @@ def plot_waits(site: Site, appraisal: Appraisal):
             ax=ax,
             legend=(sid == streams[-1]),
         )
-        ax.set_title(site.file.streams[sid].description, fontsize=9, wrap=True)
+        ax.set_title(plain(site.file.streams[sid].description), fontsize=9, wrap=True)
         ax.set_xlabel("Hour of arrival")
         ax.set_ylabel("Mean wait (minutes)")
         ax.set_xticks(range(0, 24, 3))
@@ -130,7 +138,7 @@ def plot_components(site: Site, appraisal: Appraisal):
     g = appraisal.components
     g = g[g["rate_name"] == BASE_RATE].copy()
     r = float(base_rate_metrics(appraisal)["discount_rate"].iloc[0])
-    names = {oid: o.name for oid, o in site.file.options.items()}
+    names = {oid: plain(o.name) for oid, o in site.file.options.items()}
     g["Option"] = g["option"].map(names)
     g["PV (M$)"] = g["pv"] / 1e6
     fig, ax = plt.subplots(
@@ -163,7 +171,7 @@ def plot_stakeholders(site: Site, appraisal: Appraisal):
 
     s = appraisal.stakeholders
     s = s[(s["rate_name"] == BASE_RATE) & (s["option"] != "status_quo")].copy()
-    names = {oid: o.name for oid, o in site.file.options.items()}
+    names = {oid: plain(o.name) for oid, o in site.file.options.items()}
     s["Option"] = s["option"].map(names)
     s["Stakeholder"] = s["stakeholder"].map(STAKEHOLDER_NAMES)
     s["PV net gain (M$)"] = s["pv_net"] / 1e6
@@ -234,7 +242,7 @@ def plot_forecasts(site: Site, chart: dict):
         ax.plot(
             fc["month"], fc["value"] / 1e3, color="#1f77b4", lw=1.5, label="forecast"
         )
-        ax.set_title(f"Port {port}: {measure} (inbound)", fontsize=9)
+        ax.set_title(plain(f"Port {port}: {measure} (inbound)"), fontsize=9)
         ax.set_ylabel("Thousands per month")
     axes[0][-1].legend(fontsize=7, loc="upper left")
     fig.tight_layout()
@@ -257,9 +265,9 @@ def plot_npv_distribution(site: Site, appraisal: Appraisal):
     d = d[d["rate_name"] == BASE_RATE].copy()
     opts = site.file.options
     d = d[d["option"].map(lambda o: opts[o].kind != "status_quo")]
-    d["Option"] = d["option"].map(lambda o: opts[o].name)
+    d["Option"] = d["option"].map(lambda o: plain(opts[o].name))
     d["NPV (M$)"] = d["npv"] / 1e6
-    palette = {opts[k].name: v for k, v in option_colors(site).items()}
+    palette = {plain(opts[k].name): v for k, v in option_colors(site).items()}
     fig, ax = plt.subplots(figsize=(9, 0.8 + 0.9 * d["Option"].nunique()))
     sns.boxplot(
         data=d,
@@ -311,11 +319,15 @@ def plot_tornado(
             label="input at its 90th percentile",
         )
         ax.set_yticks(list(y))
-        ax.set_yticklabels([short_label(d) for d in t["description"]], fontsize=8)
+        ax.set_yticklabels(
+            [plain(short_label(d)) for d in t["description"]], fontsize=8
+        )
         ax.axvline(c, color="black", lw=0.8)
         ax.axvline(0, color="grey", lw=0.8, ls=":")
         ax.legend(fontsize=7, loc="lower right")
-    ax.set_xlabel(f"NPV of {site.file.options[oid].name} at the base rate (M USD)")
+    ax.set_xlabel(
+        plain(f"NPV of {site.file.options[oid].name} at the base rate (M USD)")
+    )
     fig.tight_layout()
     return fig
 

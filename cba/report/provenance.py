@@ -122,8 +122,11 @@ def save_results(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # The run time stays in provenance.json: same inputs and seed, same bytes.
     header = "".join(
-        f"# {k}: {json.dumps(v, sort_keys=True)}\n" for k, v in prov.items()
+        f"# {k}: {json.dumps(v, sort_keys=True)}\n"
+        for k, v in prov.items()
+        if k != "run_time_utc"
     )
     metrics = appraisal.metrics
     long_metrics = metrics.melt(
