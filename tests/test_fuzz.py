@@ -103,6 +103,15 @@ def mutations(draw):
 
 
 def _renders(site) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from cba.analysis.sensitivity import risk_analysis
+
     result = appraise(site)
     m = result.metrics
     assert np.isfinite(m[["pv_benefits", "pv_costs", "npv"]].to_numpy()).all(), m
@@ -115,6 +124,12 @@ def _renders(site) -> None:
     report.appendix_table(site)
     report.changes_table(site)
     report.waits_alt(site, result)
+    risk = risk_analysis(site, result)
+    report.switching_table(site, risk["switching"])
+    for plot in (report.plot_waits, report.plot_components, report.plot_stakeholders):
+        fig = plot(site, result)
+        fig.savefig(io.BytesIO(), format="png", dpi=40)
+        plt.close(fig)
 
 
 @settings(

@@ -80,9 +80,10 @@ def test_published_folders_get_the_users_permissions(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_batch_stopped_by_sigterm_publishes_nothing_later(tmp_path):
-    """SIGTERM to the main process only (what timeout and CI send): the worker and
-    its kernel stop with it, and no report appears afterwards."""
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["TERM", "KILL"])
+def test_a_stopped_batch_publishes_nothing_later(tmp_path, sig):
+    """SIGTERM or SIGKILL to the main process only (what timeout, systemd and CI
+    send): the worker and its kernel stop with it, and no report appears later."""
     out = tmp_path / "reports"
     proc = subprocess.Popen(
         [
@@ -106,7 +107,7 @@ def test_a_batch_stopped_by_sigterm_publishes_nothing_later(tmp_path):
         time.sleep(0.2)
     assert list(out.glob(".good_site.*.tmp")), "the site never started rendering"
     time.sleep(2.0)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     proc.wait(timeout=60)
     assert proc.returncode != 0
     time.sleep(25)  # a surviving worker would publish within about 20 s
