@@ -34,6 +34,8 @@ from .vocab import BASE_RATE, SUMMARY_COLUMNS
 __all__ = [
     "SiteOutcome",
     "load_checked_site",
+    "prepare_out",
+    "remove_leftovers",
     "resolve_sites",
     "run_site",
     "run_batch",
@@ -331,6 +333,13 @@ def prepare_out(out_root: Path) -> int:
             f"another cba run is writing to {out_root}; wait for it to "
             "finish or choose another --out"
         ) from None
+    remove_leftovers(out_root)
+    return fd
+
+
+def remove_leftovers(out_root: Path) -> None:
+    """Remove temporary folders and files that an interrupted or killed run left
+    in ``out_root`` (call it only while holding the folder's lock)."""
     for leftover in out_root.glob(".*"):
         if leftover.name == LOCK_NAME:
             continue
@@ -339,7 +348,6 @@ def prepare_out(out_root: Path) -> int:
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
                 leftover.unlink(missing_ok=True)
-    return fd
 
 
 def _die_with_parent() -> None:
@@ -377,13 +385,18 @@ def _run_locked(
     interrupted = False
     previous = signal.signal(signal.SIGTERM, _interrupt) if own else None
     try:
-        futures = [ex.submit(_run_one, a) for a in args]
+        futures = {ex.submit(_run_one, a): Path(a[0]).stem for a in args}
         bar = tqdm(total=len(futures), desc="sites", unit="site", disable=not progress)
         for fut in cf.as_completed(futures):
             try:
                 res = fut.result()
             except Exception as exc:  # noqa: BLE001 - a crashed worker fails one site only
-                res = SiteOutcome("?", False, 0.0, _short_error(exc))
+                res = SiteOutcome(
+                    futures[fut],
+                    False,
+                    0.0,
+                    f"the worker rendering it died ({_short_error(exc)})",
+                )
             outcomes.append(res)
             bar.set_postfix_str(f"{res.site}: {'ok' if res.ok else 'FAILED'}")
             bar.update(1)
@@ -406,6 +419,7 @@ def _run_locked(
                 for proc in list(getattr(ex, "_processes", {}).values()):
                     proc.terminate()
             ex.shutdown(wait=True, cancel_futures=True)
+        remove_leftovers(out_root)  # a worker that died leaves its temporary folder
     outcomes.sort(key=lambda o: o.site)
     _write_status(out_root, outcomes, n_draws, seed)
     write_summary(out_root)
