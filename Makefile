@@ -47,7 +47,7 @@ test: setup browser lint
 	$(BIN)/python -m pytest
 
 fuzz: setup
-	CBA_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -q -p no:randomly tests/test_fuzz.py
+	CBA_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 bench: setup
 	@for f in tests/benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

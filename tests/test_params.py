@@ -105,6 +105,11 @@ BROKEN = [
         "streams.trucks.cargo_value.dollar_year",
     ),
     (
+        "bad_list_for_number.yaml",
+        "value is a list of 2 numbers; allowed: a single number",
+        "streams.trucks.secondary_booths.value",
+    ),
+    (
         "bad_unbounded_distribution.yaml",
         "the normal distribution has no lower bound",
         "streams.trucks.processing_minutes.distribution",

@@ -147,6 +147,11 @@ def check_param(p: Param, path: str, rule: Rule | None) -> None:
             f"unit '{p.unit}' is not allowed here; use " + " or ".join(rule.units),
             key_path=path + ".unit",
         )
+    if rule.length is None and isinstance(p.value, tuple):
+        raise ParameterError(
+            f"value is a list of {len(p.value)} numbers; allowed: a single number",
+            key_path=path + ".value",
+        )
     if rule.length is not None:
         n = len(p.value) if isinstance(p.value, tuple) else 1
         if n != rule.length:
