@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cba import report
-from cba.appraisal import appraise
+from cba.appraisal import appraise, forecast_chart
 from cba.batch import load_checked_site
 from cba.exceptions import ParameterError
 
@@ -80,7 +80,16 @@ def mutations(draw):
     parent, key = _parent(doc, path), path[-1]
     kind = draw(
         st.sampled_from(
-            ["value", "value", "scale", "scale", "delete", "rename", "reference"]
+            [
+                "value",
+                "value",
+                "scale",
+                "scale",
+                "delete",
+                "rename",
+                "reference",
+                "year",
+            ]
         )
     )
     if kind == "value":
@@ -95,6 +104,11 @@ def mutations(draw):
         del parent[key]
     elif kind == "rename" and isinstance(parent, dict):
         parent[f"{key}x"] = parent.pop(key)
+    elif kind == "year":
+        doc["site"]["base_year"] = draw(
+            st.sampled_from([1996, 2005, 2015, 2022, 2023, 2040, 2080])
+        )
+        doc["site"]["horizon_years"] = draw(st.sampled_from([1, 5, 20, 60]))
     elif kind == "reference" and isinstance(parent[key], str):
         parent[key] = parent[key] + "_missing"
     else:
@@ -124,6 +138,7 @@ def _renders(site) -> None:
     report.appendix_table(site)
     report.changes_table(site)
     report.waits_alt(site, result)
+    report.plot_forecasts(site, forecast_chart(site))
     risk = risk_analysis(site, result)
     report.switching_table(site, risk["switching"])
     for plot in (report.plot_waits, report.plot_components, report.plot_stakeholders):

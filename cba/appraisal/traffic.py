@@ -148,7 +148,8 @@ def forecast_chart(
     """Monthly history and forecast of every port series a site uses, for its chart.
 
     The forecast runs from the data's last month to three years past the site's
-    base year, with 80 % and 95 % intervals (:func:`cba.demand.forecast_chart_data`).
+    base year (at least one year), with 80 % and 95 % intervals
+    (:func:`cba.demand.forecast_chart_data`).
 
     Returns
     -------
@@ -162,7 +163,10 @@ def forecast_chart(
         v = s.volume
         if v.port_code is None or (v.port_code, v.measure) in out:
             continue
+        last_year = int(demand.monthly_crossings(v.port_code, v.measure).index[-1].year)
+        end = max(site.info.base_year + 3, last_year + 1)
+        start = min(history_start_year, last_year)
         out[(v.port_code, v.measure)] = demand.forecast_chart_data(
-            v.port_code, v.measure, history_start_year, site.info.base_year + 3
+            v.port_code, v.measure, start, end
         )
     return out
