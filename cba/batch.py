@@ -482,7 +482,7 @@ def write_summary(out_root: str | Path) -> pd.DataFrame:
         pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
     )
     extra = [c for c in summary.columns if c not in cols]
-    summary = summary[cols + extra]
+    summary = summary.reindex(columns=cols + extra)  # older files lack new columns
     _to_csv_atomic(summary, out_root / "summary.csv")
     if stakes:
         _to_csv_atomic(
@@ -519,12 +519,7 @@ def write_index(out_root: str | Path) -> Path:
     has_mc = "p_npv_positive" in base.columns and base["p_npv_positive"].notna().any()
     rows = []
     for site, g in base.groupby("site", sort=True):
-        cand = g[(g["option_kind"] != "status_quo") & g["npv"].notna()]
-        best = (
-            cand.loc[cand["npv"].idxmax(), "option"]
-            if len(cand) and cand["npv"].max() > 0
-            else None
-        )
+        best = _best_option(g)
         for _, r in g.iterrows():
             rows.append(
                 {
@@ -537,6 +532,9 @@ def write_index(out_root: str | Path) -> Path:
                     "bcr_v": _num(r["bcr"]),
                     "bcr": _fmt(r["bcr"]),
                     "p_npv_positive": _pct(r.get("p_npv_positive")),
+                    "verdict": str(
+                        r.get("verdict", "") if pd.notna(r.get("verdict", "")) else ""
+                    ),
                     "status": str(r["status"]),
                 }
             )
@@ -564,48 +562,61 @@ def write_index(out_root: str | Path) -> Path:
     return path
 
 
+def _best_option(g: pd.DataFrame) -> str | None:
+    """The site's best option at the base rate: the one its verdict names
+    (:mod:`cba.analysis.verdict`); None when no option is worth doing."""
+    if "verdict" in g.columns and g["verdict"].notna().any():
+        hit = g[g["verdict"].astype(str).str.startswith("best")]
+        return str(hit["option"].iloc[0]) if len(hit) else None
+    cand = g[(g["option_kind"] != "status_quo") & g["npv"].notna() & (g["npv"] > 0)]
+    return str(cand.loc[cand["npv"].idxmax(), "option"]) if len(cand) else None
+
+
 def _pct(x):
     return "" if x is None or pd.isna(x) else f"{x:.0%}"
 
 
 def _index_chart(base: pd.DataFrame) -> dict | None:
-    """Geometry of the index's bar chart of the best NPV per site.
-
-    None when there is nothing to show.
-    """
+    """Geometry of the index's bar chart: the best option of each site (sites with
+    none worth doing are listed without a bar). None: nothing to show."""
     if base is None or not len(base):
         return None
-    cand = base[(base["option_kind"] != "status_quo") & base["npv"].notna()]
-    if not len(cand):
-        return None
-    best = cand.loc[cand.groupby("site")["npv"].idxmax()].sort_values(
-        "npv", ascending=False
-    )
-    vmax = max(float(best["npv"].abs().max()), 1.0)
+    rows = []
+    for _, g in base.groupby("site", sort=True):
+        best = _best_option(g)
+        name = str(g["site_name"].iloc[0])
+        r = g[g["option"] == best].iloc[0] if best is not None else None
+        rows.append((name, r))
+    rows.sort(key=lambda t: -float(t[1]["npv"]) if t[1] is not None else float("inf"))
+    vmax = max([abs(float(r["npv"])) for _, r in rows if r is not None] + [1.0])
     bar_h, label_w, width = 22, 330, 360
-    zero = label_w + width / 2
+    zero = label_w + 2
     bars = []
-    for i, (_, r) in enumerate(best.iterrows()):
+    for i, (name, r) in enumerate(rows):
         y = i * bar_h + 4
-        w = abs(float(r["npv"])) / vmax * (width / 2)
-        name = str(r["site_name"])
+        w = 0.0 if r is None else abs(float(r["npv"])) / vmax * width
+        value = (
+            "none worth doing"
+            if r is None
+            else f"{r['npv'] / 1e6:,.1f} M$ ({r['option_name']})"
+        )
         bars.append(
             {
                 "y": y,
                 "w": w,
-                "x": zero if r["npv"] >= 0 else zero - w,
-                "color": "#2ca02c" if r["npv"] >= 0 else "#d62728",
+                "x": zero,
+                "color": "#2ca02c",
                 "label": name if len(name) <= 48 else name[:45] + "...",
-                "value": f"{r['npv'] / 1e6:,.1f} M$ ({r['option_name']})",
+                "value": value,
             }
         )
     return {
         "width": label_w + width + 420,
-        "height": bar_h * len(best) + 30,
+        "height": bar_h * len(rows) + 30,
         "zero": zero,
         "bar_h": bar_h,
         "label_x": label_w - 6,
-        "value_x": label_w + width + 4,
+        "value_x": label_w + width + 8,
         "bars": bars,
     }
 

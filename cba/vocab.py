@@ -215,8 +215,8 @@ METRIC_COLUMNS = [
     "first_year_benefits",
     "breakeven_toll_usd",
 ]
-#: Extra metric columns of a Monte Carlo run.
-MC_COLUMNS = ["npv_p05", "npv_p50", "npv_p95", "p_npv_positive", "p_best"]
+#: Extra metric columns of a Monte Carlo run (the metrics above stay central).
+MC_COLUMNS = ["npv_mean", "npv_p05", "npv_p50", "npv_p95", "p_npv_positive", "p_best"]
 #: Leading columns of ``reports/summary.csv`` (metric columns follow).
 SUMMARY_COLUMNS = [
     "site",
@@ -233,5 +233,6 @@ SUMMARY_COLUMNS = [
     "irr",
     "payback_years",
     "first_year_benefits",
+    "verdict",
     "status",
 ]

@@ -155,6 +155,31 @@ def test_index_highlights_best_positive_option(tmp_path):
     assert "X &lt;b&gt;" in html and "X <b>" not in html
 
 
+def test_index_never_calls_a_negative_option_best(tmp_path):
+    site = tmp_path / "y_site"
+    site.mkdir()
+    pd.DataFrame(
+        {
+            "site": "y_site",
+            "option": ["status_quo", "a"],
+            "discount_rate": 0.07,
+            "rate_name": "discount_rate_base",
+            "pv_benefits": [0, 1e6],
+            "pv_costs": [0, 3e6],
+            "npv": [0, -2e6],
+            "bcr": [float("nan"), 0.33],
+            "site_name": "Y",
+            "option_name": ["Status quo", "A"],
+            "option_kind": ["status_quo", "pre_inspection"],
+            "verdict": ["", "not worth doing"],
+        }
+    ).to_csv(site / "metrics.csv", index=False)
+    batch.write_summary(tmp_path)
+    html = batch.write_index(tmp_path).read_text()
+    assert 'class="best"' not in html
+    assert "none worth doing" in html
+
+
 def _interrupting(monkeypatch):
     """papermill that writes part of a notebook, then is interrupted (Ctrl-C)."""
     import papermill

@@ -65,14 +65,16 @@ class Appraisal:
     n_draws : int
         Monte Carlo draws (0 for a deterministic run).
     cashflows : DataFrame
-        Tidy cash flows with :data:`cba.vocab.CASHFLOW_COLUMNS` (the mean over
-        draws when ``n_draws > 0``; the draw column is then ``-1``).
+        Tidy cash flows with :data:`cba.vocab.CASHFLOW_COLUMNS`, at central values.
     metrics : DataFrame
         One row per option x discount rate with :data:`cba.vocab.METRIC_COLUMNS`
-        (and :data:`cba.vocab.MC_COLUMNS` with draws).
+        at central values (the headline), and with draws
+        :data:`cba.vocab.MC_COLUMNS`: the mean NPV over draws, its 5th, 50th and
+        95th percentiles, P(NPV > 0) and P(best).
     waits : DataFrame
         Mean wait by hour (minutes) per stream and option in the first year of
-        operation, options at full effect.
+        operation, options at full effect, at central values; with draws also
+        ``wait_p05`` and ``wait_p95``, the 5-95 % band over the draws.
     delay : DataFrame
         Daily vehicle-hours of delay per stream, option and year.
     stakeholders : DataFrame
@@ -197,9 +199,42 @@ def appraise(
         acc.add(
             option_flows(part, {k: v[a:b] for k, v in vols.items()}, reference), b - a
         )
+    result = acc.result()
+    if n_draws > 0:
+        result = _central_with_draws(
+            appraise(site, overrides=overrides, outlooks=outlooks), result
+        )
     return Appraisal(
         site_id=site.id,
         n_draws=int(n_draws),
         traffic=base_year_traffic(site, outlooks),
-        **acc.result(),
+        **result,
     )
+
+
+def _central_with_draws(central: Appraisal, draws: dict) -> dict:
+    """A Monte Carlo result led by the central values.
+
+    Headline metrics, cash flows, stakeholders, delay and waits are those of the
+    deterministic run at central values; the draws add the mean NPV, its 5th,
+    50th and 95th percentiles, P(NPV > 0), P(best) and the 5-95 % band of the
+    waits by hour.
+    """
+    keys = ["option", "rate_name"]
+    mc = draws["metrics"][keys + ["npv"]].rename(columns={"npv": "npv_mean"})
+    mc = mc.merge(
+        draws["metrics"][keys + [c for c in MC_COLUMNS if c != "npv_mean"]], on=keys
+    )
+    metrics = central.metrics.merge(mc, on=keys, how="left")
+    band = draws["waits"][["option", "stream", "hour", "wait_p05", "wait_p95"]]
+    waits = central.waits.merge(band, on=["option", "stream", "hour"], how="left")
+    return {
+        "cashflows": central.cashflows,
+        "metrics": metrics[METRIC_COLUMNS + MC_COLUMNS],
+        "waits": waits,
+        "delay": central.delay,
+        "stakeholders": central.stakeholders,
+        "npv_draws": draws["npv_draws"],
+        "base_year": central.base_year,
+        "discount_rates": central.discount_rates,
+    }

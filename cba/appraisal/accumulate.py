@@ -15,6 +15,8 @@ same seed, same numbers, bit for bit.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -70,6 +72,8 @@ class Accumulator:
         self.pv: dict[tuple, list] = {}  # key -> [arrays (Dc,)]
         # Sums over draws, kept as block sums (see REDUCE_BLOCK) until the end.
         self.blocks: dict[tuple, list] = {}
+        # Monte Carlo: each draw's wait by hour, for the band around the central case.
+        self.wait_draws: dict[tuple, list] = {}
 
     def _pv(self, key, arr):
         self.pv.setdefault(key, []).append(arr)
@@ -154,7 +158,10 @@ class Accumulator:
                         ("tolled_crossings", oid, name), pv(block.crossings[oid], df)
                     )
         for o, sid, w in block.waits:
-            self._sum(("wait", o, sid), np.broadcast_to(w, (n,) + np.shape(w)[-1:]), n)
+            w = np.broadcast_to(w, (n,) + np.shape(w)[-1:])
+            self._sum(("wait", o, sid), w, n)
+            if self.n_draws > 0:
+                self.wait_draws.setdefault((o, sid), []).append(np.array(w))
         for o, sid, d in block.delay:
             self._sum(("delay", o, sid), np.broadcast_to(d, (n,) + np.shape(d)[-1:]), n)
 
@@ -255,7 +262,7 @@ class Accumulator:
                             "p_best": float(np.mean(best == i)),
                         }
                     )
-        extra = MC_COLUMNS if self.n_draws > 0 else []
+        extra = [c for c in MC_COLUMNS if c != "npv_mean"] if self.n_draws > 0 else []
         metrics = pd.DataFrame(metrics_rows, columns=METRIC_COLUMNS + extra)
         waits = pd.DataFrame(
             [
@@ -265,6 +272,25 @@ class Accumulator:
             ],
             columns=["site", "option", "stream", "hour", "wait_minutes"],
         )
+        if self.wait_draws:
+            bands = {k: np.concatenate(v) for k, v in self.wait_draws.items()}
+            with warnings.catch_warnings():
+                warnings.simplefilter(
+                    "ignore", RuntimeWarning
+                )  # hours without arrivals
+                q = {k: np.nanpercentile(a, [5, 95], axis=0) for k, a in bands.items()}
+            waits["wait_p05"] = [
+                float(q[(o, s)][0][h]) * MINUTES_PER_HOUR
+                for o, s, h in zip(
+                    waits["option"], waits["stream"], waits["hour"], strict=True
+                )
+            ]
+            waits["wait_p95"] = [
+                float(q[(o, s)][1][h]) * MINUTES_PER_HOUR
+                for o, s, h in zip(
+                    waits["option"], waits["stream"], waits["hour"], strict=True
+                )
+            ]
         delay = pd.DataFrame(
             [
                 (self.site_id, o, s, int(y), float(d[i]) / N)

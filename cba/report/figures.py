@@ -89,7 +89,11 @@ def show_figure(fig, alt: str) -> None:
 
 
 def plot_waits(site: Site, appraisal: Appraisal):
-    """Mean wait by hour of arrival, status quo vs each option, one panel per stream."""
+    """Mean wait by hour of arrival, status quo vs each option, one panel per stream.
+
+    Lines are the central case; with Monte Carlo draws a shaded band shows where
+    90 % of the draws fall (5th to 95th percentile) for each option.
+    """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -112,6 +116,16 @@ def plot_waits(site: Site, appraisal: Appraisal):
             ax=ax,
             legend=(sid == streams[-1]),
         )
+        if "wait_p05" in sub.columns:
+            for oid, band in sub.groupby("option", sort=False):
+                ax.fill_between(
+                    band["hour"],
+                    band["wait_p05"],
+                    band["wait_p95"],
+                    color=option_colors(site)[oid],
+                    alpha=0.12,
+                    lw=0,
+                )
         ax.set_title(plain(site.file.streams[sid].description), fontsize=9, wrap=True)
         ax.set_xlabel("Hour of arrival")
         ax.set_ylabel("Mean wait (minutes)")

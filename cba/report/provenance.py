@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..analysis.verdict import option_verdicts
 from ..appraisal import Appraisal
 from ..params import Site, file_sha256
 from .tables import table_html
@@ -144,10 +145,19 @@ def save_results(
         fh.write(header)
         body.to_csv(fh, index=False, float_format="%.6g")
     opts = site.file.options
+    kinds = {oid: o.kind for oid, o in opts.items()}
+    verdict = {}
+    for rate in metrics["rate_name"].unique():
+        for r in option_verdicts(metrics, kinds, rate).itertuples():
+            verdict[(r.option, rate)] = "best: " + r.verdict if r.best else r.verdict
     named = metrics.assign(
         site_name=site.info.name,
         option_name=metrics["option"].map(lambda o: opts[o].name),
         option_kind=metrics["option"].map(lambda o: opts[o].kind),
+        verdict=[
+            verdict.get((o, r), "")
+            for o, r in zip(metrics["option"], metrics["rate_name"], strict=True)
+        ],
     )
     named.to_csv(out / "metrics.csv", index=False, float_format="%.10g")
     appraisal.stakeholders.to_csv(

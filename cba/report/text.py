@@ -15,8 +15,16 @@ import math
 
 import pandas as pd
 
+from ..analysis.verdict import NOT_WORTH_P, WORTH_DOING_P, option_verdicts, sanity_flags
 from ..appraisal import Appraisal
-from ..params import Site, funding_of, option_parts, option_timing, parameter_table
+from ..params import (
+    Site,
+    funding_of,
+    iter_params,
+    option_parts,
+    option_timing,
+    parameter_table,
+)
 from ..vocab import BASE_RATE, OPTION_KINDS, STAKEHOLDER_NAMES
 
 __all__ = [
@@ -27,6 +35,8 @@ __all__ = [
     "base_rate_metrics",
     "recommended_option",
     "summary_html",
+    "verdicts",
+    "sanity_html",
     "title_html",
     "describe_option",
     "changes_table",
@@ -90,67 +100,129 @@ def recommended_option(site: Site, appraisal: Appraisal) -> str:
     return str(cand.sort_values("npv", ascending=False)["option"].iloc[0])
 
 
+def verdicts(site: Site, appraisal: Appraisal) -> pd.DataFrame:
+    """The verdict of each option at the base rate (:mod:`cba.analysis.verdict`)."""
+    kinds = {oid: o.kind for oid, o in site.file.options.items()}
+    return option_verdicts(appraisal.metrics, kinds)
+
+
+def _measured(site: Site) -> bool:
+    return site.file.calibration is not None or any(
+        p.source.tag == "calibrated" for _, p in iter_params(site)
+    )
+
+
+def _draft(site: Site) -> bool:
+    return any(
+        p.is_assumption and "Scaffold default" in (p.source.rationale or "")
+        for _, p in iter_params(site)
+    )
+
+
+def sanity_html(site: Site, appraisal: Appraisal) -> str:
+    """A boxed list of what deserves a second look (empty when nothing does)."""
+    names = {
+        oid: o.name for oid, o in site.file.options.items() if o.kind != "status_quo"
+    }
+    flags = sanity_flags(
+        appraisal.metrics,
+        appraisal.waits,
+        names,
+        measured=_measured(site),
+        draft=_draft(site),
+    )
+    if not flags:
+        return ""
+    items = "".join(f"<li>{escape(f)}</li>" for f in flags)
+    return (
+        '<div class="cba-sanity" role="note"><p><strong>Read with care:</strong>'
+        f"</p><ul>{items}</ul></div>"
+    )
+
+
 def summary_html(site: Site, appraisal: Appraisal) -> str:
-    """One-screen plain-language summary, generated from the results."""
-    base = base_rate_metrics(appraisal)
+    """One-screen plain-language summary, generated from the results.
+
+    The headline numbers are the central (deterministic) values; with Monte Carlo
+    draws, the median, the 5-95 % range and P(NPV > 0) say how sure they are,
+    and the verdicts follow :mod:`cba.analysis.verdict`.
+    """
+    base = base_rate_metrics(appraisal).set_index("option")
     opts = site.file.options
-    cand = base[base["option"].map(lambda o: opts[o].kind != "status_quo")]
     rate = float(base["discount_rate"].iloc[0]) if len(base) else float("nan")
     dy = site.info.report_dollar_year
     lines = [
         f"<p><strong>{escape(site.info.name)}</strong>. "
-        f"{escape(site.info.description)}</p>"
+        f"{escape(site.info.description)}</p>",
+        sanity_html(site, appraisal),
     ]
-    if cand.empty:
+    v = verdicts(site, appraisal)
+    if v.empty:
         lines.append("<p>No options other than the status quo are defined.</p>")
-        return "\n".join(lines)
-    best = cand.sort_values("npv", ascending=False).iloc[0]
-    bname = escape(opts[best["option"]].name)
-    if best["npv"] > 0:
-        lines.append(
-            f"<p><strong>Recommended: {bname}.</strong> Its net present value is "
-            f"<strong>{fmt_usd(best['npv'])}</strong> ({dy} dollars, {rate:.0%} "
-            f"real discount rate over {site.info.horizon_years} years), the "
-            f"highest of the {len(cand)} options compared, with a benefit-cost "
-            f"ratio of <strong>{best['bcr']:.1f}</strong>.</p>"
+        return "\n".join(x for x in lines if x)
+    drawn = appraisal.n_draws > 0 and "p_npv_positive" in base.columns
+    when = (
+        f"({dy} dollars, {rate:.0%} real discount rate over "
+        f"{site.info.horizon_years} years, central values)"
+    )
+    best = v[v["best"]]
+    if len(best):
+        b = best.iloc[0]
+        r = base.loc[b["option"]]
+        text = (
+            f"<p><strong>Recommended: {escape(opts[b['option']].name)}.</strong> "
+            f"Its net present value is <strong>{fmt_usd(r['npv'])}</strong> {when}, "
+            f"with a benefit-cost ratio of <strong>{fmt_num(r['bcr'], 1)}</strong>"
         )
+        if drawn:
+            text += (
+                f"; its NPV was positive in {float(r['p_npv_positive']):.0%} of draws"
+            )
+        text += "."
+        if b["near_tie_with"]:
+            text += (
+                f" It is a near tie with {escape(opts[b['near_tie_with']].name)}: "
+                f"it came out best in only {float(r['p_best']):.0%} of draws."
+            )
+        lines.append(text + "</p>")
     else:
         lines.append(
-            f"<p><strong>No option pays for itself</strong> at the {rate:.0%} "
-            f"base rate: the best, {bname}, has a net present value of "
-            f"{fmt_usd(best['npv'])} ({dy} dollars).</p>"
+            "<p><strong>Recommended: none.</strong> No option is worth doing on these "
+            f"numbers {when}"
+            + ("; the draws leave some uncertain (below)." if drawn else ".")
+            + "</p>"
         )
     items = []
-    for _, r in cand.sort_values("npv", ascending=False).iterrows():
-        o = opts[r["option"]]
-        verdict = "worth doing" if r["npv"] > 0 else "not worth doing on these numbers"
-        items.append(
-            f"<li><strong>{escape(o.name)}</strong>: NPV {fmt_usd(r['npv'])}, BCR "
-            f"{fmt_num(r['bcr'], 1)} &mdash; {verdict}.</li>"
+    for row in v.sort_values("npv", ascending=False).itertuples():
+        r = base.loc[row.option]
+        text = (
+            f"<li><strong>{escape(opts[row.option].name)}</strong>: NPV "
+            f"{fmt_usd(r['npv'])}, BCR {fmt_num(r['bcr'], 1)}"
         )
-    lines.append("<ul>" + "".join(items) + "</ul>")
-    if "p_npv_positive" in base.columns and appraisal.n_draws > 0:
-        q05, q50, q95 = (float(best[c]) for c in ("npv_p05", "npv_p50", "npv_p95"))
-        skew = ""
-        if q50 > 0 and float(best["npv"]) > 1.5 * q50:
-            skew = (
-                " The average is well above the median because queues grow much "
-                "faster than traffic near capacity: a few draws with slow "
-                "processing or fast traffic growth carry very large savings. "
-                "Read the median as the typical outcome."
+        if drawn:
+            text += (
+                f"; in {appraisal.n_draws:,} draws median {fmt_usd(r['npv_p50'])}, "
+                f"90 % between {fmt_usd(r['npv_p05'])} and {fmt_usd(r['npv_p95'])}, "
+                f"P(NPV &gt; 0) {float(r['p_npv_positive']):.0%}"
             )
+        items.append(text + f" &mdash; <strong>{row.verdict}</strong>.</li>")
+    lines.append("<ul>" + "".join(items) + "</ul>")
+    if drawn:
         lines.append(
-            f"<p><strong>How sure are we?</strong> In {appraisal.n_draws:,} Monte "
-            "Carlo draws the recommended option's NPV was positive in "
-            f"{float(best['p_npv_positive']):.0%} of cases; "
-            f"median {fmt_usd(q50)}, and 90 % of draws between {fmt_usd(q05)} and "
-            f"{fmt_usd(q95)} (the NPVs above are averages over the draws).{skew}</p>"
+            "<p><strong>How sure are we?</strong> The NPVs above are at central "
+            "values. An option is <em>worth doing</em> when that NPV is positive "
+            "and at least "
+            f"{WORTH_DOING_P:.0%} of the Monte Carlo draws agree; <em>not worth "
+            f"doing</em> when it is not positive and at most {NOT_WORTH_P:.0%} of the "
+            "draws are; otherwise <em>uncertain</em>. Queues grow faster than traffic "
+            "near capacity, so the mean over draws can sit far above the median.</p>"
         )
     else:
         lines.append(
             "<p><strong>How sure are we?</strong> This is a deterministic run at "
             "central values; many inputs are labelled assumptions (see the "
-            "appendix), so treat the ranking as indicative.</p>"
+            "appendix), so treat the ranking as indicative. A run with draws "
+            "(<code>--draws 1000</code>) adds how often each NPV is positive.</p>"
         )
     n_assump = int(parameter_table(site)["assumption"].sum())
     lines.append(
@@ -159,7 +231,7 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
         "published per crossing); waits are modelled for an average day, which "
         "understates weekday peaks.</p>"
     )
-    return "\n".join(lines)
+    return "\n".join(x for x in lines if x)
 
 
 def title_html(site: Site) -> str:
