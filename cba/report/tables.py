@@ -229,7 +229,8 @@ def risk_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Option": m["option"].map(lambda o: opts[o].name),
-            "Mean NPV (M$)": (m["npv"] / 1e6).round(2),
+            "Central NPV (M$)": (m["npv"] / 1e6).round(2),
+            "Mean over draws (M$)": (m["npv_mean"] / 1e6).round(2),
             "NPV 5th pct (M$)": (m["npv_p05"] / 1e6).round(2),
             "NPV median (M$)": (m["npv_p50"] / 1e6).round(2),
             "NPV 95th pct (M$)": (m["npv_p95"] / 1e6).round(2),
