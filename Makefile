@@ -4,13 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?=
-DRAWS  ?= 1000
+DRAWS  ?=
 SEED   ?= 20250101
 
 .PHONY: setup browser reports test lint fuzz bench lab validate clean help
 
 help:
-	@echo "make reports   set up .venv, then render every site into reports/ (DRAWS=1000 Monte Carlo draws)"
+	@echo "make reports   set up .venv, then render every site into reports/ (cba run's default of 1,000 draws; DRAWS=N to change)"
 	@echo "make test      set up .venv, then run ruff and the whole test suite"
 	@echo "make lint      run ruff on cba/ and tests/"
 	@echo "make fuzz      validate-or-render on 2,000 generated mutations of the site files"
@@ -38,7 +38,7 @@ validate: setup
 	$(BIN)/cba validate
 
 reports: setup
-	$(BIN)/cba run --draws $(DRAWS) --seed $(SEED) $(if $(JOBS),--jobs $(JOBS),)
+	$(BIN)/cba run --seed $(SEED) $(if $(DRAWS),--draws $(DRAWS),) $(if $(JOBS),--jobs $(JOBS),)
 
 lint: setup
 	$(BIN)/ruff check cba tests

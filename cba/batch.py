@@ -103,7 +103,8 @@ def resolve_sites(
         if not cand.exists():
             raise ParameterError(
                 f"unknown site '{name}'{did_you_mean(name, known)}; known sites: "
-                f"{', '.join(known) or 'none'}"
+                f"{', '.join(known) or 'none'} (in {sites_dir}; run from the project "
+                "folder or give --params-dir)"
             )
         out.append(cand)
     return out

@@ -21,6 +21,8 @@ __all__ = ["main", "cli"]
 EXIT_OK, EXIT_SITE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 #: Most Monte Carlo draws a run accepts (memory is bounded by chunks; time is not).
 MAX_DRAWS = 1_000_000
+#: Monte Carlo draws of a run unless told otherwise (`cba run` and `make reports`).
+DEFAULT_DRAWS = 1000
 
 
 def _fail(message: str) -> None:
@@ -62,9 +64,10 @@ def cli():
 @click.option(
     "--draws",
     type=click.IntRange(min=0, max=MAX_DRAWS),
-    default=0,
+    default=DEFAULT_DRAWS,
     show_default=True,
-    help="Monte Carlo draws (0 = deterministic run at central values).",
+    help="Monte Carlo draws (0 = deterministic run at central values); "
+    "`make reports` uses the same default.",
 )
 @click.option(
     "--seed",

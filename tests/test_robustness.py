@@ -140,3 +140,55 @@ def test_dollar_signs_in_names_are_drawn_literally(tmp_path, good_site):
         fig = plot(site, result)
         fig.savefig(io.BytesIO(), format="png")
     assert report.plain("a $b$") == "a \\$b\\$"
+
+
+@pytest.mark.parametrize(
+    "override, words",
+    [
+        ({"streams.trucks.booths_open": 3}, "shape () for an hourly value"),
+        ({"streams.trucks.booths_open": [1] * 23}, "allowed: an array of shape (24,)"),
+        ({"common.vtts_personal": "thirty"}, "'thirty' is not a number"),
+        ({"common.vtts_personal": float("nan")}, "not finite"),
+        ({"common.vtts_personal": [1.0, 2.0, 3.0]}, "override of shape (3,)"),
+    ],
+)
+def test_bad_overrides_give_the_packages_error(good_site, override, words):
+    from cba.appraisal import appraise
+    from cba.exceptions import ParameterError
+
+    with pytest.raises(ParameterError) as info:
+        appraise(good_site, overrides=override)
+    assert words in str(info.value)
+    assert info.value.key_path == "overrides." + next(iter(override))
+
+
+def test_an_hourly_override_of_the_right_shape_is_used(good_site, good_appraisal):
+    from cba.appraisal import appraise
+
+    more = appraise(good_site, overrides={"streams.trucks.booths_open": [8] * 24})
+    sq = more.waits.query("option == 'status_quo' and stream == 'trucks'")
+    base = good_appraisal.waits.query("option == 'status_quo' and stream == 'trucks'")
+    assert sq["wait_minutes"].max() < base["wait_minutes"].max()
+
+
+def test_every_plot_works_on_a_deterministic_run(good_site, good_appraisal):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cba import report
+
+    assert report.plot_npv_distribution(good_site, good_appraisal) is not None
+
+
+def test_package_lists_its_api():
+    import cba
+
+    assert {"params", "appraisal", "report", "analysis"} <= set(cba.__all__)
+
+
+def test_an_unknown_site_outside_the_project_names_the_folder(tmp_path):
+    res = CliRunner().invoke(
+        cli, ["run", "pharr_reynosa", "--params-dir", str(tmp_path)]
+    )
+    assert res.exit_code == 2
+    assert "--params-dir" in res.output or "no site files" in res.output

@@ -37,6 +37,7 @@ from ..params import (
     option_timing,
 )
 from ..params.checks import correlated_keys, correlation_matrix
+from ..params.schema import short_repr
 from ..vocab import FUELS, POLLUTANTS, VALUE_OF_TIME_PARAMS
 
 __all__ = [
@@ -105,6 +106,40 @@ def _money(site: Site, p: Param, x):
     return units.to_dollar_year(x, p.dollar_year, to_year, cpi)
 
 
+def _override(key: str, value: Any, p: Param, n: int) -> np.ndarray:
+    """An override as an array: hourly lists keep their length, scalars fill the
+    draw axis (or give one value per scenario)."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"override {short_repr(value)} is not a number; allowed: a number, or an "
+            "array of numbers",
+            key_path=f"overrides.{key}",
+        ) from None
+    if not np.isfinite(arr).all():
+        raise ParameterError(
+            "override is not finite; allowed: finite numbers",
+            key_path=f"overrides.{key}",
+        )
+    if isinstance(p.value, tuple):
+        want = (len(p.value),)
+        if arr.shape != want:
+            raise ParameterError(
+                f"override of shape {arr.shape} for an hourly value; allowed: an array "
+                f"of shape {want} (one value per hour)",
+                key_path=f"overrides.{key}",
+            )
+        return arr.copy()
+    if arr.shape not in ((), (1,), (n,)):
+        raise ParameterError(
+            f"override of shape {arr.shape}; allowed: a number, or an array of shape "
+            f"({n},) (one value per scenario)",
+            key_path=f"overrides.{key}",
+        )
+    return np.broadcast_to(arr, (n,)).copy()
+
+
 def _numeric(
     site: Site,
     p: Param,
@@ -114,7 +149,7 @@ def _numeric(
     overrides: dict[str, Any],
 ) -> np.ndarray:
     if key in overrides:
-        raw = np.broadcast_to(np.asarray(overrides[key], dtype=float), (n,)).copy()
+        raw = _override(key, overrides[key], p, n)
     elif isinstance(p.value, tuple):
         raw = np.asarray(p.value, dtype=float)
         return _money(site, p, raw)

@@ -275,6 +275,17 @@ def plot_npv_distribution(site: Site, appraisal: Appraisal):
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    if appraisal.npv_draws is None:
+        fig, ax = plt.subplots(figsize=(9, 1.2))
+        ax.axis("off")
+        ax.text(
+            0.5,
+            0.5,
+            "No Monte Carlo draws in this run (use --draws N).",
+            ha="center",
+            va="center",
+        )
+        return fig
     d = appraisal.npv_draws
     d = d[d["rate_name"] == BASE_RATE].copy()
     opts = site.file.options
