@@ -15,8 +15,16 @@ import pandas as pd
 
 from ..appraisal import Appraisal
 from ..params import Site, iter_params, parameter_table
-from ..vocab import BASE_RATE, STAKEHOLDER_COUNTRY
-from .text import base_rate_metrics, changes_table, escape, fmt_num
+from ..vocab import BASE_RATE, STAKEHOLDER_COUNTRY, STAKEHOLDER_NAMES
+from .text import (
+    base_rate_metrics,
+    changes_table,
+    escape,
+    fmt_irr,
+    fmt_num,
+    fmt_payback,
+    sig3,
+)
 
 __all__ = [
     "table_html",
@@ -60,14 +68,12 @@ def options_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
         {
             "Option": m["option"].map(names),
             "Discount rate": m["discount_rate"].map(lambda r: f"{r:.0%}"),
-            "PV benefits (M$)": (m["pv_benefits"] / 1e6).round(2),
-            "PV costs (M$)": (m["pv_costs"] / 1e6).round(2),
-            "NPV (M$)": (m["npv"] / 1e6).round(2),
-            "BCR": m["bcr"].map(lambda x: fmt_num(x, 2)),
-            "IRR": m["irr"].map(lambda x: "none" if pd.isna(x) else f"{x:.1%}"),
-            "Payback (years)": m["payback_years"].map(
-                lambda x: "none" if pd.isna(x) else f"{x:.1f}"
-            ),
+            "PV benefits (M$)": (m["pv_benefits"] / 1e6).map(sig3),
+            "PV costs (M$)": (m["pv_costs"] / 1e6).map(sig3),
+            "NPV (M$)": (m["npv"] / 1e6).map(sig3),
+            "BCR": m["bcr"].map(lambda x: fmt_num(x, 1)),
+            "IRR": m["irr"].map(fmt_irr),
+            "Payback (years)": m["payback_years"].map(fmt_payback),
         }
     )
     return out
@@ -89,7 +95,7 @@ def stakeholder_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     t["Total (= NPV)"] = t.sum(axis=1).round(2)
     t.index = t.index.map(names)
     t.index.name = "Option (PV net, M$)"
-    return t
+    return t.rename(columns=STAKEHOLDER_NAMES)
 
 
 def country_split_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:

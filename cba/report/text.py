@@ -30,6 +30,9 @@ from ..vocab import BASE_RATE, OPTION_KINDS, STAKEHOLDER_NAMES
 __all__ = [
     "escape",
     "fmt_usd",
+    "sig3",
+    "fmt_irr",
+    "fmt_payback",
     "fmt_num",
     "short_label",
     "base_rate_metrics",
@@ -53,26 +56,64 @@ def escape(text) -> str:
 
 
 def fmt_usd(x: float) -> str:
-    """Format dollars compactly: 1.2 M USD, 350 k USD.
+    """Format dollars for people: three significant figures, k / M / B.
 
     Examples
     --------
-    >>> fmt_usd(1234567.0)
-    '$1.23 M'
-    >>> fmt_usd(-5300.0)
-    '-$5.3 k'
+    >>> fmt_usd(1234567.0), fmt_usd(165_380_000.0), fmt_usd(1.8153e9)
+    ('$1.23 M', '$165 M', '$1.82 B')
+    >>> fmt_usd(-5300.0), fmt_usd(640.0)
+    ('-$5.30 k', '$640')
     """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     sign = "-" if x < 0 else ""
     a = abs(x)
-    if a >= 1e9:
-        return f"{sign}${a / 1e9:.2f} B"
-    if a >= 1e6:
-        return f"{sign}${a / 1e6:.2f} M"
-    if a >= 1e3:
-        return f"{sign}${a / 1e3:.1f} k"
+    for scale, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
+        if a >= scale:
+            return f"{sign}${sig3(a / scale)}{suffix}"
     return f"{sign}${a:.0f}"
+
+
+def sig3(x: float) -> str:
+    """A number to three significant figures, with thousands separators.
+
+    Examples
+    --------
+    >>> sig3(158.76), sig3(15.41), sig3(1.234), sig3(1815.3), sig3(0.0)
+    ('159', '15.4', '1.23', '1,820', '0')
+    """
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    digits = 3 - 1 - math.floor(math.log10(abs(x)))
+    r = round(x, digits)
+    return f"{r:,.{max(digits, 0)}f}"
+
+
+def fmt_irr(x) -> str:
+    """IRR for people: "none" where none exists, "> 100 %" above 100 %.
+
+    Examples
+    --------
+    >>> fmt_irr(0.0834), fmt_irr(3.23), fmt_irr(float("nan"))
+    ('8.3%', '> 100 %', 'none')
+    """
+    if x is None or pd.isna(x):
+        return "none"
+    return "> 100 %" if x > 1 else f"{x:.1%}"
+
+
+def fmt_payback(years) -> str:
+    """Discounted payback for people: "within the first year" below one year.
+
+    Examples
+    --------
+    >>> fmt_payback(0.0), fmt_payback(3.26), fmt_payback(float("nan"))
+    ('within the first year', '3.3', 'none')
+    """
+    if years is None or pd.isna(years):
+        return "none"
+    return "within the first year" if years <= 1 else f"{years:.1f}"
 
 
 def fmt_num(x, nd=1):
