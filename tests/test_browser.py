@@ -115,3 +115,27 @@ def test_markup_in_site_name_is_text(rendered_batch):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     index = (out / "index.html").read_text()
     assert "<script>alert(1)</script>" not in index
+
+
+def test_report_contents_back_link_and_folded_appendix(browser, rendered_batch):
+    """Every in-page link of the contents reaches a heading; the link back to the
+    index resolves; the appendix is folded and its sources are links."""
+    out, _ = rendered_batch
+    path = out / "good_site" / "report.html"
+    ctx, page, errors, failed, _ = _open(browser, path)
+    hrefs = page.eval_on_selector_all(
+        "a[href]", "els => els.map(e => e.getAttribute('href'))"
+    )
+    anchors = [h for h in hrefs if h.startswith("#")]
+    assert len(anchors) >= 8
+    for h in anchors:
+        found = page.evaluate(
+            "h => document.getElementById(decodeURIComponent(h.slice(1))) !== null", h
+        )
+        assert found, h
+    assert (
+        "../index.html" in hrefs and (path.parent / "../index.html").resolve().exists()
+    )
+    assert page.locator("details summary").count() >= 1
+    assert not page.locator("details table").first.is_visible()  # folded
+    ctx.close()

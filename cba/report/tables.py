@@ -45,6 +45,7 @@ __all__ = [
     "sponsor_html",
     "country_split_html",
     "appendix_html",
+    "SOURCE_TAGS",
     "assumptions_html",
     "correlations_html",
     "traffic_html",
@@ -330,9 +331,48 @@ def country_split_html(site: Site, appraisal: Appraisal) -> str:
     )
 
 
+#: What the confidence tag of a documented source says.
+SOURCE_TAGS = {
+    "V": "read in the primary document, or in an official or news page that reports "
+    "it directly",
+    "S": "secondary: a third party that cites the primary document",
+    "D": "derived from tagged inputs; the arithmetic is stated",
+    "R": "recalled or unverified: check before relying on it",
+    "calibrated": "set by calibration against measurements at the crossing",
+    "assumption": "a labelled judgement, with its rationale and owner",
+}
+
+
+def _source_cell(label: str, href: str) -> str:
+    text = escape(label)
+    if href.startswith(("https://", "http://")):
+        return f'<a href="{escape(href)}" rel="noopener">{text}</a>'
+    return text + (f" ({escape(href)})" if href else "")
+
+
 def appendix_html(site: Site) -> str:
-    """Parameter appendix as HTML."""
-    return table_html(appendix_table(site), "Every parameter used")
+    """Parameter appendix as HTML, folded, with sources as links and tags explained."""
+    t = appendix_table(site)
+    hrefs = parameter_table(site)["href"].fillna("").astype(str)
+    cells = t.map(lambda x: escape("" if pd.isna(x) else x))
+    cells["source"] = [
+        _source_cell(str(label), href)
+        for label, href in zip(t["source"], hrefs, strict=True)
+    ]
+    body = cells.to_html(index=False, escape=False, border=0, classes="cba-table")
+    start = body.index(">", body.index("<table")) + 1
+    table = body[:start] + "<caption>Every parameter used</caption>" + body[start:]
+    legend = "; ".join(
+        f"<strong>[{k}]</strong> {escape(v)}"
+        if k not in ("calibrated", "assumption")
+        else f"<strong>{k}</strong>: {escape(v)}"
+        for k, v in SOURCE_TAGS.items()
+    )
+    return (
+        f"<details><summary>Every parameter used ({len(t)}), with its value, unit "
+        f"and source (click to open)</summary><p>Source tags: {legend}.</p>"
+        f"{table}</details>"
+    )
 
 
 def assumptions_html(site: Site) -> str:

@@ -41,6 +41,7 @@ __all__ = [
     "verdicts",
     "sanity_html",
     "title_html",
+    "SECTIONS",
     "describe_option",
     "changes_table",
     "waits_alt",
@@ -275,13 +276,32 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
     return "\n".join(x for x in lines if x)
 
 
+#: Sections of the site report (headings of notebooks/site_report.ipynb) and the
+#: anchors the HTML export gives them.
+SECTIONS = [
+    ("Summary", "Summary"),
+    ("The site and its traffic", "The-site-and-its-traffic"),
+    ("Options compared", "Options-compared"),
+    ("Wait times by hour", "Wait-times-by-hour"),
+    ("Benefits and costs by component", "Benefits-and-costs-by-component"),
+    ("Who pays, who gains", "Who-pays,-who-gains"),
+    ("How sure are we", "How-sure-are-we"),
+    ("Appendix", "Appendix:-every-parameter-used,-with-its-source"),
+]
+
+
 def title_html(site: Site) -> str:
-    """Site heading and key facts (escaped)."""
+    """Site heading, key facts, a link back to all sites and the contents (escaped)."""
     i = site.info
+    toc = " &middot; ".join(
+        f'<a href="#{escape(a)}">{escape(t)}</a>' for t, a in SECTIONS
+    )
     return (
+        '<p class="cba-nav"><a href="../index.html">&larr; All sites</a></p>'
         f"<h2>{escape(i.name)}</h2><p>Site id <code>{escape(i.id)}</code>; "
         f"base year {i.base_year}; {i.horizon_years}-year analysis; money in "
         f"{i.report_dollar_year} US dollars.</p>"
+        f'<nav aria-label="Contents"><p><strong>Contents:</strong> {toc}</p></nav>'
     )
 
 
