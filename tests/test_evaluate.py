@@ -236,3 +236,14 @@ def test_secondary_cv_flows_from_the_file_to_the_queue(tmp_path, good_appraisal)
 
     keys = {k for k, _ in iter_params(_with_secondary_cv(tmp_path, 2.0))}
     assert any(k.startswith("streams.") and k.endswith(".secondary_cv") for k in keys)
+
+
+def test_cumulative_npv_ends_at_the_npv(good_appraisal):
+    """The yearly table is the spreadsheet view of the same numbers: its last
+    cumulative NPV is the option's NPV at every rate."""
+    y = good_appraisal.yearly
+    last = y.groupby(["option", "rate_name"])["cumulative_npv"].last()
+    m = good_appraisal.metrics.query("option != 'status_quo'")
+    m = m.set_index(["option", "rate_name"])["npv"]
+    assert_allclose(last.loc[m.index].to_numpy(), m.to_numpy(), rtol=1e-12, atol=1e-6)
+    assert_allclose(y["net"], y["benefits"] - y["costs"])

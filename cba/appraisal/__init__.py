@@ -24,7 +24,13 @@ import pandas as pd
 
 from ..params import Site
 from ..vocab import CASHFLOW_COLUMNS, MC_COLUMNS, METRIC_COLUMNS
-from .accumulate import REDUCE_BLOCK, Accumulator, component_values, sponsor_view
+from .accumulate import (
+    REDUCE_BLOCK,
+    Accumulator,
+    component_values,
+    sponsor_view,
+    yearly_flows,
+)
 from .flows import option_flows
 from .inputs import Draws, Inputs, build_inputs, draw_values
 from .queue_jobs import ANCHOR_STEP, anchor_periods
@@ -116,6 +122,12 @@ class Appraisal:
         return component_values(
             self.cashflows, list(self.discount_rates), self.base_year
         )
+
+    @functools.cached_property
+    def yearly(self) -> pd.DataFrame:
+        """Benefits, costs and net by year, discounted and cumulative, per option
+        and rate (see :func:`cba.appraisal.accumulate.yearly_flows`)."""
+        return yearly_flows(self.cashflows, list(self.discount_rates), self.base_year)
 
     @functools.cached_property
     def sponsor(self) -> pd.DataFrame:

@@ -39,6 +39,7 @@ __all__ = [
     "cashflow_frame",
     "component_values",
     "sponsor_view",
+    "yearly_flows",
 ]
 
 #: Sums over draws are taken in fixed blocks of this many draws, and chunks
@@ -371,6 +372,54 @@ def component_values(
         g = c.groupby(["option", "component"], as_index=False)["pv"].sum()
         frames.append(g.assign(rate_name=name, discount_rate=r))
     cols = ["option", "component", "rate_name", "discount_rate", "pv"]
+    return (
+        pd.concat(frames, ignore_index=True)[cols]
+        if frames
+        else pd.DataFrame(columns=cols)
+    )
+
+
+def yearly_flows(
+    cashflows: pd.DataFrame, rates: list[tuple[str, float]], base_year: int
+) -> pd.DataFrame:
+    """Each option's benefits, costs and net benefit by year, undiscounted and
+    discounted, with the cumulative NPV, at every rate.
+
+    Columns ``option, year, rate_name, discount_rate, benefits, costs, net,
+    discount_factor, discounted_net, cumulative_npv`` [USD]; transfers cancel and
+    are left out. The last year's ``cumulative_npv`` is the option's NPV.
+    """
+    cf = cashflows[cashflows["side"] != "transfer"]
+    wide = cf.pivot_table(
+        index=["option", "year"],
+        columns="side",
+        values="value",
+        aggfunc="sum",
+        fill_value=0.0,
+    ).reset_index()
+    for side in ("benefit", "cost"):
+        if side not in wide.columns:
+            wide[side] = 0.0
+    frames = []
+    for name, r in rates:
+        w = wide.rename(columns={"benefit": "benefits", "cost": "costs"}).copy()
+        w["net"] = w["benefits"] - w["costs"]
+        w["discount_factor"] = discounting.discount_factors(r, w["year"] - base_year)
+        w["discounted_net"] = w["net"] * w["discount_factor"]
+        w["cumulative_npv"] = w.groupby("option", sort=False)["discounted_net"].cumsum()
+        frames.append(w.assign(rate_name=name, discount_rate=r))
+    cols = [
+        "option",
+        "year",
+        "rate_name",
+        "discount_rate",
+        "benefits",
+        "costs",
+        "net",
+        "discount_factor",
+        "discounted_net",
+        "cumulative_npv",
+    ]
     return (
         pd.concat(frames, ignore_index=True)[cols]
         if frames

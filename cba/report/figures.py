@@ -53,6 +53,8 @@ __all__ = [
     "plot_npv_distribution",
     "plot_tornado",
     "show_risk",
+    "plot_cumulative_npv",
+    "show_cumulative_npv",
 ]
 
 
@@ -409,3 +411,54 @@ def show_risk(site: Site, appraisal: Appraisal, risk: dict) -> None:
                 )
             )
         )
+
+
+def plot_cumulative_npv(site: Site, appraisal: Appraisal):
+    """Cumulative NPV by year of each option at the base rate (where it crosses
+    zero is the discounted payback)."""
+    import matplotlib.pyplot as plt
+
+    y = appraisal.yearly
+    y = y[y["rate_name"] == BASE_RATE]
+    colors = option_colors(site)
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    for oid, o in site.file.options.items():
+        if o.kind == "status_quo":
+            continue
+        g = y[y["option"] == oid]
+        ax.plot(
+            g["year"],
+            g["cumulative_npv"] / 1e6,
+            color=colors[oid],
+            lw=1.8,
+            label=plain(o.name),
+        )
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xlabel("Year")
+    ax.set_ylabel(f"Cumulative NPV (M USD of {site.info.report_dollar_year})")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def show_cumulative_npv(site: Site, appraisal: Appraisal) -> None:
+    """Cumulative NPV chart with alt text."""
+    y = appraisal.yearly
+    y = y[y["rate_name"] == BASE_RATE]
+    parts = []
+    for oid, o in site.file.options.items():
+        if o.kind == "status_quo":
+            continue
+        g = y[y["option"] == oid]
+        positive = g[g["cumulative_npv"] > 0]
+        when = (
+            f"turns positive in {int(positive['year'].iloc[0])}"
+            if len(positive)
+            else "stays negative"
+        )
+        parts.append(f"{o.name}: {when}")
+    show_figure(
+        plot_cumulative_npv(site, appraisal),
+        "Line chart of each option's cumulative net present value by year at "
+        "the base rate. " + "; ".join(parts) + ".",
+    )

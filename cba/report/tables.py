@@ -49,6 +49,8 @@ __all__ = [
     "assumptions_html",
     "correlations_html",
     "traffic_html",
+    "yearly_table",
+    "yearly_html",
 ]
 
 
@@ -408,3 +410,35 @@ def traffic_html(site: Site, appraisal: Appraisal) -> str:
         traffic_table(site, appraisal),
         f"Traffic in the base year {site.info.base_year}",
     )
+
+
+def yearly_table(site: Site, appraisal: Appraisal, option: str) -> pd.DataFrame:
+    """One option's benefits, costs and net by year at the base rate (M$), with the
+    discounted net and the cumulative NPV, as spreadsheet tools show them."""
+    y = appraisal.yearly
+    y = y[(y["rate_name"] == BASE_RATE) & (y["option"] == option)]
+    return pd.DataFrame(
+        {
+            "Year": y["year"].astype(int),
+            "Benefits (M$)": (y["benefits"] / 1e6).map(sig3),
+            "Costs (M$)": (y["costs"] / 1e6).map(sig3),
+            "Net (M$)": (y["net"] / 1e6).map(sig3),
+            "Discount factor": y["discount_factor"].map(lambda x: f"{x:.3f}"),
+            "Discounted net (M$)": (y["discounted_net"] / 1e6).map(sig3),
+            "Cumulative NPV (M$)": (y["cumulative_npv"] / 1e6).map(sig3),
+        }
+    )
+
+
+def yearly_html(site: Site, appraisal: Appraisal) -> str:
+    """The yearly cash-flow table of every option, each folded under its name."""
+    parts = []
+    for oid, o in site.file.options.items():
+        if o.kind == "status_quo":
+            continue
+        t = table_html(
+            yearly_table(site, appraisal, oid),
+            f"{o.name}: cash flows by year at the base rate",
+        )
+        parts.append(f"<details><summary>{escape(o.name)}</summary>{t}</details>")
+    return "".join(parts) or "<p>No options other than the status quo.</p>"

@@ -284,6 +284,7 @@ SECTIONS = [
     ("Options compared", "Options-compared"),
     ("Wait times by hour", "Wait-times-by-hour"),
     ("Benefits and costs by component", "Benefits-and-costs-by-component"),
+    ("Year by year", "Year-by-year"),
     ("Who pays, who gains", "Who-pays,-who-gains"),
     ("How sure are we", "How-sure-are-we"),
     ("Appendix", "Appendix:-every-parameter-used,-with-its-source"),
