@@ -16,6 +16,7 @@ import concurrent.futures as cf
 import ctypes
 import fcntl
 import json
+import math
 import os
 import shutil
 import signal
@@ -29,6 +30,7 @@ import pandas as pd
 
 from .exceptions import CBAError, ParameterError, ReportError, did_you_mean
 from .params import find_common_dir, load_site
+from .report.text import sig3
 from .vocab import BASE_RATE, SUMMARY_COLUMNS
 
 __all__ = [
@@ -529,7 +531,7 @@ def write_index(out_root: str | Path) -> Path:
                     "site_name": str(r["site_name"]),
                     "option_name": str(r["option_name"]),
                     "npv_v": f"{r['npv']:.0f}",
-                    "npv": f"{r['npv'] / 1e6:,.2f}",
+                    "npv": sig3(r["npv"] / 1e6),
                     "bcr_v": _num(r["bcr"]),
                     "bcr": _fmt(r["bcr"]),
                     "p_npv_positive": _pct(r.get("p_npv_positive")),
@@ -579,7 +581,8 @@ def _pct(x):
 
 def _index_chart(base: pd.DataFrame) -> dict | None:
     """Geometry of the index's bar chart: the best option of each site (sites with
-    none worth doing are listed without a bar). None: nothing to show."""
+    none worth doing are listed without a bar), bar length on a log scale of the NPV
+    in M$ (log10(1 + NPV)). None: nothing to show."""
     if base is None or not len(base):
         return None
     rows = []
@@ -595,11 +598,20 @@ def _index_chart(base: pd.DataFrame) -> dict | None:
     bars = []
     for i, (name, r) in enumerate(rows):
         y = i * bar_h + 4
-        w = 0.0 if r is None else abs(float(r["npv"])) / vmax * width
+        # Log scale: sites differ by orders of magnitude (a few M$ to a few B$).
+        w = (
+            0.0
+            if r is None
+            else (
+                math.log10(1.0 + abs(float(r["npv"])) / 1e6)
+                / math.log10(1.0 + vmax / 1e6)
+                * width
+            )
+        )
         value = (
             "none worth doing"
             if r is None
-            else f"{r['npv'] / 1e6:,.1f} M$ ({r['option_name']})"
+            else f"{sig3(r['npv'] / 1e6)} M$ ({r['option_name']})"
         )
         bars.append(
             {
@@ -627,4 +639,4 @@ def _num(x):
 
 
 def _fmt(x):
-    return "n/a" if pd.isna(x) else f"{x:.2f}"
+    return "n/a" if pd.isna(x) else f"{x:.1f}"
