@@ -29,10 +29,9 @@ calibrated_document, calibrated_yaml
 
 Data
 ----
-``cba/data/cbp_wait_times_us_mexico.csv`` is a copy of
-``data/cbp_wait_times_us_mexico.csv`` of the project's shared data (CBP Border
-Wait Times feed for Brownsville, 2026-08-11 to 2026-08-22, public domain; see
-that file's README for provenance). CBP's delay is an officer's estimate of the
+``cba/data/cbp_wait_times_us_mexico.csv`` holds observations of the CBP Border
+Wait Times feed for Brownsville, 2026-08-11 to 2026-08-22 (public domain;
+provenance in ``cba/data/README.md``). CBP's delay is an officer's estimate of the
 wait to reach primary inspection, in minutes, updated about hourly.
 """
 
