@@ -22,8 +22,8 @@ import numpy as np
 from .. import demand
 from ..exceptions import ParameterError, did_you_mean
 from ..params import Site, option_parts
-from ..vocab import MINUTES_PER_HOUR
-from .traffic import outlook_key, outlooks_for
+from ..vocab import HOURS, MINUTES_PER_HOUR
+from .traffic import base_year_traffic, outlook_key, port_outlook
 
 __all__ = ["check_site", "known_series"]
 
@@ -69,20 +69,27 @@ def _check_series(site: Site) -> None:
 
 
 def _base_year_daily(site: Site) -> dict[str, float]:
-    """Average-day arrivals of each stream in the base year at central values."""
-    outlooks = outlooks_for(site)
-    days = float(site.param("days_per_year").value)
-    y0 = site.info.base_year
-    out = {}
+    """Average-day arrivals of each stream in the base year at central values.
+
+    A port series the demand model refuses (Ysleta 2401 alone, say) is reported
+    at the stream that names it.
+    """
+    outlooks = {}
     for sid, s in site.file.streams.items():
         v = s.volume
-        if v.port_code is not None:
-            ol = outlooks[outlook_key(v.port_code, v.measure)]
-            annual = float(ol.loc[y0, "mean"]) * float(v.share.value)
-        else:
-            annual = float(v.annual.value)
-        out[sid] = annual / days
-    return out
+        if v.port_code is None:
+            continue
+        try:
+            outlooks[outlook_key(v.port_code, v.measure)] = port_outlook(
+                v.port_code,
+                v.measure,
+                site.info.base_year,
+                site.info.base_year + site.info.horizon_years,
+            )
+        except ParameterError as exc:
+            _fail(site, f"streams.{sid}.volume.port_code", exc.reason)
+    traffic = base_year_traffic(site, outlooks)
+    return dict(zip(traffic["stream"], traffic["per_day"], strict=True))
 
 
 def _check_capacity(site: Site) -> None:
@@ -105,7 +112,7 @@ def _check_capacity(site: Site) -> None:
             )
         referred = daily[sid] * float(s.secondary_referral_share.value)
         secondary = (
-            24
+            HOURS
             * float(s.secondary_booths.value)
             * MINUTES_PER_HOUR
             / float(s.secondary_minutes.value)
