@@ -36,6 +36,7 @@ from .vocab import BASE_RATE, SUMMARY_COLUMNS
 __all__ = [
     "SiteOutcome",
     "load_checked_site",
+    "write_text_atomic",
     "prepare_out",
     "remove_leftovers",
     "resolve_sites",
@@ -448,9 +449,7 @@ def _write_status(
             "n_draws": n_draws,
             "seed": seed,
         }
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(status, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(status, indent=2, sort_keys=True))
 
 
 def _status(out_root: Path) -> dict:
@@ -494,11 +493,17 @@ def write_summary(out_root: str | Path) -> pd.DataFrame:
     return summary
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` beside ``path`` under a name unique to this process, then
+    rename it into place: readers never see a half-written file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def _to_csv_atomic(df: pd.DataFrame, path: Path) -> None:
     """Write a CSV beside ``path`` and rename it into place (never half-written)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    df.to_csv(tmp, index=False, float_format="%.10g")
-    os.replace(tmp, path)
+    write_text_atomic(path, df.to_csv(index=False, float_format="%.10g"))
 
 
 def write_index(out_root: str | Path) -> Path:
@@ -559,9 +564,7 @@ def write_index(out_root: str | Path) -> Path:
         n_sites=base["site"].nunique() if len(base) else 0,
     )
     path = out_root / "index.html"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(doc, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, doc)
     return path
 
 

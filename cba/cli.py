@@ -252,6 +252,7 @@ def calibrate(specs, calibrated_on):
     import os
 
     from .analysis.calibration import calibrated_document, calibrated_yaml
+    from .batch import write_text_atomic
 
     day = calibrated_on or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     try:
@@ -268,9 +269,7 @@ def calibrate(specs, calibrated_on):
         except CBAError as exc:
             _fail(str(exc))
             sys.exit(EXIT_BAD_INPUT)
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-        tmp.write_text(calibrated_yaml(doc), encoding="utf-8")
-        os.replace(tmp, out)
+        write_text_atomic(out, calibrated_yaml(doc))
         click.echo(f"wrote {out}")
 
 
@@ -330,7 +329,7 @@ def new_site(site_id, port_code, name, params_dir, force):
     import tempfile
 
     from .appraisal.feasibility import check_site
-    from .params import load_site
+    from .params import load_common, load_site
     from .scaffold import new_site_document, render_site_yaml
 
     target = Path(params_dir) / "sites" / f"{site_id}.yaml"
@@ -338,7 +337,9 @@ def new_site(site_id, port_code, name, params_dir, force):
         _fail(f"{target} exists; use --force to overwrite")
         sys.exit(EXIT_BAD_INPUT)
     try:
-        text = render_site_yaml(new_site_document(site_id, port_code, name))
+        common, _, _ = load_common(Path(params_dir) / "common")
+        days = float(common["days_per_year"].value)
+        text = render_site_yaml(new_site_document(site_id, port_code, name, days))
         with tempfile.TemporaryDirectory() as tmp:
             probe = Path(tmp) / f"{site_id}.yaml"
             probe.write_text(text, encoding="utf-8")

@@ -36,7 +36,9 @@ def _template() -> dict:
     return yaml.safe_load(text)
 
 
-def new_site_document(site_id: str, port_code: str, name: str | None = None) -> dict:
+def new_site_document(
+    site_id: str, port_code: str, name: str | None = None, days_per_year: float = 365.0
+) -> dict:
     """A valid site document for ``port_code`` from the template and the data.
 
     Parameters
@@ -47,6 +49,9 @@ def new_site_document(site_id: str, port_code: str, name: str | None = None) -> 
         BTS port code (or ``"2402+2401"`` for the El Paso area).
     name : str, optional
         Display name (default: the BTS port name).
+    days_per_year : float
+        Operating days a year (the shared ``days_per_year``), to size booths on
+        the average day. [days/year]
 
     Raises
     ------
@@ -75,7 +80,13 @@ def new_site_document(site_id: str, port_code: str, name: str | None = None) -> 
                 opt.get("changes", {}).pop(sid, None)
             continue
         doc["streams"][sid]["volume"]["port_code"] = port_code
-        _size_booths(doc["streams"][sid], port_code, measure, doc["site"]["base_year"])
+        _size_booths(
+            doc["streams"][sid],
+            port_code,
+            measure,
+            doc["site"]["base_year"],
+            days_per_year,
+        )
     return doc
 
 
@@ -83,18 +94,21 @@ def new_site_document(site_id: str, port_code: str, name: str | None = None) -> 
 SCAFFOLD_UTILISATION = 0.85
 
 
-def _size_booths(stream: dict, port_code: str, measure: str, base_year: int) -> None:
+def _size_booths(
+    stream: dict, port_code: str, measure: str, base_year: int, days_per_year: float
+) -> None:
     """Open enough booths, hour by hour, for the base-year forecast of the stream.
 
     A template's booth counts are generic; a busy port would get queues that
     never clear. The scaffold sizes primary booths so that no hour runs above
-    :data:`SCAFFOLD_UTILISATION` at the base-year volume (forecast mean x share,
-    365 days), and secondary positions likewise over the day. Both are labelled
-    assumptions to replace with the lanes that exist and the crossing's staffing.
+    :data:`SCAFFOLD_UTILISATION` at the base-year volume (forecast mean x share
+    over the operating days), and secondary positions likewise over the day. Both
+    are labelled assumptions to replace with the lanes that exist and the
+    crossing's staffing.
     """
     outlook = demand.annual_outlook(port_code, measure, base_year, base_year)
     daily = float(outlook.loc[base_year, "mean"]) * stream["volume"]["share"]["value"]
-    daily /= 365.0
+    daily /= days_per_year
     profile = stream["arrival_profile"]["value"]
     minutes = stream["processing_minutes"]["value"]
     booths = [

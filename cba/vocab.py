@@ -224,15 +224,7 @@ SUMMARY_COLUMNS = [
     "option",
     "option_name",
     "option_kind",
-    "discount_rate",
-    "rate_name",
-    "pv_benefits",
-    "pv_costs",
-    "npv",
-    "bcr",
-    "irr",
-    "payback_years",
-    "first_year_benefits",
+    *METRIC_COLUMNS[2:11],  # discount_rate ... first_year_benefits
     "verdict",
     "status",
 ]

@@ -222,10 +222,10 @@ def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
                 key_path=f"parameters.{name}",
             )
     hashes = {str(path): file_sha256(path), **calibrated, **hashes}
-    _check_tables(model, common, path, {n: str(cdir / f) for n, f in origin.items()})
     site = Site(
         file=model, common=common, path=path, files=hashes, common_sources=origin
     )
+    _check_tables(site, cdir)
     if model.correlations:
         try:
             check_correlations(model.correlations, dict(iter_params(site)))
@@ -236,13 +236,12 @@ def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
     return site
 
 
-def _check_tables(
-    model: SiteFile, common: dict[str, Param], path: Path, files: dict[str, str]
-) -> None:
+def _check_tables(site: Site, common_dir: Path) -> None:
     """Every dollar-year a conversion needs is in the price and exchange-rate tables."""
+    path = site.path
 
     def table(name):
-        p = model.parameters.get(name) or common.get(name)
+        p = site.file.parameters.get(name) or site.common.get(name)
         return {} if p is None or p.values is None else p.values
 
     cpi, fx = table("cpi_u"), table("mxn_per_usd")
@@ -256,7 +255,7 @@ def _check_tables(
     def covered(years):
         return f"{min(years)}-{max(years)}" if years else "no years"
 
-    year = model.site.report_dollar_year
+    year = site.info.report_dollar_year
     if year not in cpi:
         raise ParameterError(
             f"report_dollar_year {year} is not in the price index cpi_u; allowed: a "
@@ -264,41 +263,29 @@ def _check_tables(
             file=str(path),
             key_path="site.report_dollar_year",
         )
-    where = [(f"parameters.{n}", p, str(path)) for n, p in model.parameters.items()]
-    where += [
-        (f"parameters.{n}", p, files.get(n, str(path))) for n, p in common.items()
-    ]
-    for key, p in _site_file_params(model):
-        where.append((key, p, str(path)))
-    for key, p, origin in where:
+    for key, p in iter_params(site):
         if p.dollar_year is None or not units.is_money(p.unit):
             continue
+        scope, name = key.split(".", 1)
+        file, where = str(path), key
+        if scope in ("site", "common"):  # a value of a file's `parameters`
+            where = f"parameters.{name}"
+            if scope == "common":
+                file = str(common_dir / site.common_sources.get(name, ""))
         if p.dollar_year not in cpi:
             raise ParameterError(
                 f"dollar_year {p.dollar_year} is not in the price index cpi_u; "
                 f"allowed: a year it covers ({covered(cpi)})",
-                file=origin,
-                key_path=f"{key}.dollar_year",
+                file=file,
+                key_path=f"{where}.dollar_year",
             )
         if p.unit.startswith("MXN") and p.dollar_year not in fx:
             raise ParameterError(
                 f"dollar_year {p.dollar_year} is not in the exchange-rate table "
                 f"mxn_per_usd; allowed: a year it covers ({covered(fx)})",
-                file=str(path),
-                key_path=f"{key}.dollar_year",
+                file=file,
+                key_path=f"{where}.dollar_year",
             )
-
-
-def _site_file_params(model: SiteFile) -> Iterator[tuple[str, Param]]:
-    """(key path, Param) of the money-bearing values of a site file's options."""
-    for oid, o in model.options.items():
-        for i, c in enumerate(o.costs):
-            yield f"options.{oid}.costs[{i}].amount", c.amount
-        if o.funding is not None and o.funding.toll_surcharge is not None:
-            yield f"options.{oid}.funding.toll_surcharge", o.funding.toll_surcharge
-    for sid, st in model.streams.items():
-        if st.cargo_value is not None:
-            yield f"streams.{sid}.cargo_value", st.cargo_value
 
 
 def _merge_calibration(data: dict, path: Path) -> dict[str, str]:
@@ -343,7 +330,7 @@ def _merge_calibration(data: dict, path: Path) -> dict[str, str]:
     fields = [
         f
         for f, info in Stream.model_fields.items()
-        if "Param" in str(info.annotation) and f != "volume"
+        if info.annotation in (Param, Param | None)
     ]
     for key in model.values:
         parts = key.split(".")
