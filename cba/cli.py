@@ -337,9 +337,13 @@ def new_site(site_id, port_code, name, params_dir, force):
         _fail(f"{target} exists; use --force to overwrite")
         sys.exit(EXIT_BAD_INPUT)
     try:
-        common, _, _ = load_common(Path(params_dir) / "common")
-        days = float(common["days_per_year"].value)
-        text = render_site_yaml(new_site_document(site_id, port_code, name, days))
+        days = {}  # the shared operating days; the probe below reports a bad folder
+        try:
+            common = load_common(Path(params_dir) / "common")[0]
+            days["days_per_year"] = float(common["days_per_year"].value)
+        except (CBAError, KeyError):
+            pass
+        text = render_site_yaml(new_site_document(site_id, port_code, name, **days))
         with tempfile.TemporaryDirectory() as tmp:
             probe = Path(tmp) / f"{site_id}.yaml"
             probe.write_text(text, encoding="utf-8")
