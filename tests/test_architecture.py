@@ -23,6 +23,7 @@ LAYERS = {
     "cba.exceptions": 0,
     "cba.vocab": 0,
     "cba.units": 0,
+    "cba.i18n": 0,
     "cba.params": 1,
     "cba.queueing": 2,
     "cba.demand": 2,
