@@ -29,8 +29,17 @@ from pathlib import Path
 import pandas as pd
 
 from .exceptions import CBAError, ParameterError, ReportError, did_you_mean
+from .i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    N_,
+    _,
+    check_language,
+    language,
+    use_language,
+)
 from .params import find_common_dir, load_site
-from .report.text import sig3
+from .report.text import fmt_num, fmt_pct, report_name, sig3
 from .vocab import BASE_RATE, SUMMARY_COLUMNS
 
 __all__ = [
@@ -49,6 +58,8 @@ __all__ = [
 ]
 
 REPORT_NAME = "report"
+#: Languages a run renders unless told otherwise (the first writes the results).
+LANGUAGES_DEFAULT = ("en", "es")
 #: Lock file of an output folder: one run writes to a folder at a time.
 LOCK_NAME = ".cba-run.lock"
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -114,7 +125,10 @@ def resolve_sites(
 
 
 def export_html(
-    ipynb_path: str | Path, html_path: str | Path, title: str | None = None
+    ipynb_path: str | Path,
+    html_path: str | Path,
+    title: str | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> None:
     """Export an executed notebook to self-contained HTML without code.
 
@@ -140,11 +154,12 @@ def export_html(
     c.HTMLExporter.embed_images = True
     c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES)]
     c.HTMLExporter.template_name = "cba_report"
+    c.HTMLExporter.language_code = lang
     exporter = HTMLExporter(config=c)
     exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
     nb = nbformat.read(str(ipynb_path), as_version=4)
     resources = {"metadata": {"name": title}} if title else None
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    body, _resources = exporter.from_notebook_node(nb, resources=resources)
     Path(html_path).write_text(body, encoding="utf-8")
 
 
@@ -166,10 +181,18 @@ def run_site(
     notebook: str | Path,
     n_draws: int = 0,
     seed: int = 20250101,
+    languages: tuple[str, ...] = LANGUAGES_DEFAULT,
+    pdf: bool = False,
+    paper: str = "letter",
 ) -> SiteOutcome:
-    """Render one site's report; publish it atomically on success.
+    """Render one site's report in each language (``report.html``,
+    ``report.es.html``, and with ``pdf`` their PDFs); publish them atomically,
+    all or none, on success.
 
-    Returns a :class:`SiteOutcome`; never raises for a failing site.
+    The first language's run writes the result files (CSVs, ``results.xlsx``);
+    the others render the same appraisal (same seed, so the same numbers) in
+    their language. Returns a :class:`SiteOutcome`; never raises for a failing
+    site.
     """
     import papermill
 
@@ -185,35 +208,49 @@ def run_site(
     final = out_root / sid
     out_root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{sid}.", suffix=".tmp", dir=out_root))
-    params = {
-        "site_file": str(site_file),
-        "n_draws": int(n_draws),
-        "seed": int(seed),
-        "results_dir": str(tmp),
-        "common_dir": str(find_common_dir(site_file)),
-    }
     out_nb = tmp / f"{REPORT_NAME}.ipynb"
     try:
-        _check_injected(notebook, params)
-        papermill.execute_notebook(
-            str(notebook),
-            str(out_nb),
-            parameters=params,
-            kernel_name="python3",
-            cwd=str(notebook.parent),
-            progress_bar=False,
-            log_output=False,
-            # The kernel's own log (transport warnings, the interrupt papermill
-            # sends when it shuts the kernel down) is noise in a nightly batch;
-            # cell errors still reach the failed notebook and the summary.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
-        export_html(
-            out_nb,
-            tmp / f"{REPORT_NAME}.html",
-            title=f"{site.info.name}: pre-clearance cost-benefit report",
-        )
-        for name in ("results.csv", "metrics.csv", f"{REPORT_NAME}.html"):
+        for i, lang in enumerate(languages):
+            check_language(lang)
+            params = {
+                "site_file": str(site_file),
+                "n_draws": int(n_draws),
+                "seed": int(seed),
+                "results_dir": str(tmp) if i == 0 else "",
+                "common_dir": str(find_common_dir(site_file)),
+                "language": lang,
+            }
+            _check_injected(notebook, params)
+            out_nb = tmp / report_name(lang).replace(".html", ".ipynb")
+            papermill.execute_notebook(
+                str(notebook),
+                str(out_nb),
+                parameters=params,
+                kernel_name="python3",
+                cwd=str(notebook.parent),
+                progress_bar=False,
+                log_output=False,
+                # The kernel's own log (transport warnings, the interrupt
+                # papermill sends when it shuts the kernel down) is noise in a
+                # nightly batch; cell errors still reach the failed notebook and
+                # the summary.
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            )
+            html_path = tmp / report_name(lang)
+            with use_language(lang):
+                title = _("{site}: pre-clearance cost-benefit report").format(
+                    site=site.info.name
+                )
+            export_html(out_nb, html_path, title=title, lang=lang)
+            if pdf:
+                from .report.pdf import write_pdf
+
+                write_pdf(html_path, html_path.with_suffix(".pdf"), paper=paper)
+        expected = ["results.csv", "metrics.csv", "results.xlsx"]
+        expected += [report_name(lang) for lang in languages]
+        if pdf:
+            expected += [report_name(lang)[:-5] + ".pdf" for lang in languages]
+        for name in expected:
             if not (tmp / name).exists():
                 raise ReportError(f"{sid}: the notebook did not write {name}")
         _publish(tmp, final)
@@ -280,8 +317,12 @@ def run_batch(
     seed: int = 20250101,
     executor: cf.Executor | None = None,
     progress: bool = True,
+    languages: tuple[str, ...] = LANGUAGES_DEFAULT,
+    pdf: bool = False,
+    paper: str = "letter",
 ) -> list[SiteOutcome]:
-    """Render every site (in parallel), then write the summary and index.
+    """Render every site (in parallel) in each language, then write the summary
+    and the index pages.
 
     Parameters
     ----------
@@ -295,6 +336,10 @@ def run_batch(
     executor : concurrent.futures.Executor, optional
         Any executor (e.g. a Dask ``distributed.Client.get_executor()``); a
         local process pool when omitted.
+    languages : tuple of str
+        Report languages (``report.html``, ``report.es.html``, ...).
+    pdf, paper : bool, str
+        Also print each report to PDF on ``"letter"`` or ``"a4"`` paper.
     """
 
     out_root = Path(out_root)
@@ -302,10 +347,26 @@ def run_batch(
     if not notebook.exists():
         raise ReportError(f"notebook not found: {notebook}")
     jobs = jobs or os.cpu_count() or 1
+    languages = tuple(check_language(lang) for lang in languages)
+    if pdf:
+        from .report.pdf import PAPER
+
+        if paper not in PAPER:
+            raise ReportError(
+                f"paper {paper!r} is not known; allowed: {', '.join(PAPER)}"
+            )
     lock = prepare_out(out_root)
     try:
         return _run_locked(
-            site_files, out_root, notebook, jobs, n_draws, seed, executor, progress
+            site_files,
+            out_root,
+            notebook,
+            jobs,
+            n_draws,
+            seed,
+            executor,
+            progress,
+            (languages, pdf, paper),
         )
     finally:
         os.close(lock)
@@ -376,11 +437,11 @@ def _interrupt(signum, frame):
 
 
 def _run_locked(
-    site_files, out_root, notebook, jobs, n_draws, seed, executor, progress
+    site_files, out_root, notebook, jobs, n_draws, seed, executor, progress, render
 ) -> list[SiteOutcome]:
     from tqdm.auto import tqdm
 
-    args = [(f, out_root, notebook, n_draws, seed) for f in site_files]
+    args = [(f, out_root, notebook, n_draws, seed, *render) for f in site_files]
     outcomes: list[SiteOutcome] = []
     own = executor is None
     ex = executor or cf.ProcessPoolExecutor(
@@ -427,7 +488,7 @@ def _run_locked(
     outcomes.sort(key=lambda o: o.site)
     _write_status(out_root, outcomes, n_draws, seed)
     write_summary(out_root)
-    write_index(out_root)
+    write_index(out_root, render[0])
     return outcomes
 
 
@@ -506,16 +567,45 @@ def _to_csv_atomic(df: pd.DataFrame, path: Path) -> None:
     write_text_atomic(path, df.to_csv(index=False, float_format="%.10g"))
 
 
-def write_index(out_root: str | Path) -> Path:
-    """Write ``index.html``: all sites x options at the base rate, linking each report.
+def write_index(
+    out_root: str | Path, languages: tuple[str, ...] = ("en", "es")
+) -> Path:
+    """Write ``index.html`` (and ``index.es.html``, ...): all sites x options at
+    the base rate, linking each report in the same language.
 
-    The page is ``cba/templates/index.html.j2`` (Jinja2, every value escaped):
-    a sortable table, an inline SVG chart of the best NPV per site, and the
-    sites that failed in the last run. No external script; works offline.
+    The page is ``cba/templates/index.html.j2`` (Jinja2, every value escaped,
+    texts through the message catalogue): a sortable table, an inline SVG chart
+    of the best NPV per site, and the sites that failed in the last run. No
+    external script; works offline. Returns the English page's path.
     """
+    out_root = Path(out_root)
+    first = None
+    for lang in languages:
+        with use_language(lang):
+            path = _write_index(out_root, languages)
+        first = first or path
+    return first
+
+
+def index_name(lang: str) -> str:
+    """File name of the index page in ``lang`` (``index.html``, ``index.es.html``)."""
+    return "index.html" if lang == DEFAULT_LANGUAGE else f"index.{lang}.html"
+
+
+def _verdict_label(text: str) -> str:
+    if text.startswith("best: "):
+        return _("best") + ": " + _(text[len("best: ") :])
+    return _(text) if text else ""
+
+
+#: Status words of the index (a site's last run).
+STATUS_WORDS = {"ok": N_("ok"), "stale": N_("stale")}
+
+
+def _write_index(out_root: Path, languages: tuple[str, ...]) -> Path:
     import jinja2
 
-    out_root = Path(out_root)
+    lang = language()
     status = _status(out_root)
     summary_path = out_root / "summary.csv"
     s = (
@@ -528,7 +618,7 @@ def write_index(out_root: str | Path) -> Path:
     rows = []
     for site, g in base.groupby("site", sort=True):
         best = _best_option(g)
-        for _, r in g.iterrows():
+        for _i, r in g.iterrows():
             rows.append(
                 {
                     "best": r["option"] == best,
@@ -540,10 +630,12 @@ def write_index(out_root: str | Path) -> Path:
                     "bcr_v": _num(r["bcr"]),
                     "bcr": _fmt(r["bcr"]),
                     "p_npv_positive": _pct(r.get("p_npv_positive")),
-                    "verdict": str(
-                        r.get("verdict", "") if pd.notna(r.get("verdict", "")) else ""
+                    "verdict": _verdict_label(
+                        str(r.get("verdict", ""))
+                        if pd.notna(r.get("verdict", ""))
+                        else ""
                     ),
-                    "status": str(r["status"]),
+                    "status": _(STATUS_WORDS.get(str(r["status"]), str(r["status"]))),
                 }
             )
     failed = [
@@ -555,6 +647,10 @@ def write_index(out_root: str | Path) -> Path:
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(
+        gettext=_, ngettext=lambda s, p, n: _(s if n == 1 else p), newstyle=True
     )
     doc = env.get_template("index.html.j2").render(
         rows=rows,
@@ -562,8 +658,15 @@ def write_index(out_root: str | Path) -> Path:
         has_mc=has_mc,
         chart=_index_chart(base),
         n_sites=base["site"].nunique() if len(base) else 0,
+        lang=lang,
+        report_file=report_name(lang),
+        switch=[
+            {"lang": other, "href": index_name(other), "name": LANGUAGE_NAMES[other]}
+            for other in languages
+            if other != lang
+        ],
     )
-    path = out_root / "index.html"
+    path = out_root / index_name(lang)
     write_text_atomic(path, doc)
     return path
 
@@ -579,7 +682,7 @@ def _best_option(g: pd.DataFrame) -> str | None:
 
 
 def _pct(x):
-    return "" if x is None or pd.isna(x) else f"{x:.0%}"
+    return "" if x is None or pd.isna(x) else fmt_pct(x)
 
 
 def _index_chart(base: pd.DataFrame) -> dict | None:
@@ -589,13 +692,13 @@ def _index_chart(base: pd.DataFrame) -> dict | None:
     if base is None or not len(base):
         return None
     rows = []
-    for _, g in base.groupby("site", sort=True):
+    for _site, g in base.groupby("site", sort=True):
         best = _best_option(g)
         name = str(g["site_name"].iloc[0])
         r = g[g["option"] == best].iloc[0] if best is not None else None
         rows.append((name, r))
     rows.sort(key=lambda t: -float(t[1]["npv"]) if t[1] is not None else float("inf"))
-    vmax = max([abs(float(r["npv"])) for _, r in rows if r is not None] + [1.0])
+    vmax = max([abs(float(r["npv"])) for _name, r in rows if r is not None] + [1.0])
     bar_h, label_w, width = 22, 330, 360
     zero = label_w + 2
     bars = []
@@ -612,9 +715,11 @@ def _index_chart(base: pd.DataFrame) -> dict | None:
             )
         )
         value = (
-            "none worth doing"
+            _("none worth doing")
             if r is None
-            else f"{sig3(r['npv'] / 1e6)} M$ ({r['option_name']})"
+            else _("{npv} M USD ({option})").format(
+                npv=sig3(r["npv"] / 1e6), option=r["option_name"]
+            )
         )
         bars.append(
             {
@@ -642,4 +747,4 @@ def _num(x):
 
 
 def _fmt(x):
-    return "n/a" if pd.isna(x) else f"{x:.1f}"
+    return _("n/a") if pd.isna(x) else fmt_num(x, 1)

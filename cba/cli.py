@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from .exceptions import CBAError, ParameterError
+from .i18n import LANGUAGES
 
 __all__ = ["main", "cli"]
 
@@ -97,14 +98,49 @@ def cli():
     help="Run the sites on a Dask distributed cluster (e.g. tcp://host:8786) "
     "instead of a local process pool.",
 )
+@click.option(
+    "--lang",
+    "languages",
+    type=click.Choice(list(LANGUAGES)),
+    multiple=True,
+    help="Report language(s), repeatable [default: en and es].",
+)
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also print each report to PDF (report.pdf, report.es.pdf) with Chromium.",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["letter", "a4"]),
+    default="letter",
+    show_default=True,
+    help="Paper size of the PDFs.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quiet):
+def run(
+    sites,
+    jobs,
+    out_dir,
+    draws,
+    seed,
+    params_dir,
+    notebook,
+    scheduler,
+    languages,
+    pdf,
+    paper,
+    quiet,
+):
     """Render reports for SITES (ids from PARAMS_DIR/sites, or paths; none = all).
 
     Every site file is validated first. Each site renders into
-    OUT/<site>/report.html (with report.ipynb and results.csv); then
-    OUT/summary.csv, OUT/stakeholders.csv and OUT/index.html compare all sites.
-    A failing site does not stop the others; its last good report stays.
+    OUT/<site>/report.html and report.es.html (Spanish), with report.ipynb,
+    results.csv, metrics.csv and results.xlsx (inputs with sources, yearly cash
+    flows, metrics, stakeholder accounts) and, with --pdf, report.pdf; then
+    OUT/summary.csv, OUT/stakeholders.csv, OUT/index.html and OUT/index.es.html
+    compare all sites. A failing site does not stop the others; its last good
+    report stays.
     """
     from . import batch
 
@@ -152,6 +188,9 @@ def run(sites, jobs, out_dir, draws, seed, params_dir, notebook, scheduler, quie
                 seed,
                 executor=executor,
                 progress=not quiet,
+                languages=tuple(languages) or batch.LANGUAGES_DEFAULT,
+                pdf=pdf,
+                paper=paper,
             )
         except CBAError as exc:
             _fail(str(exc))

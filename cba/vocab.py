@@ -21,12 +21,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .i18n import N_
+
 __all__ = [
     "HOURS",
     "MINUTES_PER_HOUR",
     "STAKEHOLDERS",
     "STAKEHOLDER_NAMES",
     "STAKEHOLDER_COUNTRY",
+    "COMPONENTS",
+    "COMPONENT_NAMES",
     "PAYERS",
     "STAFFING_PAYERS",
     "TOLL_RECIPIENTS",
@@ -55,21 +59,37 @@ MINUTES_PER_HOUR = 60.0
 STAKEHOLDERS = ("us_federal", "mx_federal", "sponsor", "users_us", "users_mx")
 #: Plain names of the stakeholder accounts.
 STAKEHOLDER_NAMES = {
-    "us_federal": "US federal government",
-    "mx_federal": "Mexican federal government",
-    "sponsor": "Sponsor (city, bridge or private)",
-    "users_us": "US users",
-    "users_mx": "Mexican users",
+    "us_federal": N_("US federal government"),
+    "mx_federal": N_("Mexican federal government"),
+    "sponsor": N_("Sponsor (city, bridge or private)"),
+    "users_us": N_("US users"),
+    "users_mx": N_("Mexican users"),
 }
 #: Country of each account in the US / Mexico split (the sponsor, a city, bridge
 #: authority or private firm on either side, is shown on its own).
 STAKEHOLDER_COUNTRY = {
-    "us_federal": "United States",
-    "users_us": "United States",
-    "mx_federal": "Mexico",
-    "users_mx": "Mexico",
-    "sponsor": "Sponsor",
+    "us_federal": N_("United States"),
+    "users_us": N_("United States"),
+    "mx_federal": N_("Mexico"),
+    "users_mx": N_("Mexico"),
+    "sponsor": N_("Sponsor"),
 }
+#: Components of the cash flows (the ``component`` column), in the order charts
+#: list them, with their plain names.
+COMPONENT_NAMES = {
+    "travel_time": N_("Travel time"),
+    "cargo_time": N_("Cargo time"),
+    "idle_fuel": N_("Idling fuel"),
+    "emissions_air_quality": N_("Air quality"),
+    "emissions_co2": N_("CO2"),
+    "officer_time": N_("Officer time"),
+    "capital": N_("Capital"),
+    "operations": N_("Operations and upkeep"),
+    "residual_value": N_("Residual value"),
+    "staffing_reimbursement": N_("Staffing reimbursement (transfer)"),
+    "toll_surcharge": N_("Toll surcharge (transfer)"),
+}
+COMPONENTS = tuple(COMPONENT_NAMES)
 #: Who may pay a cost item.
 PAYERS = STAKEHOLDERS
 #: Who may pay for added officer-hours.
@@ -111,10 +131,13 @@ class OptionKind:
 #: The catalogue of option kinds, in the order reports list them.
 OPTION_KINDS: dict[str, OptionKind] = {
     "status_quo": OptionKind(
-        "Status quo", "Today's staffing, lanes and processes, carried forward.", (), ""
+        N_("Status quo"),
+        "Today's staffing, lanes and processes, carried forward.",
+        (),
+        "",
     ),
     "sponsor_staffing": OptionKind(
-        "Sponsor-funded staffing",
+        N_("Sponsor-funded staffing"),
         "A city, bridge authority or private sponsor pays CBP for officer overtime or "
         "added officers in chosen hours, opening more booths when queues are longest.",
         ("extra_booths",),
@@ -122,7 +145,7 @@ OPTION_KINDS: dict[str, OptionKind] = {
         "made permanent as HSA s. 481, 6 U.S.C. 301, by P.L. 114-279)",
     ),
     "donated_infrastructure": OptionKind(
-        "Donated infrastructure",
+        N_("Donated infrastructure"),
         "A non-federal partner builds and donates lanes, booths, exit booths or "
         "equipment; they add capacity or speed up processing once staffed.",
         ("extra_booths", "processing_factor"),
@@ -130,21 +153,21 @@ OPTION_KINDS: dict[str, OptionKind] = {
         "6 U.S.C. 301a)",
     ),
     "unified_processing": OptionKind(
-        "Unified cargo processing",
+        N_("Unified cargo processing"),
         "US and Mexican officers inspect together in one facility, so a shipment stops "
         "once instead of twice.",
         ("processing_factor", "secondary_referral_factor"),
         "US-Mexico unified cargo processing pilots (CBP and SAT/ANAM)",
     ),
     "pre_inspection": OptionKind(
-        "Pre-inspection away from the line",
+        N_("Pre-inspection away from the line"),
         "Cargo is inspected at a facility away from the border and arrives pre-cleared "
         "in a dedicated lane.",
         ("shift_share", "processing_factor"),
         "CBP-SAT joint pre-inspection (e.g. Laredo airport, San Jeronimo-Santa Teresa)",
     ),
     "trusted_traveler": OptionKind(
-        "Trusted shipper / traveller expansion",
+        N_("Trusted shipper / traveller expansion"),
         "More traffic enrols in FAST or SENTRI and uses the faster dedicated lanes (a "
         "traffic shift between streams), or, where the site has no separate trusted "
         "stream, lowers the stream's mean processing time; at an enrolment cost.",
@@ -152,7 +175,7 @@ OPTION_KINDS: dict[str, OptionKind] = {
         "CBP trusted traveller and trader programmes (FAST, SENTRI)",
     ),
     "combined": OptionKind(
-        "Combination of options",
+        N_("Combination of options"),
         "Two or more of the site's options carried out together.",
         (),
         "",

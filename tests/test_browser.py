@@ -57,15 +57,49 @@ def test_batch_rendered_both_sites(rendered_batch):
     assert all(o.ok for o in outcomes), [o.message for o in outcomes]
 
 
-def test_index_offline_and_links_resolve(browser, rendered_batch):
+def _english_fragments() -> set[str]:
+    """Runs of four or more words of every English message that has a different
+    Spanish text (markup and placeholders cut out): none may show on a Spanish
+    page."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    po = Path(__file__).resolve().parent.parent / "cba/locale/es/LC_MESSAGES/cba.po"
+    with open(po, "rb") as fh:
+        cat = read_po(fh)
+    out = set()
+    for m in cat:
+        if not m.id or m.string == m.id:
+            continue
+        text = re.sub(r"<[^>]+>|&[a-z]+;", " ", m.id)
+        for part in re.split(r"\{[a-z_]+\}|%\([a-z_]+\)s|[;:()]", text):
+            words = part.split()
+            if len(words) >= 4:
+                out.add(" ".join(words))
+    return out
+
+
+def _untranslated(page) -> list[str]:
+    text = " ".join(page.inner_text("body").split())
+    return sorted(f for f in _english_fragments() if f in text)
+
+
+@pytest.mark.parametrize("index", ["index.html", "index.es.html"])
+def test_index_offline_and_links_resolve(browser, rendered_batch, index):
     out, _ = rendered_batch
-    ctx, page, errors, failed, _ = _open(browser, out / "index.html")
+    ctx, page, errors, failed, _ = _open(browser, out / index)
     hrefs = page.eval_on_selector_all(
         "a[href]", "els => els.map(e => e.getAttribute('href'))"
     )
     assert errors == [] and failed == []
     assert page.locator("h1").count() == 1
-    assert {"good_site/report.html", "markup_site/report.html"} <= set(hrefs)
+    report = "report.html" if index == "index.html" else "report.es.html"
+    other = "index.es.html" if index == "index.html" else "index.html"
+    assert {f"good_site/{report}", f"markup_site/{report}", other} <= set(hrefs)
+    if index == "index.es.html":
+        assert page.get_attribute("html", "lang") == "es"
+        assert _untranslated(page) == []
     for h in hrefs:
         target = (out / h).resolve()
         assert target.exists(), h
@@ -75,10 +109,13 @@ def test_index_offline_and_links_resolve(browser, rendered_batch):
     ctx.close()
 
 
+@pytest.mark.parametrize("name", ["report.html", "report.es.html"])
 @pytest.mark.parametrize("site", ["good_site", "markup_site"])
-def test_site_report_offline_accessible_small(browser, rendered_batch, site, tmp_path):
+def test_site_report_offline_accessible_small(
+    browser, rendered_batch, site, name, tmp_path
+):
     out, _ = rendered_batch
-    path = out / site / "report.html"
+    path = out / site / name
     assert path.stat().st_size < MAX_BYTES
     html = path.read_text()
     for bad in (
@@ -98,6 +135,24 @@ def test_site_report_offline_accessible_small(browser, rendered_batch, site, tmp
     assert (
         page.locator(".jp-CodeCell .jp-InputArea, .highlight").count() == 0
     )  # no code shown
+    hrefs = page.eval_on_selector_all(
+        "a[href]", "els => els.map(e => e.getAttribute('href'))"
+    )
+    for h in hrefs:
+        if h.startswith("#"):
+            assert page.evaluate(
+                "h => document.getElementById(h.slice(1)) !== null", h
+            ), h
+        elif not h.startswith(("http://", "https://")):
+            assert (path.parent / h).resolve().exists(), h  # back link, language
+    other = "report.es.html" if name == "report.html" else "report.html"
+    assert other in hrefs  # the language switch
+    if name == "report.es.html":
+        assert page.get_attribute("html", "lang") == "es"
+        assert _untranslated(page) == []
+        assert "conviene" in page.inner_text("body") or "incierto" in page.inner_text(
+            "body"
+        )
     shot = tmp_path / "summary.png"
     page.screenshot(path=str(shot))
     from PIL import Image

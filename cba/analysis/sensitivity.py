@@ -24,6 +24,7 @@ from scipy.optimize import brentq
 
 from .. import uncertainty
 from ..appraisal import appraise, outlooks_for
+from ..i18n import _
 from ..params import Site, iter_params
 from ..vocab import BASE_RATE
 
@@ -232,7 +233,6 @@ def robustness_sentences(
         if opt.kind == "status_quo":
             continue
         npv = float(base.loc[oid, "npv"])
-        verdict = "positive" if npv > 0 else "negative"
         t = tornado_table[tornado_table["option"] == oid]
         flips = t[
             (np.sign(t["npv_low"]) != np.sign(npv))
@@ -241,25 +241,45 @@ def robustness_sentences(
         sw = switching[
             (switching["option"] == oid) & switching["switching_value"].notna()
         ]
-        top = t.iloc[0]["description"] if len(t) else "no parameter"
+        top = t.iloc[0]["description"] if len(t) else _("no parameter")
         if flips.empty:
             text = (
-                f"{opt.name}: the NPV stays {verdict} when any single uncertain "
-                "input moves to its 10th or 90th percentile; the most influential "
-                f"input is {top.lower()}."
-            )
+                _(
+                    "{option}: the NPV stays positive when any single uncertain "
+                    "input moves to its 10th or 90th percentile; the most "
+                    "influential input is {top}."
+                )
+                if npv > 0
+                else _(
+                    "{option}: the NPV stays negative when any single uncertain "
+                    "input moves to its 10th or 90th percentile; the most "
+                    "influential input is {top}."
+                )
+            ).format(option=opt.name, top=top.lower())
         else:
             names = ", ".join(flips["description"].str.lower().head(3))
             text = (
-                f"{opt.name}: the NPV is {verdict} at central values but changes "
-                "sign when one of these inputs moves to its 10th or 90th percentile: "
-                f"{names}."
-            )
+                _(
+                    "{option}: the NPV is positive at central values but changes "
+                    "sign when one of these inputs moves to its 10th or 90th "
+                    "percentile: {inputs}."
+                )
+                if npv > 0
+                else _(
+                    "{option}: the NPV is negative at central values but changes "
+                    "sign when one of these inputs moves to its 10th or 90th "
+                    "percentile: {inputs}."
+                )
+            ).format(option=opt.name, inputs=names)
         if len(sw):
             r = sw.iloc[0]
-            text += (
-                f" It breaks even when {r['key'].split('.')[-1]} = "
-                f"{r['switching_value']:.4g} (central {r['central']:.4g})."
+            described = dict(zip(t["key"], t["description"], strict=True))
+            text += " " + _(
+                "It breaks even when {input} is {value} (central {central})."
+            ).format(
+                input=str(described.get(r["key"], r["key"])).lower(),
+                value=f"{r['switching_value']:.4g}",
+                central=f"{r['central']:.4g}",
             )
         out[oid] = text
     return out

@@ -22,6 +22,7 @@ import math
 
 import pandas as pd
 
+from ..i18n import N_, _
 from ..vocab import BASE_RATE
 
 __all__ = [
@@ -44,7 +45,7 @@ WORTH_DOING_P = 0.8
 NOT_WORTH_P = 0.2
 #: P(best) below which the best option is a near tie with the runner-up.
 NEAR_TIE_P = 0.6
-WORTH, NOT_WORTH, UNCERTAIN = "worth doing", "not worth doing", "uncertain"
+WORTH, NOT_WORTH, UNCERTAIN = N_("worth doing"), N_("not worth doing"), N_("uncertain")
 #: Above this benefit-cost ratio a result is flagged for a second look.
 MAX_PLAUSIBLE_BCR = 20.0
 #: Above this status-quo wait (minutes) a result is flagged for a second look.
@@ -134,27 +135,38 @@ def sanity_flags(
     for r in base.itertuples():
         if r.option in names and math.isfinite(r.bcr) and r.bcr > MAX_PLAUSIBLE_BCR:
             out.append(
-                f"{names[r.option]} has a benefit-cost ratio of {r.bcr:.0f}: "
-                "few public investments reach 20, so check the queue behind it "
-                "(booths, processing times, traffic) before relying on it."
+                _(
+                    "{option} has a benefit-cost ratio of {bcr}: few public "
+                    "investments reach 20, so check the queue behind it (booths, "
+                    "processing times, traffic) before relying on it."
+                ).format(option=names[r.option], bcr=f"{r.bcr:.0f}")
             )
     sq = waits[waits["option"] == "status_quo"]
     if len(sq) and sq["wait_minutes"].max() > MAX_PLAUSIBLE_WAIT_MINUTES:
         top = sq.loc[sq["wait_minutes"].idxmax()]
         out.append(
-            f"The modelled status-quo wait reaches {top['wait_minutes']:.0f} "
-            f"minutes at {int(top['hour']):02d}:00, more than three hours: check "
-            "that the booths and processing times match the crossing."
+            _(
+                "The modelled status-quo wait reaches {minutes} minutes at {hour}, "
+                "more than three hours: check that the booths and processing times "
+                "match the crossing."
+            ).format(
+                minutes=f"{top['wait_minutes']:.0f}",
+                hour=f"{int(top['hour']):02d}:00",
+            )
         )
     if draft:
         out.append(
-            "This site file is a scaffold draft: its values are generic "
-            "assumptions, not this crossing's."
+            _(
+                "This site file is a scaffold draft: its values are generic "
+                "assumptions, not this crossing's."
+            )
         )
     if not measured:
         out.append(
-            "No measurement of this crossing (waits, crossing times or "
-            "throughput) has been compared with the model yet, so its status-quo "
-            "waits are not checked against reality."
+            _(
+                "No measurement of this crossing (waits, crossing times or "
+                "throughput) has been compared with the model yet, so its "
+                "status-quo waits are not checked against reality."
+            )
         )
     return out

@@ -264,6 +264,8 @@ class Param(_Strict):
     """One sourced value: ``value`` (scalar or list) or ``values`` by year."""
 
     description: Text
+    #: The description in Spanish, shown in Spanish reports (English when absent).
+    description_es: Text | None = None
     value: Any = None
     values: dict[Year, Number] | None = None
     unit: Text

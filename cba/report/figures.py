@@ -16,13 +16,15 @@ from __future__ import annotations
 import pandas as pd
 
 from ..appraisal import Appraisal
+from ..i18n import _
 from ..params import Site
-from ..vocab import BASE_RATE, STAKEHOLDER_NAMES
+from ..vocab import BASE_RATE, COMPONENT_NAMES, STAKEHOLDER_NAMES, STAKEHOLDERS
 from .tables import risk_table, switching_table, table_html
 from .text import (
     base_rate_metrics,
     components_alt,
     escape,
+    fmt_pct,
     forecasts_alt,
     recommended_option,
     short_label,
@@ -40,6 +42,8 @@ def plain(text) -> str:
 __all__ = [
     "plain",
     "OPTION_PALETTE",
+    "COMPONENT_PALETTE",
+    "STAKEHOLDER_PALETTE",
     "option_colors",
     "show_figure",
     "plot_waits",
@@ -67,6 +71,32 @@ OPTION_PALETTE = {
     "pre_inspection": "#ff7f0e",
     "trusted_traveler": "#17becf",
     "combined": "#d62728",
+}
+
+
+#: Colours by cash-flow component, the same on every site: benefits in blues,
+#: greens and teal, costs in reds and browns, transfers in greys.
+COMPONENT_PALETTE = {
+    "travel_time": "#1f77b4",
+    "cargo_time": "#6baed6",
+    "idle_fuel": "#2ca02c",
+    "emissions_air_quality": "#98df8a",
+    "emissions_co2": "#17becf",
+    "officer_time": "#d62728",
+    "capital": "#8c564b",
+    "operations": "#e377c2",
+    "residual_value": "#c49c94",
+    "staffing_reimbursement": "#7f7f7f",
+    "toll_surcharge": "#bcbd22",
+}
+
+#: Colours by stakeholder account, the same on every site.
+STAKEHOLDER_PALETTE = {
+    "us_federal": "#1f4e79",
+    "mx_federal": "#2e7d32",
+    "sponsor": "#b26a00",
+    "users_us": "#6baed6",
+    "users_mx": "#81c784",
 }
 
 
@@ -102,7 +132,7 @@ def plot_waits(site: Site, appraisal: Appraisal):
     w = appraisal.waits.copy()
     names = {oid: plain(o.name) for oid, o in site.file.options.items()}
     palette = {names[k]: v for k, v in option_colors(site).items()}
-    w["Option"] = w["option"].map(names)
+    w[_("Option")] = w["option"].map(names)
     streams = list(site.file.streams)
     fig, axes = plt.subplots(
         1, len(streams), figsize=(5.2 * len(streams), 3.8), squeeze=False, sharey=False
@@ -113,7 +143,7 @@ def plot_waits(site: Site, appraisal: Appraisal):
             data=sub,
             x="hour",
             y="wait_minutes",
-            hue="Option",
+            hue=_("Option"),
             palette=palette,
             ax=ax,
             legend=(sid == streams[-1]),
@@ -129,8 +159,8 @@ def plot_waits(site: Site, appraisal: Appraisal):
                     lw=0,
                 )
         ax.set_title(plain(site.file.streams[sid].description), fontsize=9, wrap=True)
-        ax.set_xlabel("Hour of arrival")
-        ax.set_ylabel("Mean wait (minutes)")
+        ax.set_xlabel(_("Hour of arrival"))
+        ax.set_ylabel(_("Mean wait (minutes)"))
         ax.set_xticks(range(0, 24, 3))
     if len(streams):
         leg = axes[0][-1].get_legend()
@@ -155,17 +185,35 @@ def plot_components(site: Site, appraisal: Appraisal):
     g = g[g["rate_name"] == BASE_RATE].copy()
     r = float(base_rate_metrics(appraisal)["discount_rate"].iloc[0])
     names = {oid: plain(o.name) for oid, o in site.file.options.items()}
-    g["Option"] = g["option"].map(names)
-    g["PV (M$)"] = g["pv"] / 1e6
-    fig, ax = plt.subplots(
-        figsize=(9, 0.6 + 0.5 * max(len(g["Option"].unique()), 1) * 2)
-    )
+    option, value, component = _("Option"), _("PV (M USD)"), _("Component")
+    g[option] = g["option"].map(names)
+    g[value] = g["pv"] / 1e6
+    g[component] = g["component"].map(lambda c: _(COMPONENT_NAMES.get(c, c)))
+    order = [c for c in COMPONENT_NAMES if c in set(g["component"])]
+    fig, ax = plt.subplots(figsize=(9, 0.6 + 0.5 * max(len(g[option].unique()), 1) * 2))
     if not g.empty:
-        sns.barplot(data=g, y="Option", x="PV (M$)", hue="component", ax=ax, orient="h")
+        sns.barplot(
+            data=g,
+            y=option,
+            x=value,
+            hue=component,
+            hue_order=[_(COMPONENT_NAMES[c]) for c in order],
+            palette={_(COMPONENT_NAMES[c]): COMPONENT_PALETTE[c] for c in order},
+            ax=ax,
+            orient="h",
+        )
+        ax.legend(
+            title=component,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
+            fontsize=8,
+            frameon=False,
+        )
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel(
-        f"Present value at {r:.0%} (M USD of {site.info.report_dollar_year}); "
-        "costs negative"
+        _("Present value at {rate} (M USD of {dollar_year}); costs negative").format(
+            rate=fmt_pct(r), dollar_year=site.info.report_dollar_year
+        )
     )
     ax.set_ylabel("")
     fig.tight_layout()
@@ -188,29 +236,39 @@ def plot_stakeholders(site: Site, appraisal: Appraisal):
     s = appraisal.stakeholders
     s = s[(s["rate_name"] == BASE_RATE) & (s["option"] != "status_quo")].copy()
     names = {oid: plain(o.name) for oid, o in site.file.options.items()}
-    s["Option"] = s["option"].map(names)
-    s["Stakeholder"] = s["stakeholder"].map(STAKEHOLDER_NAMES)
-    s["PV net gain (M$)"] = s["pv_net"] / 1e6
-    n = max(s["Option"].nunique(), 1)
+    option, value, who = _("Option"), _("PV net gain (M USD)"), _("Stakeholder")
+    s[option] = s["option"].map(names)
+    s[who] = s["stakeholder"].map(lambda k: _(STAKEHOLDER_NAMES[k]))
+    s[value] = s["pv_net"] / 1e6
+    n = max(s[option].nunique(), 1)
     fig, ax = plt.subplots(figsize=(9, 1.0 + 1.1 * n))
     if not s.empty:
         sns.barplot(
             data=s,
-            y="Option",
-            x="PV net gain (M$)",
-            hue="Stakeholder",
+            y=option,
+            x=value,
+            hue=who,
             orient="h",
             ax=ax,
-            hue_order=list(STAKEHOLDER_NAMES.values()),
-            palette=["#1f4e79", "#2e7d32", "#b26a00", "#6baed6", "#81c784"],
+            hue_order=[_(STAKEHOLDER_NAMES[k]) for k in STAKEHOLDERS],
+            palette={
+                _(STAKEHOLDER_NAMES[k]): STAKEHOLDER_PALETTE[k] for k in STAKEHOLDERS
+            },
         )
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+        ax.legend(
+            title=who,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
+            fontsize=8,
+            frameon=False,
+        )
     ax.axvline(0, color="black", lw=0.8)
     ax.set_ylabel("")
     ax.set_xlabel(
-        "Present value of net gain at the base rate "
-        f"(M USD of {site.info.report_dollar_year}); "
-        "payers negative"
+        _(
+            "Present value of net gain at the base rate (M USD of {dollar_year}); "
+            "payers negative"
+        ).format(dollar_year=site.info.report_dollar_year)
     )
     fig.tight_layout()
     return fig
@@ -237,7 +295,11 @@ def plot_forecasts(site: Site, chart: dict):
         h = data[data["basis"] == "observed"]
         fc = data[data["basis"] == "forecast"]
         ax.plot(
-            h["month"], h["value"] / 1e3, color="#333333", lw=1, label="observed (BTS)"
+            h["month"],
+            h["value"] / 1e3,
+            color="#333333",
+            lw=1,
+            label=_("observed (BTS)"),
         )
         ax.fill_between(
             fc["month"],
@@ -245,7 +307,7 @@ def plot_forecasts(site: Site, chart: dict):
             fc["upper_95"] / 1e3,
             color="#1f77b4",
             alpha=0.15,
-            label="95 % interval",
+            label=_("95 % interval"),
         )
         ax.fill_between(
             fc["month"],
@@ -253,15 +315,21 @@ def plot_forecasts(site: Site, chart: dict):
             fc["upper_80"] / 1e3,
             color="#1f77b4",
             alpha=0.3,
-            label="80 % interval",
+            label=_("80 % interval"),
         )
         ax.plot(
-            fc["month"], fc["value"] / 1e3, color="#1f77b4", lw=1.5, label="forecast"
+            fc["month"], fc["value"] / 1e3, color="#1f77b4", lw=1.5, label=_("forecast")
         )
-        ax.set_title(plain(f"Port {port}: {measure} (inbound)"), fontsize=9)
-        ax.set_ylabel("Thousands per month")
-    axes[0][-1].legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
+        ax.set_title(
+            plain(
+                _("Port {port}: {measure} (inbound)").format(port=port, measure=measure)
+            ),
+            fontsize=9,
+        )
+        ax.set_ylabel(_("Thousands per month"))
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
     return fig
 
 
@@ -283,7 +351,7 @@ def plot_npv_distribution(site: Site, appraisal: Appraisal):
         ax.text(
             0.5,
             0.5,
-            "No Monte Carlo draws in this run (use --draws N).",
+            _("No Monte Carlo draws in this run (use --draws N)."),
             ha="center",
             va="center",
         )
@@ -292,15 +360,16 @@ def plot_npv_distribution(site: Site, appraisal: Appraisal):
     d = d[d["rate_name"] == BASE_RATE].copy()
     opts = site.file.options
     d = d[d["option"].map(lambda o: opts[o].kind != "status_quo")]
-    d["Option"] = d["option"].map(lambda o: plain(opts[o].name))
-    d["NPV (M$)"] = d["npv"] / 1e6
+    option, value = _("Option"), _("NPV (M USD)")
+    d[option] = d["option"].map(lambda o: plain(opts[o].name))
+    d[value] = d["npv"] / 1e6
     palette = {plain(opts[k].name): v for k, v in option_colors(site).items()}
-    fig, ax = plt.subplots(figsize=(9, 0.8 + 0.9 * d["Option"].nunique()))
+    fig, ax = plt.subplots(figsize=(9, 0.8 + 0.9 * d[option].nunique()))
     sns.boxplot(
         data=d,
-        y="Option",
-        x="NPV (M$)",
-        hue="Option",
+        y=option,
+        x=value,
+        hue=option,
         palette=palette,
         ax=ax,
         whis=(5, 95),
@@ -310,8 +379,10 @@ def plot_npv_distribution(site: Site, appraisal: Appraisal):
     ax.axvline(0, color="black", lw=0.8)
     ax.set_ylabel("")
     ax.set_xlabel(
-        f"NPV at the base rate, M USD of {site.info.report_dollar_year} "
-        "(box: 25-75 %, whiskers: 5-95 % of draws)"
+        _(
+            "NPV at the base rate, M USD of {dollar_year} (box: 25-75 %, whiskers: "
+            "5-95 % of draws)"
+        ).format(dollar_year=site.info.report_dollar_year)
     )
     fig.tight_layout()
     return fig
@@ -335,7 +406,7 @@ def plot_tornado(
             left=c,
             color="#d62728",
             alpha=0.8,
-            label="input at its 10th percentile",
+            label=_("input at its 10th percentile"),
         )
         ax.barh(
             y,
@@ -343,7 +414,7 @@ def plot_tornado(
             left=c,
             color="#1f77b4",
             alpha=0.8,
-            label="input at its 90th percentile",
+            label=_("input at its 90th percentile"),
         )
         ax.set_yticks(list(y))
         ax.set_yticklabels(
@@ -351,9 +422,13 @@ def plot_tornado(
         )
         ax.axvline(c, color="black", lw=0.8)
         ax.axvline(0, color="grey", lw=0.8, ls=":")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     ax.set_xlabel(
-        plain(f"NPV of {site.file.options[oid].name} at the base rate (M USD)")
+        plain(
+            _("NPV of {option} at the base rate (M USD)").format(
+                option=site.file.options[oid].name
+            )
+        )
     )
     fig.tight_layout()
     return fig
@@ -369,26 +444,35 @@ def show_risk(site: Site, appraisal: Appraisal, risk: dict) -> None:
         display(
             HTML(
                 table_html(
-                    risk_table(site, appraisal), "Monte Carlo results at the base rate"
+                    risk_table(site, appraisal),
+                    _("Monte Carlo results at the base rate"),
                 )
             )
         )
+        option, p = _("Option"), _("P(NPV > 0)")
         show_figure(
             plot_npv_distribution(site, appraisal),
-            "Box plots of the NPV of each option over the Monte Carlo draws at "
-            "the base rate; "
+            _(
+                "Box plots of the NPV of each option over the Monte Carlo draws at "
+                "the base rate;"
+            )
+            + " "
             + "; ".join(
-                f"{r['Option']}: P(NPV > 0) {r['P(NPV > 0)']}"
-                for _, r in risk_table(site, appraisal).iterrows()
+                f"{r[option]}: P(NPV > 0) {r[p]}"
+                for _i, r in risk_table(site, appraisal).iterrows()
             )
             + ".",
         )
     else:
         display(
             HTML(
-                "<p>This run has no Monte Carlo draws (run with "
-                "<code>--draws N</code> for the "
-                "distribution of NPV and the probability that it is positive).</p>"
+                "<p>"
+                + _(
+                    "This run has no Monte Carlo draws (run with <code>--draws "
+                    "N</code> for the distribution of NPV and the probability that "
+                    "it is positive)."
+                )
+                + "</p>"
             )
         )
     t = risk["tornado"]
@@ -397,17 +481,21 @@ def show_risk(site: Site, appraisal: Appraisal, risk: dict) -> None:
         top = t[t["option"] == oid].head(3)["description"].str.lower().tolist()
         show_figure(
             plot_tornado(site, appraisal, t),
-            f"Tornado chart for {site.file.options[oid].name}: NPV when each of "
-            "the ten most influential inputs moves to its 10th or 90th "
-            f"percentile; the largest swings come from {', '.join(top)}.",
+            _(
+                "Tornado chart for {option}: NPV when each of the ten most "
+                "influential inputs moves to its 10th or 90th percentile; the "
+                "largest swings come from {inputs}."
+            ).format(option=site.file.options[oid].name, inputs=", ".join(top)),
         )
     if len(risk["switching"]):
         display(
             HTML(
                 table_html(
                     switching_table(site, risk["switching"]),
-                    "Switching values: the input value at which the option's NPV "
-                    "is zero",
+                    _(
+                        "Switching values: the input value at which the option's "
+                        "NPV is zero"
+                    ),
                 )
             )
         )
@@ -434,8 +522,12 @@ def plot_cumulative_npv(site: Site, appraisal: Appraisal):
             label=plain(o.name),
         )
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_xlabel("Year")
-    ax.set_ylabel(f"Cumulative NPV (M USD of {site.info.report_dollar_year})")
+    ax.set_xlabel(_("Year"))
+    ax.set_ylabel(
+        _("Cumulative NPV (M USD of {dollar_year})").format(
+            dollar_year=site.info.report_dollar_year
+        )
+    )
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     fig.tight_layout()
     return fig
@@ -452,13 +544,18 @@ def show_cumulative_npv(site: Site, appraisal: Appraisal) -> None:
         g = y[y["option"] == oid]
         positive = g[g["cumulative_npv"] > 0]
         when = (
-            f"turns positive in {int(positive['year'].iloc[0])}"
+            _("turns positive in {year}").format(year=int(positive["year"].iloc[0]))
             if len(positive)
-            else "stays negative"
+            else _("stays negative")
         )
         parts.append(f"{o.name}: {when}")
     show_figure(
         plot_cumulative_npv(site, appraisal),
-        "Line chart of each option's cumulative net present value by year at "
-        "the base rate. " + "; ".join(parts) + ".",
+        _(
+            "Line chart of each option's cumulative net present value by year at "
+            "the base rate."
+        )
+        + " "
+        + "; ".join(parts)
+        + ".",
     )

@@ -14,12 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from babel.dates import format_datetime
 
 from .. import __version__
 from ..analysis.verdict import option_verdicts
 from ..appraisal import Appraisal
+from ..i18n import _, locale
 from ..params import Site, file_sha256
 from .tables import table_html
+from .workbook import write_workbook
 
 __all__ = [
     "data_files",
@@ -108,15 +111,27 @@ def provenance_table(prov: dict) -> pd.DataFrame:
 
 
 def provenance_html(prov: dict) -> str:
-    """Provenance as HTML."""
-    return table_html(provenance_table(prov), "What produced this report")
+    """Provenance as HTML, headers in the report language and the run time as a
+    date of its locale (Babel)."""
+    t = provenance_table(prov)
+    when = prov.get("run_time_utc")
+    if when:
+        try:
+            stamp = dt.datetime.fromisoformat(str(when).replace("Z", "+00:00"))
+            shown = format_datetime(stamp, "long", tzinfo=dt.UTC, locale=locale())
+            t.loc[t["item"] == "run_time_utc", "value"] = shown
+        except ValueError:
+            pass
+    t.columns = [_("Item"), _("Value")]
+    return table_html(t, _("What produced this report"))
 
 
 def save_results(
     site: Site, appraisal: Appraisal, out_dir: str | Path, prov: dict
 ) -> None:
     """Write ``results.csv`` (tidy cash flows then metrics), ``metrics.csv``,
-    ``stakeholders.csv``, ``waits.csv`` and ``provenance.json`` into ``out_dir``.
+    ``stakeholders.csv``, ``waits.csv``, ``provenance.json`` and ``results.xlsx``
+    (:func:`cba.report.workbook.write_workbook`) into ``out_dir``.
 
     ``results.csv`` starts with ``#`` comment lines holding the provenance, so
     ``pandas.read_csv(path, comment="#")`` reads it.
@@ -167,3 +182,4 @@ def save_results(
     (out / "provenance.json").write_text(
         json.dumps(prov, indent=2, sort_keys=True), encoding="utf-8"
     )
+    write_workbook(site, appraisal, out / "results.xlsx", prov)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..appraisal import Appraisal
+from ..i18n import N_, _, language
 from ..params import Site, iter_params, parameter_table
 from ..vocab import BASE_RATE, STAKEHOLDER_COUNTRY, STAKEHOLDER_NAMES
 from .text import (
@@ -23,6 +24,7 @@ from .text import (
     fmt_irr,
     fmt_num,
     fmt_payback,
+    fmt_pct,
     sig3,
 )
 
@@ -46,6 +48,7 @@ __all__ = [
     "country_split_html",
     "appendix_html",
     "SOURCE_TAGS",
+    "ENGLISH_ONLY",
     "assumptions_html",
     "correlations_html",
     "traffic_html",
@@ -69,14 +72,14 @@ def options_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     names = {oid: o.name for oid, o in site.file.options.items()}
     out = pd.DataFrame(
         {
-            "Option": m["option"].map(names),
-            "Discount rate": m["discount_rate"].map(lambda r: f"{r:.0%}"),
-            "PV benefits (M$)": (m["pv_benefits"] / 1e6).map(sig3),
-            "PV costs (M$)": (m["pv_costs"] / 1e6).map(sig3),
-            "NPV (M$)": (m["npv"] / 1e6).map(sig3),
-            "BCR": m["bcr"].map(lambda x: fmt_num(x, 1)),
-            "IRR": m["irr"].map(fmt_irr),
-            "Payback (years)": m["payback_years"].map(fmt_payback),
+            _("Option"): m["option"].map(names),
+            _("Discount rate"): m["discount_rate"].map(fmt_pct),
+            _("PV benefits (M$)"): (m["pv_benefits"] / 1e6).map(sig3),
+            _("PV costs (M$)"): (m["pv_costs"] / 1e6).map(sig3),
+            _("NPV (M$)"): (m["npv"] / 1e6).map(sig3),
+            _("BCR"): m["bcr"].map(lambda x: fmt_num(x, 1)),
+            _("IRR"): m["irr"].map(fmt_irr),
+            _("Payback (years)"): m["payback_years"].map(fmt_payback),
         }
     )
     return out
@@ -95,10 +98,10 @@ def stakeholder_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
         sort=False,
     )
     t = (t / 1e6).round(2)
-    t["Total (= NPV)"] = t.sum(axis=1).round(2)
+    t[_("Total (= NPV)")] = t.sum(axis=1).round(2)
     t.index = t.index.map(names)
-    t.index.name = "Option (PV net, M$)"
-    return t.rename(columns=STAKEHOLDER_NAMES)
+    t.index.name = _("Option (PV net, M$)")
+    return t.rename(columns={k: _(v) for k, v in STAKEHOLDER_NAMES.items()})
 
 
 def country_split_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
@@ -109,17 +112,18 @@ def country_split_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     t = s.pivot_table(
         index="option", columns="country", values="pv_net", aggfunc="sum", sort=False
     )
-    t = t.reindex(columns=["United States", "Mexico", "Sponsor"], fill_value=0.0)
+    t = t.reindex(
+        columns=[N_("United States"), N_("Mexico"), N_("Sponsor")], fill_value=0.0
+    )
     t = t[[o != "status_quo" for o in t.index]]
     total = t.sum(axis=1)
     out = (t / 1e6).round(2)
-    out["Total (= NPV)"] = (total / 1e6).round(2)
+    out[_("Total (= NPV)")] = (total / 1e6).round(2)
     share = t["United States"] / total.where(total != 0)
-    out["US share of net gain"] = share.map(
-        lambda x: "n/a" if pd.isna(x) else f"{x:.0%}"
-    )
+    out[_("US share of net gain")] = share.map(fmt_pct)
+    out = out.rename(columns={c: _(c) for c in ("United States", "Mexico", "Sponsor")})
     out.index = out.index.map({oid: o.name for oid, o in site.file.options.items()})
-    out.index.name = "Option (PV net, M$)"
+    out.index.name = _("Option (PV net, M$)")
     return out
 
 
@@ -131,11 +135,11 @@ def sponsor_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     and the break-even toll surcharge per crossing. Only options with a sponsor.
     """
     cols = [
-        "Option",
-        "Sponsor pays (PV, M$)",
-        "Toll revenue (PV, M$)",
-        "Sponsor financial NPV (M$)",
-        "Break-even toll (USD/crossing)",
+        _("Option"),
+        _("Sponsor pays (PV, M$)"),
+        _("Toll revenue (PV, M$)"),
+        _("Sponsor financial NPV (M$)"),
+        _("Break-even toll (USD/crossing)"),
     ]
     sp = appraisal.sponsor
     sp = sp[sp["rate_name"] == BASE_RATE]
@@ -146,33 +150,47 @@ def sponsor_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
         be = r.breakeven_toll_usd
         rows.append(
             {
-                "Option": site.file.options[r.option].name,
-                "Sponsor pays (PV, M$)": round(r.pays_pv / 1e6, 2),
-                "Toll revenue (PV, M$)": round(r.toll_revenue_pv / 1e6, 2),
-                "Sponsor financial NPV (M$)": round(r.financial_npv / 1e6, 2),
-                "Break-even toll (USD/crossing)": "n/a" if pd.isna(be) else f"{be:.2f}",
+                _("Option"): site.file.options[r.option].name,
+                _("Sponsor pays (PV, M$)"): round(r.pays_pv / 1e6, 2),
+                _("Toll revenue (PV, M$)"): round(r.toll_revenue_pv / 1e6, 2),
+                _("Sponsor financial NPV (M$)"): round(r.financial_npv / 1e6, 2),
+                _("Break-even toll (USD/crossing)"): fmt_num(be, 2),
             }
         )
     return pd.DataFrame(rows, columns=cols)
 
 
+#: Marks a parameter description shown in English on a Spanish page.
+ENGLISH_ONLY = "[EN]"
+
+
 def appendix_table(site: Site) -> pd.DataFrame:
-    """Every parameter used: value, unit, source and whether it is an assumption."""
+    """Every parameter used: value, unit, source and whether it is an assumption.
+
+    On a Spanish page a description comes from the parameter's
+    ``description_es``; where a file has none, the English shows, marked
+    :data:`ENGLISH_ONLY`.
+    """
     t = parameter_table(site)
-    t["dollar_year"] = t["dollar_year"].map(lambda x: "" if pd.isna(x) else str(int(x)))
-    t["assumption"] = t["assumption"].map({True: "yes", False: ""})
-    return t[
-        [
-            "key",
-            "description",
-            "value",
-            "unit",
-            "dollar_year",
-            "source",
-            "assumption",
-            "distribution",
+    if language() == "es":
+        spanish = {k: p.description_es for k, p in iter_params(site)}
+        t["description"] = [
+            spanish.get(k) or f"{d} {ENGLISH_ONLY}"
+            for k, d in zip(t["key"], t["description"], strict=True)
         ]
-    ]
+    t["dollar_year"] = t["dollar_year"].map(lambda x: "" if pd.isna(x) else str(int(x)))
+    t["assumption"] = t["assumption"].map({True: _("yes"), False: ""})
+    cols = {
+        "key": N_("Key"),
+        "description": N_("Description"),
+        "value": N_("Value"),
+        "unit": N_("Unit"),
+        "dollar_year": N_("Dollar year"),
+        "source": N_("Source"),
+        "assumption": N_("Assumption"),
+        "distribution": N_("Distribution"),
+    }
+    return t[list(cols)].rename(columns={k: _(v) for k, v in cols.items()})
 
 
 def assumptions_table(site: Site) -> pd.DataFrame:
@@ -189,9 +207,15 @@ def assumptions_table(site: Site) -> pd.DataFrame:
                     "range": range_text(p),
                 }
             )
-    return pd.DataFrame(
-        rows, columns=["key", "assumption", "rationale", "owner", "range"]
-    )
+    cols = {
+        "key": N_("Key"),
+        "assumption": N_("Assumption"),
+        "rationale": N_("Rationale"),
+        "owner": N_("Owner"),
+        "range": N_("Range"),
+    }
+    t = pd.DataFrame(rows, columns=list(cols))
+    return t.rename(columns={k: _(v) for k, v in cols.items()})
 
 
 def range_text(p) -> str:
@@ -200,7 +224,7 @@ def range_text(p) -> str:
     if d is None:
         return ""
     lo, hi = d.support()
-    return f"{lo:g} to {hi:g}"
+    return _("{low} to {high}").format(low=f"{lo:g}", high=f"{hi:g}")
 
 
 def traffic_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
@@ -210,21 +234,30 @@ def traffic_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     for r in appraisal.traffic.itertuples():
         v = site.file.streams[r.stream].volume
         if r.port_code is not None:
-            src = (
-                f"BTS port {r.port_code} '{r.measure}' forecast for {y0} "
-                f"({r.port_total:,.0f}) x share {r.share:g}: {v.share.source.label()}"
+            src = _(
+                "BTS port {port} '{measure}' forecast for {year} ({total}) x share "
+                "{share}: {source}"
+            ).format(
+                port=r.port_code,
+                measure=r.measure,
+                year=y0,
+                total=f"{r.port_total:,.0f}",
+                share=f"{r.share:g}",
+                source=v.share.source.label(),
             )
-            band = f"{r.lower_80:,.0f} to {r.upper_80:,.0f}"
+            band = _("{low} to {high}").format(
+                low=f"{r.lower_80:,.0f}", high=f"{r.upper_80:,.0f}"
+            )
         else:
             src = v.annual.source.label()
             band = ""
         rows.append(
             {
-                "Stream": r.description,
-                f"Volume in {y0} (per year)": f"{r.volume:,.0f}",
-                "Per average day": f"{r.per_day:,.0f}",
-                "80 % interval": band,
-                "Source": src,
+                _("Stream"): r.description,
+                _("Volume in {year} (per year)").format(year=y0): f"{r.volume:,.0f}",
+                _("Per average day"): f"{r.per_day:,.0f}",
+                _("80 % interval"): band,
+                _("Source"): src,
             }
         )
     return pd.DataFrame(rows)
@@ -237,14 +270,14 @@ def risk_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     m = m[m["option"].map(lambda o: opts[o].kind != "status_quo")]
     return pd.DataFrame(
         {
-            "Option": m["option"].map(lambda o: opts[o].name),
-            "Central NPV (M$)": (m["npv"] / 1e6).round(2),
-            "Mean over draws (M$)": (m["npv_mean"] / 1e6).round(2),
-            "NPV 5th pct (M$)": (m["npv_p05"] / 1e6).round(2),
-            "NPV median (M$)": (m["npv_p50"] / 1e6).round(2),
-            "NPV 95th pct (M$)": (m["npv_p95"] / 1e6).round(2),
-            "P(NPV > 0)": m["p_npv_positive"].map(lambda x: f"{x:.0%}"),
-            "P(best option)": m["p_best"].map(lambda x: f"{x:.0%}"),
+            _("Option"): m["option"].map(lambda o: opts[o].name),
+            _("Central NPV (M$)"): (m["npv"] / 1e6).round(2),
+            _("Mean over draws (M$)"): (m["npv_mean"] / 1e6).round(2),
+            _("NPV 5th pct (M$)"): (m["npv_p05"] / 1e6).round(2),
+            _("NPV median (M$)"): (m["npv_p50"] / 1e6).round(2),
+            _("NPV 95th pct (M$)"): (m["npv_p95"] / 1e6).round(2),
+            _("P(NPV > 0)"): m["p_npv_positive"].map(fmt_pct),
+            _("P(best option)"): m["p_best"].map(fmt_pct),
         }
     )
 
@@ -254,15 +287,15 @@ def switching_table(site: Site, switching: pd.DataFrame) -> pd.DataFrame:
     opts = site.file.options
     return pd.DataFrame(
         {
-            "Option": switching["option"].map(lambda o: opts[o].name),
-            "Input": switching["key"],
-            "Central value": switching["central"].map(lambda x: f"{x:.4g}"),
-            "NPV = 0 at": [
-                ("none within the support" if pd.isna(v) else f"{v:.4g}")
+            _("Option"): switching["option"].map(lambda o: opts[o].name),
+            _("Input"): switching["key"],
+            _("Central value"): switching["central"].map(lambda x: f"{x:.4g}"),
+            _("NPV = 0 at"): [
+                (_("none within the support") if pd.isna(v) else f"{v:.4g}")
                 for v in switching["switching_value"]
             ],
-            "Support searched": [
-                f"{lo:.4g} to {hi:.4g}"
+            _("Support searched"): [
+                _("{low} to {high}").format(low=f"{lo:.4g}", high=f"{hi:.4g}")
                 for lo, hi in zip(switching["low"], switching["high"], strict=True)
             ],
         }
@@ -272,7 +305,7 @@ def switching_table(site: Site, switching: pd.DataFrame) -> pd.DataFrame:
 def options_html(site: Site, appraisal: Appraisal) -> str:
     """The options table as HTML."""
     return table_html(
-        options_table(site, appraisal), "Options compared at each discount rate"
+        options_table(site, appraisal), _("Options compared at each discount rate")
     )
 
 
@@ -292,7 +325,9 @@ def delay_html(site: Site, appraisal: Appraisal) -> str:
     t.columns = [names[c] for c in t.columns]
     t.index = [site.file.streams[s].description for s in t.index]
     return table_html(
-        t, f"Vehicle-hours of delay per average day in {first}", index=True
+        t,
+        _("Vehicle-hours of delay per average day in {year}").format(year=first),
+        index=True,
     )
 
 
@@ -300,7 +335,7 @@ def stakeholder_html(site: Site, appraisal: Appraisal) -> str:
     """Who pays, who gains, as HTML."""
     return table_html(
         stakeholder_table(site, appraisal),
-        "Present value of net gain by stakeholder (M$)",
+        _("Present value of net gain by stakeholder (M$)"),
         index=True,
     )
 
@@ -308,7 +343,8 @@ def stakeholder_html(site: Site, appraisal: Appraisal) -> str:
 def changes_html(site: Site) -> str:
     """What each option changes, costs and how it is funded, as HTML."""
     return table_html(
-        changes_table(site), "What each option changes, what it costs and who pays"
+        changes_table(site),
+        _("What each option changes, what it costs and who pays"),
     )
 
 
@@ -316,11 +352,14 @@ def sponsor_html(site: Site, appraisal: Appraisal) -> str:
     """The sponsor's financial view as HTML (a sentence if no option has a sponsor)."""
     t = sponsor_table(site, appraisal)
     if t.empty:
-        return "<p>No option of this site has a sponsor.</p>"
+        return "<p>" + _("No option of this site has a sponsor.") + "</p>"
     return table_html(
         t,
-        "The sponsor's financial view at the base rate; the break-even toll is the "
-        "surcharge per tolled crossing that makes the sponsor's financial NPV zero",
+        _(
+            "The sponsor's financial view at the base rate; the break-even toll is "
+            "the surcharge per tolled crossing that makes the sponsor's financial "
+            "NPV zero"
+        ),
     )
 
 
@@ -328,21 +367,27 @@ def country_split_html(site: Site, appraisal: Appraisal) -> str:
     """Net benefits by country as HTML."""
     return table_html(
         country_split_table(site, appraisal),
-        "Net gain by country at the base rate (M$); the sponsor is shown on its own",
+        _("Net gain by country at the base rate (M$); the sponsor is shown on its own"),
         index=True,
     )
 
 
 #: What the confidence tag of a documented source says.
 SOURCE_TAGS = {
-    "V": "read in the primary document, or in an official or news page that reports "
-    "it directly",
-    "S": "secondary: a third party that cites the primary document",
-    "D": "derived from tagged inputs; the arithmetic is stated",
-    "R": "recalled or unverified: check before relying on it",
-    "calibrated": "set by calibration against measurements at the crossing",
-    "assumption": "a labelled judgement, with its rationale and owner",
+    "V": N_(
+        "read in the primary document, or in an official or news page that reports "
+        "it directly"
+    ),
+    "S": N_("secondary: a third party that cites the primary document"),
+    "D": N_("derived from tagged inputs; the arithmetic is stated"),
+    "R": N_("recalled or unverified: check before relying on it"),
+    "calibrated": N_("set by calibration against measurements at the crossing"),
+    "assumption": N_("a labelled judgement, with its rationale and owner"),
 }
+
+
+#: The tag words shown in the legend, for the catalogue.
+TAG_WORDS = (N_("calibrated"), N_("assumption"))
 
 
 def _source_cell(label: str, href: str) -> str:
@@ -357,30 +402,43 @@ def appendix_html(site: Site) -> str:
     t = appendix_table(site)
     hrefs = parameter_table(site)["href"].fillna("").astype(str)
     cells = t.map(lambda x: escape("" if pd.isna(x) else x))
-    cells["source"] = [
+    src = _("Source")
+    cells[src] = [
         _source_cell(str(label), href)
-        for label, href in zip(t["source"], hrefs, strict=True)
+        for label, href in zip(t[src], hrefs, strict=True)
     ]
     body = cells.to_html(index=False, escape=False, border=0, classes="cba-table")
     start = body.index(">", body.index("<table")) + 1
-    table = body[:start] + "<caption>Every parameter used</caption>" + body[start:]
+    caption = f"<caption>{escape(_('Every parameter used'))}</caption>"
+    table = body[:start] + caption + body[start:]
     legend = "; ".join(
-        f"<strong>[{k}]</strong> {escape(v)}"
+        f"<strong>[{k}]</strong> {escape(_(v))}"
         if k not in ("calibrated", "assumption")
-        else f"<strong>{k}</strong>: {escape(v)}"
+        else f"<strong>{escape(_(k))}</strong>: {escape(_(v))}"
         for k, v in SOURCE_TAGS.items()
     )
+    summary = _(
+        "Every parameter used ({n}), with its value, unit and source (click to open)"
+    ).format(n=len(t))
+    if language() == "es":
+        legend += (
+            "; <strong>"
+            + ENGLISH_ONLY
+            + "</strong> "
+            + escape(_("description available in English only"))
+        )
     return (
-        f"<details><summary>Every parameter used ({len(t)}), with its value, unit "
-        f"and source (click to open)</summary><p>Source tags: {legend}.</p>"
-        f"{table}</details>"
+        f"<details><summary>{summary}</summary><p>"
+        + _("Source tags:")
+        + f" {legend}.</p>{table}</details>"
     )
 
 
 def assumptions_html(site: Site) -> str:
     """Labelled assumptions as HTML."""
     return table_html(
-        assumptions_table(site), "Labelled assumptions (judgement calls, with ranges)"
+        assumptions_table(site),
+        _("Labelled assumptions (judgement calls, with ranges)"),
     )
 
 
@@ -388,19 +446,25 @@ def correlations_html(site: Site) -> str:
     """Correlations between uncertain inputs used in the Monte Carlo, as HTML."""
     rows = [
         {
-            "Input": c.between[0],
-            "Correlated with": c.between[1],
-            "rho (normal scores)": f"{c.rho:g}",
-            "Source": c.source.label(),
+            _("Input"): c.between[0],
+            _("Correlated with"): c.between[1],
+            _("rho (normal scores)"): f"{c.rho:g}",
+            _("Source"): c.source.label(),
         }
         for c in site.file.correlations
     ]
     if not rows:
-        return "<p>All uncertain inputs are drawn independently of each other.</p>"
+        return (
+            "<p>"
+            + _("All uncertain inputs are drawn independently of each other.")
+            + "</p>"
+        )
     return table_html(
         pd.DataFrame(rows),
-        "Correlations between uncertain inputs in the Monte Carlo "
-        "(Gaussian copula; every other input is drawn independently)",
+        _(
+            "Correlations between uncertain inputs in the Monte Carlo "
+            "(Gaussian copula; every other input is drawn independently)"
+        ),
     )
 
 
@@ -408,7 +472,7 @@ def traffic_html(site: Site, appraisal: Appraisal) -> str:
     """Base-year traffic table as HTML."""
     return table_html(
         traffic_table(site, appraisal),
-        f"Traffic in the base year {site.info.base_year}",
+        _("Traffic in the base year {year}").format(year=site.info.base_year),
     )
 
 
@@ -419,13 +483,13 @@ def yearly_table(site: Site, appraisal: Appraisal, option: str) -> pd.DataFrame:
     y = y[(y["rate_name"] == BASE_RATE) & (y["option"] == option)]
     return pd.DataFrame(
         {
-            "Year": y["year"].astype(int),
-            "Benefits (M$)": (y["benefits"] / 1e6).map(sig3),
-            "Costs (M$)": (y["costs"] / 1e6).map(sig3),
-            "Net (M$)": (y["net"] / 1e6).map(sig3),
-            "Discount factor": y["discount_factor"].map(lambda x: f"{x:.3f}"),
-            "Discounted net (M$)": (y["discounted_net"] / 1e6).map(sig3),
-            "Cumulative NPV (M$)": (y["cumulative_npv"] / 1e6).map(sig3),
+            _("Year"): y["year"].astype(int),
+            _("Benefits (M$)"): (y["benefits"] / 1e6).map(sig3),
+            _("Costs (M$)"): (y["costs"] / 1e6).map(sig3),
+            _("Net (M$)"): (y["net"] / 1e6).map(sig3),
+            _("Discount factor"): y["discount_factor"].map(lambda x: f"{x:.3f}"),
+            _("Discounted net (M$)"): (y["discounted_net"] / 1e6).map(sig3),
+            _("Cumulative NPV (M$)"): (y["cumulative_npv"] / 1e6).map(sig3),
         }
     )
 
@@ -438,7 +502,9 @@ def yearly_html(site: Site, appraisal: Appraisal) -> str:
             continue
         t = table_html(
             yearly_table(site, appraisal, oid),
-            f"{o.name}: cash flows by year at the base rate",
+            _("{option}: cash flows by year at the base rate").format(option=o.name),
         )
         parts.append(f"<details><summary>{escape(o.name)}</summary>{t}</details>")
-    return "".join(parts) or "<p>No options other than the status quo.</p>"
+    return "".join(parts) or (
+        "<p>" + _("No options other than the status quo.") + "</p>"
+    )

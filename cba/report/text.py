@@ -14,9 +14,18 @@ import html
 import math
 
 import pandas as pd
+from babel.numbers import format_decimal, format_percent
 
 from ..analysis.verdict import NOT_WORTH_P, WORTH_DOING_P, option_verdicts, sanity_flags
 from ..appraisal import Appraisal
+from ..i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    N_,
+    _,
+    language,
+    locale,
+)
 from ..params import (
     Site,
     funding_of,
@@ -31,6 +40,7 @@ __all__ = [
     "escape",
     "fmt_usd",
     "sig3",
+    "fmt_pct",
     "fmt_irr",
     "fmt_payback",
     "fmt_num",
@@ -42,6 +52,11 @@ __all__ = [
     "sanity_html",
     "title_html",
     "SECTIONS",
+    "SECTION_TEXT",
+    "SUBSECTIONS",
+    "section_html",
+    "report_name",
+    "verdict_text",
     "describe_option",
     "changes_table",
     "waits_alt",
@@ -59,25 +74,40 @@ def escape(text) -> str:
 def fmt_usd(x: float) -> str:
     """Format dollars for people: three significant figures, k / M / B.
 
+    In Spanish the currency is written after the number ("159 M USD"), since
+    "$" alone reads as pesos in Mexico.
+
     Examples
     --------
     >>> fmt_usd(1234567.0), fmt_usd(165_380_000.0), fmt_usd(1.8153e9)
     ('$1.23 M', '$165 M', '$1.82 B')
     >>> fmt_usd(-5300.0), fmt_usd(640.0)
     ('-$5.30 k', '$640')
+    >>> from cba.i18n import use_language
+    >>> with use_language("es"):
+    ...     fmt_usd(165_380_000.0), fmt_usd(-1.8153e9), fmt_usd(640.0)
+    ('165 M USD', '-1.82 mil M USD', '640 USD')
     """
     if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
+        return _("n/a")
     sign = "-" if x < 0 else ""
     a = abs(x)
-    for scale, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
+    es = language() == "es"
+    for scale, suffix, suffix_es in (
+        (1e9, " B", " mil M"),
+        (1e6, " M", " M"),
+        (1e3, " k", " mil"),
+    ):
         if a >= scale:
+            if es:
+                return f"{sign}{sig3(a / scale)}{suffix_es} USD"
             return f"{sign}${sig3(a / scale)}{suffix}"
-    return f"{sign}${a:.0f}"
+    return f"{sign}{a:.0f} USD" if es else f"{sign}${a:.0f}"
 
 
 def sig3(x: float) -> str:
-    """A number to three significant figures, with thousands separators.
+    """A number to three significant figures, with thousands separators (Babel,
+    for the report language's locale).
 
     Examples
     --------
@@ -88,7 +118,22 @@ def sig3(x: float) -> str:
         return f"{x:g}"
     digits = 3 - 1 - math.floor(math.log10(abs(x)))
     r = round(x, digits)
-    return f"{r:,.{max(digits, 0)}f}"
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(r, format=pattern, locale=locale())
+
+
+def fmt_pct(x, nd: int = 0) -> str:
+    """A share as a percentage for the report language (Babel), "n/a" if missing.
+
+    Examples
+    --------
+    >>> fmt_pct(0.523), fmt_pct(0.0834, 1), fmt_pct(float("nan"))
+    ('52%', '8.3%', 'n/a')
+    """
+    if x is None or pd.isna(x):
+        return _("n/a")
+    pattern = "#,##0" + ("." + "0" * nd if nd else "") + "%"
+    return format_percent(float(x), format=pattern, locale=locale())
 
 
 def fmt_irr(x) -> str:
@@ -100,8 +145,8 @@ def fmt_irr(x) -> str:
     ('8.3%', '> 100 %', 'none')
     """
     if x is None or pd.isna(x):
-        return "none"
-    return "> 100 %" if x > 1 else f"{x:.1%}"
+        return _("none")
+    return "> 100 %" if x > 1 else fmt_pct(x, 1)
 
 
 def fmt_payback(years) -> str:
@@ -113,15 +158,16 @@ def fmt_payback(years) -> str:
     ('within the first year', '3.3', 'none')
     """
     if years is None or pd.isna(years):
-        return "none"
-    return "within the first year" if years <= 1 else f"{years:.1f}"
+        return _("none")
+    return _("within the first year") if years <= 1 else fmt_num(years, 1)
 
 
 def fmt_num(x, nd=1):
     """A number with ``nd`` decimals, or "n/a" for None, NaN and infinity."""
     if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
-        return "n/a"
-    return f"{x:.{nd}f}"
+        return _("n/a")
+    pattern = "#,##0" + ("." + "0" * nd if nd else "")
+    return format_decimal(round(float(x), nd), format=pattern, locale=locale())
 
 
 def short_label(text: str, width: int = 60) -> str:
@@ -150,14 +196,14 @@ def verdicts(site: Site, appraisal: Appraisal) -> pd.DataFrame:
 
 def _measured(site: Site) -> bool:
     return site.file.calibration is not None or any(
-        p.source.tag == "calibrated" for _, p in iter_params(site)
+        p.source.tag == "calibrated" for _key, p in iter_params(site)
     )
 
 
 def _draft(site: Site) -> bool:
     return any(
         p.is_assumption and "Scaffold default" in (p.source.rationale or "")
-        for _, p in iter_params(site)
+        for _key, p in iter_params(site)
     )
 
 
@@ -177,9 +223,15 @@ def sanity_html(site: Site, appraisal: Appraisal) -> str:
         return ""
     items = "".join(f"<li>{escape(f)}</li>" for f in flags)
     return (
-        '<div class="cba-sanity" role="note"><p><strong>Read with care:</strong>'
-        f"</p><ul>{items}</ul></div>"
+        '<div class="cba-sanity" role="note"><p><strong>'
+        + _("Read with care:")
+        + f"</strong></p><ul>{items}</ul></div>"
     )
+
+
+def verdict_text(verdict: str) -> str:
+    """A verdict of :mod:`cba.analysis.verdict` in the report language."""
+    return _(verdict)
 
 
 def summary_html(site: Site, appraisal: Appraisal) -> str:
@@ -200,110 +252,254 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
     ]
     v = verdicts(site, appraisal)
     if v.empty:
-        lines.append("<p>No options other than the status quo are defined.</p>")
+        lines.append(
+            "<p>" + _("No options other than the status quo are defined.") + "</p>"
+        )
         return "\n".join(x for x in lines if x)
     drawn = appraisal.n_draws > 0 and "p_npv_positive" in base.columns
-    when = (
-        f"({dy} dollars, {rate:.0%} real discount rate over "
-        f"{site.info.horizon_years} years, central values)"
-    )
+    when = _(
+        "({dollar_year} dollars, {rate} real discount rate over {years} years, "
+        "central values)"
+    ).format(dollar_year=dy, rate=fmt_pct(rate), years=site.info.horizon_years)
     best = v[v["best"]]
     if len(best):
         b = best.iloc[0]
         r = base.loc[b["option"]]
-        text = (
-            f"<p><strong>Recommended: {escape(opts[b['option']].name)}.</strong> "
-            f"Its net present value is <strong>{fmt_usd(r['npv'])}</strong> {when}, "
-            f"with a benefit-cost ratio of <strong>{fmt_num(r['bcr'], 1)}</strong>"
+        text = "<p>" + _(
+            "<strong>Recommended: {option}.</strong> Its net present value is "
+            "<strong>{npv}</strong> {when}, with a benefit-cost ratio of "
+            "<strong>{bcr}</strong>"
+        ).format(
+            option=escape(opts[b["option"]].name),
+            npv=fmt_usd(r["npv"]),
+            when=when,
+            bcr=fmt_num(r["bcr"], 1),
         )
         if drawn:
-            text += (
-                f"; its NPV was positive in {float(r['p_npv_positive']):.0%} of draws"
+            text += _("; its NPV was positive in {share} of draws").format(
+                share=fmt_pct(r["p_npv_positive"])
             )
         text += "."
         if b["near_tie_with"]:
-            text += (
-                f" It is a near tie with {escape(opts[b['near_tie_with']].name)}: "
-                f"it came out best in only {float(r['p_best']):.0%} of draws."
+            text += " " + _(
+                "It is a near tie with {other}: it came out best in only {share} "
+                "of draws."
+            ).format(
+                other=escape(opts[b["near_tie_with"]].name),
+                share=fmt_pct(r["p_best"]),
             )
         lines.append(text + "</p>")
     else:
         lines.append(
-            "<p><strong>Recommended: none.</strong> No option is worth doing on these "
-            f"numbers {when}"
-            + ("; the draws leave some uncertain (below)." if drawn else ".")
+            "<p>"
+            + (
+                _(
+                    "<strong>Recommended: none.</strong> No option is worth doing "
+                    "on these numbers {when}; the draws leave some uncertain "
+                    "(below)."
+                )
+                if drawn
+                else _(
+                    "<strong>Recommended: none.</strong> No option is worth doing "
+                    "on these numbers {when}."
+                )
+            ).format(when=when)
             + "</p>"
         )
     items = []
     for row in v.sort_values("npv", ascending=False).itertuples():
         r = base.loc[row.option]
-        text = (
-            f"<li><strong>{escape(opts[row.option].name)}</strong>: NPV "
-            f"{fmt_usd(r['npv'])}, BCR {fmt_num(r['bcr'], 1)}"
+        text = _("<strong>{option}</strong>: NPV {npv}, BCR {bcr}").format(
+            option=escape(opts[row.option].name),
+            npv=fmt_usd(r["npv"]),
+            bcr=fmt_num(r["bcr"], 1),
         )
         if drawn:
-            text += (
-                f"; in {appraisal.n_draws:,} draws median {fmt_usd(r['npv_p50'])}, "
-                f"90 % between {fmt_usd(r['npv_p05'])} and {fmt_usd(r['npv_p95'])}, "
-                f"P(NPV &gt; 0) {float(r['p_npv_positive']):.0%}"
+            text += _(
+                "; in {draws} draws median {median}, 90 % between {p05} and {p95}, "
+                "P(NPV &gt; 0) {p}"
+            ).format(
+                draws=format_decimal(appraisal.n_draws, locale=locale()),
+                median=fmt_usd(r["npv_p50"]),
+                p05=fmt_usd(r["npv_p05"]),
+                p95=fmt_usd(r["npv_p95"]),
+                p=fmt_pct(r["p_npv_positive"]),
             )
-        items.append(text + f" &mdash; <strong>{row.verdict}</strong>.</li>")
+        items.append(
+            f"<li>{text} &mdash; <strong>{verdict_text(row.verdict)}</strong>.</li>"
+        )
     lines.append("<ul>" + "".join(items) + "</ul>")
     if drawn:
         lines.append(
-            "<p><strong>How sure are we?</strong> The NPVs above are at central "
-            "values. An option is <em>worth doing</em> when that NPV is positive "
-            "and at least "
-            f"{WORTH_DOING_P:.0%} of the Monte Carlo draws agree; <em>not worth "
-            f"doing</em> when it is not positive and at most {NOT_WORTH_P:.0%} of the "
-            "draws are; otherwise <em>uncertain</em>. Queues grow faster than traffic "
-            "near capacity, so the mean over draws can sit far above the median.</p>"
+            "<p>"
+            + _(
+                "<strong>How sure are we?</strong> The NPVs above are at central "
+                "values. An option is <em>worth doing</em> when that NPV is positive "
+                "and at least {worth} of the Monte Carlo draws agree; <em>not worth "
+                "doing</em> when it is not positive and at most {not_worth} of the "
+                "draws are; otherwise <em>uncertain</em>. Queues grow faster than "
+                "traffic near capacity, so the mean over draws can sit far above "
+                "the median."
+            ).format(worth=fmt_pct(WORTH_DOING_P), not_worth=fmt_pct(NOT_WORTH_P))
+            + "</p>"
         )
     else:
         lines.append(
-            "<p><strong>How sure are we?</strong> This is a deterministic run at "
-            "central values; many inputs are labelled assumptions (see the "
-            "appendix), so treat the ranking as indicative. A run with draws "
-            "(<code>--draws 1000</code>) adds how often each NPV is positive.</p>"
+            "<p>"
+            + _(
+                "<strong>How sure are we?</strong> This is a deterministic run at "
+                "central values; many inputs are labelled assumptions (see the "
+                "appendix), so treat the ranking as indicative. A run with draws "
+                "(<code>--draws 1000</code>) adds how often each NPV is positive."
+            )
+            + "</p>"
         )
     n_assump = int(parameter_table(site)["assumption"].sum())
     lines.append(
-        f"<p><strong>Main caveat:</strong> {n_assump} of the inputs are labelled "
-        "assumptions (processing times, booth schedules and lane shares are not "
-        "published per crossing); waits are modelled for an average day, which "
-        "understates weekday peaks.</p>"
+        "<p>"
+        + _(
+            "<strong>Main caveat:</strong> {n} of the inputs are labelled "
+            "assumptions (processing times, booth schedules and lane shares are not "
+            "published per crossing); waits are modelled for an average day, which "
+            "understates weekday peaks."
+        ).format(n=n_assump)
+        + "</p>"
     )
     return "\n".join(x for x in lines if x)
 
 
-#: Sections of the site report (headings of notebooks/site_report.ipynb) and the
-#: anchors the HTML export gives them.
+#: Sections of the site report: the anchor of each and its heading.
 SECTIONS = [
-    ("Summary", "Summary"),
-    ("The site and its traffic", "The-site-and-its-traffic"),
-    ("Options compared", "Options-compared"),
-    ("Wait times by hour", "Wait-times-by-hour"),
-    ("Benefits and costs by component", "Benefits-and-costs-by-component"),
-    ("Year by year", "Year-by-year"),
-    ("Who pays, who gains", "Who-pays,-who-gains"),
-    ("How sure are we", "How-sure-are-we"),
-    ("Appendix", "Appendix:-every-parameter-used,-with-its-source"),
+    ("summary", N_("Summary")),
+    ("traffic", N_("The site and its traffic")),
+    ("options", N_("Options compared")),
+    ("waits", N_("Wait times by hour")),
+    ("components", N_("Benefits and costs by component")),
+    ("yearly", N_("Year by year")),
+    ("stakeholders", N_("Who pays, who gains")),
+    ("risk", N_("How sure are we")),
+    ("appendix", N_("Appendix: every parameter used, with its source")),
 ]
 
+#: The paragraph under each heading of the site report (and of its subsections).
+SECTION_TEXT = {
+    "intro": N_(
+        "Which pre-clearance options are worth doing at this port of entry, who "
+        "pays, who gains, and how sure we are. All numbers come from the cba "
+        "library and the site's parameter file; money is in constant dollars of "
+        "the report year."
+    ),
+    "traffic": N_(
+        "Base-year traffic of each stream and where it comes from. Volumes follow "
+        "the forecast of the port's monthly BTS counts (history from 2010, "
+        "forecast with 80 % and 95 % intervals); the share of the port that this "
+        "crossing carries is stated with its source."
+    ),
+    "options": N_(
+        "Each option is compared with the status quo. PV = present value; NPV = PV "
+        "benefits minus PV costs; BCR = benefit-cost ratio; IRR = internal rate of "
+        'return ("none" where none exists); payback = discounted payback in years '
+        "after the base year."
+    ),
+    "waits": N_(
+        "Mean wait of vehicles arriving in each hour in the first year of "
+        "operation, status quo against each option at full effect. Queues left at "
+        "the end of an hour carry into the next."
+    ),
+    "components": N_(
+        "Present value at the base discount rate; costs are shown as negative bars."
+    ),
+    "yearly": N_(
+        "Each option's benefits, costs and net benefit by year at the base rate, "
+        "undiscounted and discounted, and the cumulative net present value; where "
+        "the line crosses zero is the discounted payback."
+    ),
+    "stakeholders": N_(
+        "Present value of each stakeholder's net gain at the base rate (million "
+        "dollars). Tolls and reimbursements are transfers: they move money between "
+        "stakeholders and cancel in the total, which equals the option's NPV."
+    ),
+    "countries": N_(
+        "Users' gains are split by the share of each stream's users who are US or "
+        "Mexican residents (see the appendix); air-quality benefits by where the "
+        "emissions fall. The sponsor is shown on its own."
+    ),
+    "sponsor": N_(
+        "What the sponsor pays and recovers, in present value at the base rate. The "
+        "break-even toll is the smallest surcharge per tolled crossing that "
+        "recovers the sponsor's outlay (solved in closed form: PV of outlay over PV "
+        "of tolled crossings)."
+    ),
+    "risk": N_(
+        "Each uncertain input has a range (see the appendix). The tornado chart "
+        "moves one input at a time to its 10th and 90th percentile; a switching "
+        "value is the input value at which an option's NPV becomes zero. With "
+        "Monte Carlo draws, all inputs (and the traffic forecast) vary together."
+    ),
+}
 
-def title_html(site: Site) -> str:
-    """Site heading, key facts, a link back to all sites and the contents (escaped)."""
+#: Subsections of the site report (anchor, heading).
+SUBSECTIONS = {
+    "countries": N_("United States and Mexico"),
+    "sponsor": N_("The sponsor's financial view"),
+    "assumptions": N_("Labelled assumptions"),
+    "correlations": N_("Correlations between uncertain inputs"),
+    "provenance": N_("Provenance"),
+}
+
+
+def section_html(key: str) -> str:
+    """The heading of a report section (or subsection) and its paragraph, in the
+    report language, with a stable anchor (``#summary``, ``#risk``, ...)."""
+    headings = dict(SECTIONS)
+    if key in headings:
+        head = f'<h2 id="{key}">{escape(_(headings[key]))}</h2>'
+    else:
+        head = f'<h3 id="{key}">{escape(_(SUBSECTIONS[key]))}</h3>'
+    para = SECTION_TEXT.get(key)
+    return head + (f"<p>{escape(_(para))}</p>" if para else "")
+
+
+def title_html(site: Site, languages: tuple[str, ...] = ("en", "es")) -> str:
+    """Report title, site heading, key facts, a link back to all sites, a link to
+    the same report in the other languages and the contents (escaped)."""
     i = site.info
     toc = " &middot; ".join(
-        f'<a href="#{escape(a)}">{escape(t)}</a>' for t, a in SECTIONS
+        f'<a href="#{escape(a)}">{escape(_(t))}</a>' for a, t in SECTIONS
+    )
+    here = language()
+    index = "index.html" if here == DEFAULT_LANGUAGE else f"index.{here}.html"
+    switch = " &middot; ".join(
+        f'<a href="{report_name(lang)}" hreflang="{lang}" lang="{lang}">'
+        f"{LANGUAGE_NAMES[lang]}</a>"
+        for lang in languages
+        if lang != here
     )
     return (
-        '<p class="cba-nav"><a href="../index.html">&larr; All sites</a></p>'
-        f"<h2>{escape(i.name)}</h2><p>Site id <code>{escape(i.id)}</code>; "
-        f"base year {i.base_year}; {i.horizon_years}-year analysis; money in "
-        f"{i.report_dollar_year} US dollars.</p>"
-        f'<nav aria-label="Contents"><p><strong>Contents:</strong> {toc}</p></nav>'
+        f'<p class="cba-nav"><a href="../{index}">&larr; {_("All sites")}</a>'
+        + (f' <span class="cba-lang">&middot; {switch}</span>' if switch else "")
+        + "</p>"
+        + f"<h1>{escape(_('Pre-clearance options: cost-benefit report'))}</h1>"
+        + f"<p>{escape(_(SECTION_TEXT['intro']))}</p>"
+        + f"<h2>{escape(i.name)}</h2><p>"
+        + _(
+            "Site id <code>{id}</code>; base year {year}; {horizon}-year analysis; "
+            "money in {dollar_year} US dollars."
+        ).format(
+            id=escape(i.id),
+            year=i.base_year,
+            horizon=i.horizon_years,
+            dollar_year=i.report_dollar_year,
+        )
+        + f'</p><nav aria-label="{escape(_("Contents"))}"><p><strong>'
+        + _("Contents:")
+        + f"</strong> {toc}</p></nav>"
     )
+
+
+def report_name(lang: str) -> str:
+    """File name of a site report in ``lang`` (``report.html``, ``report.es.html``)."""
+    return "report.html" if lang == DEFAULT_LANGUAGE else f"report.{lang}.html"
 
 
 def _hours_text(hours: list[int]) -> str:
@@ -322,11 +518,17 @@ def _hours_text(hours: list[int]) -> str:
 
 
 def _money_short(x: float) -> str:
+    if language() == "es":
+        return fmt_usd(x)
     if abs(x) >= 1e6:
         return f"${x / 1e6:,.1f} M"
     if abs(x) >= 1e3:
         return f"${x / 1e3:,.0f} k"
     return f"${x:,.0f}"
+
+
+def _payer(who: str) -> str:
+    return _(STAKEHOLDER_NAMES[who]) if who in STAKEHOLDER_NAMES else who
 
 
 def _change_lines(site, opt) -> list[str]:
@@ -340,29 +542,51 @@ def _change_lines(site, opt) -> list[str]:
             if added:
                 most = max(extra)
                 out.append(
-                    f"{stream}: up to {most:g} more booth(s) open in "
-                    f"{_hours_text(added)} "
-                    f"({sum(e for e in extra if e > 0):g} booth-hours a day)"
+                    _(
+                        "{stream}: up to {most} more booth(s) open in {hours} "
+                        "({booth_hours} booth-hours a day)"
+                    ).format(
+                        stream=stream,
+                        most=f"{most:g}",
+                        hours=_hours_text(added),
+                        booth_hours=f"{sum(e for e in extra if e > 0):g}",
+                    )
                 )
             if cut:
                 out.append(
-                    f"{stream}: {-sum(e for e in extra if e < 0):g} fewer booth-hours "
-                    f"a day in {_hours_text(cut)}"
+                    _(
+                        "{stream}: {booth_hours} fewer booth-hours a day in {hours}"
+                    ).format(
+                        stream=stream,
+                        booth_hours=f"{-sum(e for e in extra if e < 0):g}",
+                        hours=_hours_text(cut),
+                    )
                 )
         if ch.processing_factor is not None:
             f = float(ch.processing_factor.value)
-            out.append(f"{stream}: processing time x {f:.2f} ({(f - 1) * 100:+.0f} %)")
+            out.append(
+                _("{stream}: processing time x {factor} ({change} %)").format(
+                    stream=stream, factor=f"{f:.2f}", change=f"{(f - 1) * 100:+.0f}"
+                )
+            )
         if ch.secondary_referral_factor is not None:
             f = float(ch.secondary_referral_factor.value)
             out.append(
-                f"{stream}: referrals to secondary inspection x {f:.2f} "
-                f"({(f - 1) * 100:+.0f} %)"
+                _(
+                    "{stream}: referrals to secondary inspection x {factor} "
+                    "({change} %)"
+                ).format(
+                    stream=stream, factor=f"{f:.2f}", change=f"{(f - 1) * 100:+.0f}"
+                )
             )
         if ch.shift_share is not None:
             to = site.file.streams[ch.shift_to].description
             out.append(
-                f"{float(ch.shift_share.value):.0%} of {stream.lower()} moves to "
-                f"{to.lower()}"
+                _("{share} of {stream} moves to {to}").format(
+                    share=fmt_pct(float(ch.shift_share.value)),
+                    stream=stream.lower(),
+                    to=to.lower(),
+                )
             )
     return out
 
@@ -374,20 +598,37 @@ def _cost_lines(opt, start: int) -> list[str]:
         if c.kind == "capital":
             life = float(c.asset_life_years.value)
             out.append(
-                f"{c.description}: {_money_short(amount)} once in {c.year or start} "
-                f"({life:g}-year life), paid by {c.payer}"
+                _(
+                    "{item}: {amount} once in {year} ({life}-year life), paid by "
+                    "{payer}"
+                ).format(
+                    item=c.description,
+                    amount=_money_short(amount),
+                    year=c.year or start,
+                    life=f"{life:g}",
+                    payer=_payer(c.payer),
+                )
             )
         else:
             out.append(
-                f"{c.description}: {_money_short(amount)} a year, paid by {c.payer}"
+                _("{item}: {amount} a year, paid by {payer}").format(
+                    item=c.description,
+                    amount=_money_short(amount),
+                    payer=_payer(c.payer),
+                )
             )
     if opt.staffing is not None:
-        how = "overtime" if opt.staffing.pay == "overtime" else "straight time"
-        line = (
-            f"Officer time for added booth-hours at {how}, paid by {opt.staffing.payer}"
-        )
+        payer = _payer(opt.staffing.payer)
+        if opt.staffing.pay == "overtime":
+            line = _(
+                "Officer time for added booth-hours at overtime, paid by {payer}"
+            ).format(payer=payer)
+        else:
+            line = _(
+                "Officer time for added booth-hours at straight time, paid by {payer}"
+            ).format(payer=payer)
         if opt.staffing.reimbursed_to_cbp:
-            line += " (reimbursed to CBP)"
+            line += " " + _("(reimbursed to CBP)")
         out.append(line)
     return out
 
@@ -413,15 +654,19 @@ def describe_option(site: Site, oid: str) -> dict[str, str]:
         streams = ", ".join(
             site.file.streams[s].description.lower() for s in fund.tolled_streams
         )
-        fund_text = (
-            f"Toll surcharge of ${float(fund.toll_surcharge.value):.2f} per "
-            f"crossing on {streams}, paid to {fund.recipient}"
+        toll = float(fund.toll_surcharge.value)
+        fund_text = _(
+            "Toll surcharge of {toll} per crossing on {streams}, paid to {recipient}"
+        ).format(
+            toll=f"{toll:.2f} USD" if language() == "es" else f"${toll:.2f}",
+            streams=streams,
+            recipient=_payer(fund.recipient),
         )
     elif any(
         options[p].staffing is not None and options[p].staffing.payer == "sponsor"
         for p in option_parts(options, oid)
     ):
-        fund_text = (
+        fund_text = _(
             "Sponsor pays from its own budget (no toll); "
             "break-even toll in the sponsor table"
         )
@@ -429,19 +674,21 @@ def describe_option(site: Site, oid: str) -> dict[str, str]:
         fund_text = ""
     if opt.kind == "status_quo":
         when = ""
-    else:
-        when = f"from {start}" + (
-            f", full effect after {ramp} years" if ramp > 1 else ""
+    elif ramp > 1:
+        when = _("from {year}, full effect after {ramp} years").format(
+            year=start, ramp=ramp
         )
-    kind = OPTION_KINDS[opt.kind].label
+    else:
+        when = _("from {year}").format(year=start)
+    kind = _(OPTION_KINDS[opt.kind].label)
     if opt.combines:
         kind += ": " + " + ".join(options[p].name for p in opt.combines)
     return {
         "option": opt.name,
         "kind": kind,
         "timing": when,
-        "changes": "; ".join(changes) or "nothing",
-        "costs": "; ".join(costs) or "none",
+        "changes": "; ".join(changes) or _("nothing"),
+        "costs": "; ".join(costs) or _("none"),
         "funding": fund_text,
     }
 
@@ -451,12 +698,12 @@ def changes_table(site: Site) -> pd.DataFrame:
     rows = [describe_option(site, oid) for oid in site.file.options]
     t = pd.DataFrame(rows)
     t.columns = [
-        "Option",
-        "Kind",
-        "When",
-        "What changes",
-        "Costs and who pays",
-        "Funding",
+        _("Option"),
+        _("Kind"),
+        _("When"),
+        _("What changes"),
+        _("Costs and who pays"),
+        _("Funding"),
     ]
     return t
 
@@ -466,14 +713,19 @@ def waits_alt(site: Site, appraisal: Appraisal) -> str:
     w = appraisal.waits
     sq = w[w["option"] == "status_quo"]
     if sq.empty:
-        return "Chart of mean time at the crossing by hour of arrival."
+        return _("Chart of mean time at the crossing by hour of arrival.")
     top = sq.loc[sq["wait_minutes"].idxmax()]
     stream = site.file.streams[top["stream"]].description
     parts = [
-        "Line charts of the mean time at the crossing by hour of arrival, one per "
-        "traffic stream, status quo against each option. Under the status quo the "
-        f"longest is {top['wait_minutes']:.0f} minutes for {stream.lower()} "
-        f"arriving at {int(top['hour']):02d}:00."
+        _(
+            "Line charts of the mean time at the crossing by hour of arrival, one "
+            "per traffic stream, status quo against each option. Under the status "
+            "quo the longest is {minutes} minutes for {stream} arriving at {hour}."
+        ).format(
+            minutes=f"{top['wait_minutes']:.0f}",
+            stream=stream.lower(),
+            hour=f"{int(top['hour']):02d}:00",
+        )
     ]
     for oid, o in site.file.options.items():
         if o.kind == "status_quo":
@@ -485,8 +737,10 @@ def waits_alt(site: Site, appraisal: Appraisal) -> str:
         ]
         if len(sub):
             parts.append(
-                f"With {o.name.lower()}: "
-                f"{float(sub['wait_minutes'].iloc[0]):.0f} minutes."
+                _("With {option}: {minutes} minutes.").format(
+                    option=o.name.lower(),
+                    minutes=f"{float(sub['wait_minutes'].iloc[0]):.0f}",
+                )
             )
     return " ".join(parts)
 
@@ -495,17 +749,25 @@ def components_alt(site: Site, appraisal: Appraisal) -> str:
     """Alt text of the benefits-and-costs chart, generated from the results."""
     base = base_rate_metrics(appraisal)
     items = []
-    for _, r in base.iterrows():
+    for _i, r in base.iterrows():
         o = site.file.options[r["option"]]
         if o.kind == "status_quo":
             continue
         items.append(
-            f"{o.name}: benefits {fmt_usd(r['pv_benefits'])}, "
-            f"costs {fmt_usd(r['pv_costs'])}"
+            _("{option}: benefits {benefits}, costs {costs}").format(
+                option=o.name,
+                benefits=fmt_usd(r["pv_benefits"]),
+                costs=fmt_usd(r["pv_costs"]),
+            )
         )
     return (
-        "Horizontal bar chart of present values by component at the base "
-        "discount rate. " + "; ".join(items) + "."
+        _(
+            "Horizontal bar chart of present values by component at the base "
+            "discount rate."
+        )
+        + " "
+        + "; ".join(items)
+        + "."
     )
 
 
@@ -517,27 +779,43 @@ def stakeholders_alt(site: Site, appraisal: Appraisal) -> str:
     for oid, g in s.groupby("option", sort=False):
         g = g.set_index("stakeholder")["pv_net"]
         gain, pay = g.idxmax(), g.idxmin()
-        text = (
-            f"{site.file.options[oid].name}: {STAKEHOLDER_NAMES[gain]} gain most "
-            f"({fmt_usd(g[gain])})"
+        text = _("{option}: {who} gain most ({amount})").format(
+            option=site.file.options[oid].name,
+            who=_(STAKEHOLDER_NAMES[gain]),
+            amount=fmt_usd(g[gain]),
         )
         if g[pay] < 0:
-            text += f", {STAKEHOLDER_NAMES[pay]} pays most ({fmt_usd(g[pay])})"
+            text += ", " + _("{who} pays most ({amount})").format(
+                who=_(STAKEHOLDER_NAMES[pay]), amount=fmt_usd(g[pay])
+            )
         parts.append(text)
     return (
-        "Horizontal bar chart of each stakeholder's net gain per option at the "
-        "base rate. " + "; ".join(parts) + "."
+        _(
+            "Horizontal bar chart of each stakeholder's net gain per option at the "
+            "base rate."
+        )
+        + " "
+        + "; ".join(parts)
+        + "."
     )
 
 
 def forecasts_alt(site: Site, appraisal: Appraisal) -> str:
     """Alt text of the forecast chart."""
     parts = [
-        f"{r.description}: {r.volume:,.0f} a year"
+        _("{stream}: {volume} a year").format(
+            stream=r.description,
+            volume=format_decimal(round(r.volume), locale=locale()),
+        )
         for r in appraisal.traffic.itertuples()
     ]
     return (
-        "Line charts of monthly inbound crossings since 2010 from BTS data, with "
-        "the statsmodels forecast and its 80 % and 95 % intervals. "
-        "Base-year volumes: " + "; ".join(parts) + "."
+        _(
+            "Line charts of monthly inbound crossings since 2010 from BTS data, with "
+            "the statsmodels forecast and its 80 % and 95 % intervals. "
+            "Base-year volumes:"
+        )
+        + " "
+        + "; ".join(parts)
+        + "."
     )
