@@ -44,8 +44,8 @@ reports: setup
 # The report texts: code -> cba/locale/cba.pot -> cba/locale/es/LC_MESSAGES/cba.po
 # (new texts arrive untranslated; tests/test_i18n.py fails until they are translated).
 messages: setup
-	$(BIN)/pybabel extract -q -F babel.cfg -k N_ --sort-by-file --project border-cba -o cba/locale/cba.pot .
-	$(BIN)/pybabel update -q -i cba/locale/cba.pot -d cba/locale -D cba --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k N_ --sort-by-file --project border-cba -o cba/locale/cba.pot .
+	$(BIN)/pybabel --quiet update -i cba/locale/cba.pot -d cba/locale -D cba --no-fuzzy-matching --ignore-obsolete
 
 lint: setup
 	$(BIN)/ruff check cba tests

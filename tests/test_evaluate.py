@@ -247,3 +247,36 @@ def test_cumulative_npv_ends_at_the_npv(good_appraisal):
     m = m.set_index(["option", "rate_name"])["npv"]
     assert_allclose(last.loc[m.index].to_numpy(), m.to_numpy(), rtol=1e-12, atol=1e-6)
     assert_allclose(y["net"], y["benefits"] - y["costs"])
+
+
+def test_compare_puts_appraisals_side_by_side(good_site, good_appraisal):
+    import math
+
+    from cba.analysis import COMPARE_COLUMNS, compare
+    from cba.exceptions import ParameterError
+
+    kinds = {good_site.id: {o: x.kind for o, x in good_site.file.options.items()}}
+    slow = appraise(
+        good_site, overrides={"streams.trucks.processing_minutes": 3.5}
+    )
+    t = compare(base=good_appraisal, slow=slow, kinds=kinds)
+    assert list(t.columns) == COMPARE_COLUMNS
+    assert list(t["label"].unique()) == ["base", "slow"]
+    base = t[t["label"] == "base"].set_index("option")
+    other = t[t["label"] == "slow"].set_index("option")
+    m = good_appraisal.metrics
+    m = m[m["rate_name"] == "base"].set_index("option")
+    for oid in m.index:  # central values, the change against the first
+        assert base.loc[oid, "npv"] == m.loc[oid, "npv"]
+        assert base.loc[oid, "npv_change"] == 0
+        assert math.isclose(
+            other.loc[oid, "npv_change"], other.loc[oid, "npv"] - m.loc[oid, "npv"]
+        )
+    assert base.loc["status_quo", "verdict"] == ""
+    assert (t["verdict"].str.len() > 0).sum() >= 2
+    pair = compare(good_appraisal, good_appraisal)
+    assert list(pair["label"].unique()) == ["good_site", "good_site#2"]
+    with pytest.raises(ParameterError, match="not an Appraisal"):
+        compare(base=good_site)
+    with pytest.raises(ParameterError, match="no discount rate named 'nope'"):
+        compare(good_appraisal, rate_name="nope")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cba import batch
+from cba import appraisal, batch
 from cba.cli import cli
 from cba.exceptions import ReportError
 
@@ -192,3 +192,34 @@ def test_an_unknown_site_outside_the_project_names_the_folder(tmp_path):
     )
     assert res.exit_code == 2
     assert "--params-dir" in res.output or "no site files" in res.output
+
+
+def test_a_loaded_site_is_read_only_all_the_way_down(good_site, good_appraisal):
+    import dataclasses
+
+    import pydantic
+
+    sq = good_site.file.options["status_quo"]
+    attempts = [
+        lambda: good_site.common.__setitem__("vtts_personal", 5),
+        lambda: good_site.file.options.pop("status_quo"),
+        lambda: good_site.file.streams.clear(),
+        lambda: good_site.file.correlations.append(None),
+        lambda: good_site.file.options["sponsor_staffing"].costs.append(None),
+        lambda: good_site.files.update({"x": "y"}),
+    ]
+    for attempt in attempts:
+        with pytest.raises(TypeError, match="read-only"):
+            attempt()
+    with pytest.raises(pydantic.ValidationError):
+        sq.name = "changed"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        good_site.path = None
+    # still a plain mapping for readers, copies and pickles
+    import copy
+    import pickle
+
+    again = pickle.loads(pickle.dumps(good_site))
+    assert again.file == good_site.file and copy.deepcopy(good_site).id == "good_site"
+    assert good_site.file.model_dump()["site"]["id"] == "good_site"
+    assert appraisal.appraise(again).metrics.equals(good_appraisal.metrics)

@@ -5,11 +5,21 @@
 * :mod:`~cba.analysis.calibration` -- processing rates fitted to measured
   waits (statsmodels);
 * :mod:`~cba.analysis.cases` -- the queue model against what real staffing
-  changes did (El Paso's reimbursable-services agreement).
+  changes did (El Paso's reimbursable-services agreement);
+* :mod:`~cba.analysis.verdict` -- the stated rule behind every verdict;
+* :func:`~cba.analysis.compare.compare` -- appraisals side by side.
 """
 
 from __future__ import annotations
 
-from . import calibration, cases, sensitivity
+from . import calibration, cases, sensitivity, verdict
+from .compare import COMPARE_COLUMNS, compare
 
-__all__ = ["sensitivity", "calibration", "cases"]
+__all__ = [
+    "sensitivity",
+    "calibration",
+    "cases",
+    "verdict",
+    "compare",
+    "COMPARE_COLUMNS",
+]

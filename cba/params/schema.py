@@ -40,6 +40,9 @@ from ..vocab import (
 
 __all__ = [
     "SCHEMA_VERSION",
+    "FrozenDict",
+    "FrozenList",
+    "freeze",
     "Source",
     "Distribution",
     "Param",
@@ -149,8 +152,53 @@ def _strict_bool(x: Any) -> bool:
     return x
 
 
+class FrozenDict(dict):
+    """A dict that refuses changes: the containers of a validated file are
+    read-only, so a loaded site cannot be edited into an unvalidated state."""
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError(
+            "a validated parameter file is read-only; change the YAML, or pass "
+            "overrides to cba.appraisal.appraise"
+        )
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self):
+        return (FrozenDict, (dict(self),))
+
+
+class FrozenList(list):
+    """A list that refuses changes (see :class:`FrozenDict`)."""
+
+    _read_only = FrozenDict._read_only
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
+    append = extend = insert = pop = remove = clear = sort = reverse = _read_only
+
+    def __reduce__(self):
+        return (FrozenList, (list(self),))
+
+
+def freeze(value):
+    """``value`` with its dicts and lists made read-only (one level)."""
+    if isinstance(value, dict) and not isinstance(value, FrozenDict):
+        return FrozenDict(value)
+    if isinstance(value, list) and not isinstance(value, FrozenList):
+        return FrozenList(value)
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="after")
+    def _freeze_containers(self):
+        for name, value in self.__dict__.items():
+            frozen = freeze(value)
+            if frozen is not value:
+                object.__setattr__(self, name, frozen)
+        return self
 
 
 class Source(_Strict):

@@ -28,6 +28,7 @@ from .schema import (
     SiteFile,
     SiteInfo,
     Stream,
+    freeze,
     short_repr,
 )
 from .yamlio import file_sha256, read_yaml
@@ -70,6 +71,13 @@ class Site:
     path: Path
     files: dict[str, str] = field(default_factory=dict)
     common_sources: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        # Read-only all the way down: the file's containers are frozen by the
+        # schema, these by the site (a mutated site would reach appraise
+        # unvalidated).
+        for name in ("common", "files", "common_sources"):
+            object.__setattr__(self, name, freeze(getattr(self, name)))
 
     @property
     def id(self) -> str:

@@ -458,7 +458,7 @@ def show_risk(site: Site, appraisal: Appraisal, risk: dict) -> None:
             )
             + " "
             + "; ".join(
-                f"{r[option]}: P(NPV > 0) {r[p]}"
+                f"{r[option]}: {p} {r[p]}"
                 for _i, r in risk_table(site, appraisal).iterrows()
             )
             + ".",

@@ -409,7 +409,7 @@ def appendix_html(site: Site) -> str:
     ]
     body = cells.to_html(index=False, escape=False, border=0, classes="cba-table")
     start = body.index(">", body.index("<table")) + 1
-    caption = f"<caption>{escape(_('Every parameter used'))}</caption>"
+    caption = "<caption>" + escape(_("Every parameter used")) + "</caption>"
     table = body[:start] + caption + body[start:]
     legend = "; ".join(
         f"<strong>[{k}]</strong> {escape(_(v))}"

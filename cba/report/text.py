@@ -476,10 +476,14 @@ def title_html(site: Site, languages: tuple[str, ...] = ("en", "es")) -> str:
         if lang != here
     )
     return (
-        f'<p class="cba-nav"><a href="../{index}">&larr; {_("All sites")}</a>'
+        f'<p class="cba-nav"><a href="../{index}">&larr; '
+        + _("All sites")
+        + "</a>"
         + (f' <span class="cba-lang">&middot; {switch}</span>' if switch else "")
         + "</p>"
-        + f"<h1>{escape(_('Pre-clearance options: cost-benefit report'))}</h1>"
+        + "<h1>"
+        + escape(_("Pre-clearance options: cost-benefit report"))
+        + "</h1>"
         + f"<p>{escape(_(SECTION_TEXT['intro']))}</p>"
         + f"<h2>{escape(i.name)}</h2><p>"
         + _(
@@ -491,7 +495,9 @@ def title_html(site: Site, languages: tuple[str, ...] = ("en", "es")) -> str:
             horizon=i.horizon_years,
             dollar_year=i.report_dollar_year,
         )
-        + f'</p><nav aria-label="{escape(_("Contents"))}"><p><strong>'
+        + '</p><nav aria-label="'
+        + escape(_("Contents"))
+        + '"><p><strong>'
         + _("Contents:")
         + f"</strong> {toc}</p></nav>"
     )
