@@ -166,3 +166,38 @@ def test_language_is_restored_after_a_block():
     with use_language("es"):
         assert _("worth doing") != "worth doing"
     assert i18n.language() == "en" and _("worth doing") == "worth doing"
+
+
+def test_spanish_texts_of_a_site_file_replace_the_english_on_spanish_pages(
+    tmp_path, good_appraisal
+):
+    from cba import params
+
+    from .conftest import COMMON, PARAMS
+
+    text = (PARAMS / "good_site.yaml").read_text()
+    text = text.replace(
+        "  description: A made-up crossing used by the test suite.\n",
+        "  description: A made-up crossing used by the test suite.\n"
+        "  description_es: Un cruce inventado para las pruebas.\n",
+    ).replace(
+        "    name: Sponsor-funded staffing\n",
+        "    name: Sponsor-funded staffing\n"
+        "    name_es: Personal financiado por un patrocinador\n",
+    )
+    path = tmp_path / "good_site.yaml"
+    path.write_text(text)
+    site = params.load_site(path, COMMON)
+    es = params.localized(site, "es")
+    assert params.localized(site, "en") is site
+    assert es.file.options["sponsor_staffing"].name.startswith("Personal financiado")
+    assert es.info.description == "Un cruce inventado para las pruebas."
+    assert es.file.options["status_quo"].name == "Status quo"  # none given: English
+    assert site.file.options["sponsor_staffing"].name == "Sponsor-funded staffing"
+    with use_language("es"):
+        html = report.summary_html(es, good_appraisal)
+    assert "Personal financiado por un patrocinador" in html
+    assert "Un cruce inventado" in html
+    with use_language("es"):
+        appendix = report.appendix_html(es)
+    assert report.ENGLISH_ONLY in appendix  # parameter descriptions without Spanish

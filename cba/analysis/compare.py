@@ -8,7 +8,7 @@ Example (in a notebook)::
     site = params.load_site("parameters/sites/pharr_reynosa.yaml")
     base = appraisal.appraise(site)
     slow = appraisal.appraise(
-        site, overrides={"streams.trucks.processing_minutes": 3.0}
+        site, overrides={"streams.trucks_standard.processing_minutes": 3.0}
     )
     compare(base=base, slow_trucks=slow)
 

@@ -53,6 +53,7 @@ from .site import (
     iter_params,
     load_common,
     load_site,
+    localized,
     option_parts,
     option_timing,
     parameter_table,
@@ -98,4 +99,5 @@ __all__ = [
     "option_timing",
     "funding_owner",
     "funding_of",
+    "localized",
 ]

@@ -417,6 +417,8 @@ class Stream(_Strict):
     """One traffic stream (direction x mode x lane program) at a site."""
 
     description: Text
+    #: The description in Spanish (Spanish reports; English when absent).
+    description_es: Text | None = None
     mode: Literal[MODES]
     value_of_time_class: Literal[tuple(VALUE_OF_TIME_PARAMS)]
     fuel: Literal[FUELS]
@@ -494,8 +496,11 @@ class Option(_Strict):
     """A pre-clearance alternative: changes to the baseline plus costs and timing."""
 
     name: Text
+    #: The name and description in Spanish (Spanish reports; English when absent).
+    name_es: Text | None = None
     kind: Literal[tuple(OPTION_KINDS)]
     description: Text
+    description_es: Text | None = None
     start_year: Year | None = None
     ramp_up_years: Annotated[WholeNumber, Field(ge=1, le=100)] = 1
     changes: dict[str, StreamChange] = {}
@@ -511,6 +516,8 @@ class SiteInfo(_Strict):
     name: Text
     port_code: Text | None = None
     description: Text
+    #: The description in Spanish (Spanish reports; English when absent).
+    description_es: Text | None = None
     base_year: Annotated[Year, Field(ge=1996, le=2100)]
     horizon_years: WholeNumber
     report_dollar_year: Year

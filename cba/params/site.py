@@ -8,6 +8,7 @@ option structure: :func:`option_parts`, :func:`option_timing`,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ __all__ = [
     "option_timing",
     "funding_owner",
     "funding_of",
+    "localized",
 ]
 
 
@@ -576,3 +578,41 @@ def funding_of(options: dict[str, Option], oid: str):
     """The funding block that applies to an option (see :func:`funding_owner`)."""
     owner = funding_owner(options, oid)
     return None if owner is None else options[owner].funding
+
+
+def localized(site: Site, lang: str) -> Site:
+    """The same site with the texts of its file in ``lang`` where the file gives
+    them (``name_es`` of options, ``description_es`` of the site, its streams and
+    options); numbers and everything else unchanged. English is the site itself.
+
+    Parameter descriptions stay as they are: the appendix shows their
+    ``description_es`` itself and marks the ones that have none.
+    """
+    if lang == "en":
+        return site
+    if lang != "es":
+        raise ParameterError(
+            f"language {lang!r} is not a report language; allowed: en, es",
+            key_path="language",
+        )
+    f = site.file
+
+    def es(model, **fields):
+        update = {k: getattr(model, v) for k, v in fields.items() if getattr(model, v)}
+        return model.model_copy(update=update) if update else model
+
+    file = f.model_copy(
+        update={
+            "site": es(f.site, description="description_es"),
+            "streams": freeze(
+                {k: es(v, description="description_es") for k, v in f.streams.items()}
+            ),
+            "options": freeze(
+                {
+                    k: es(v, name="name_es", description="description_es")
+                    for k, v in f.options.items()
+                }
+            ),
+        }
+    )
+    return dataclasses.replace(site, file=file)
