@@ -11,6 +11,7 @@ import pytest
 from cba.analysis.verdict import option_verdicts, sanity_flags, verdict_of
 from cba.appraisal import appraise
 from cba.report import summary_html
+from cba.vocab import BASE_RATE
 
 from .conftest import ROOT
 
@@ -71,3 +72,34 @@ def test_sanity_flags_speak_plainly():
     flags = sanity_flags(m, w, {"a": "Option A"}, measured=False, draft=True)
     assert len(flags) == 4
     assert "benefit-cost ratio of 80" in flags[0] and "240 minutes at 10:00" in flags[1]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_shipped_page_states_the_verdict_of_summary_csv(lang):
+    """The first screen of every shipped site, in both languages, gives each
+    option the verdict that summary.csv (the rule applied to its numbers) gives."""
+    from cba.i18n import _, use_language
+    from cba.params import load_site, localized
+
+    s = pd.read_csv(GOLDEN / "deterministic" / "summary.csv")
+    s = s[(s["rate_name"] == BASE_RATE) & (s["option_kind"] != "status_quo")]
+    npv_word = {"en": "NPV", "es": "VPN"}[lang]
+    for path in sorted((ROOT / "parameters" / "sites").glob("*.yaml")):
+        site = load_site(path)
+        result = appraise(site)
+        shown = localized(site, lang)
+        with use_language(lang):
+            text = html.unescape(re.sub("<[^>]+>", "", summary_html(shown, result)))
+            rows = s[s["site"] == site.id]
+            assert len(rows) == len(site.file.options) - 1
+            for r in rows.itertuples():
+                name = shown.file.options[r.option].name
+                verdict = _(r.verdict.removeprefix("best: "))
+                pattern = re.escape(name) + f": {npv_word} [^—]*— " + re.escape(verdict)
+                assert re.search(pattern, text), (site.id, r.option, lang)
+                if r.verdict.startswith("best: "):
+                    assert re.search(
+                        r"(Recommended|Recomendada): " + re.escape(name), text
+                    )
+            if not rows["verdict"].str.startswith("best: ").any():
+                assert re.search(r"(Recommended|Recomendada): (none|ninguna)", text)
