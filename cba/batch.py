@@ -39,6 +39,7 @@ from .i18n import (
     use_language,
 )
 from .params import find_common_dir, load_site
+from .report.pdf import PRINT_CSS
 from .report.text import fmt_num, fmt_pct, report_name, sig3
 from .vocab import BASE_RATE, SUMMARY_COLUMNS
 
@@ -160,6 +161,8 @@ def export_html(
     nb = nbformat.read(str(ipynb_path), as_version=4)
     resources = {"metadata": {"name": title}} if title else None
     body, _resources = exporter.from_notebook_node(nb, resources=resources)
+    # The print rules come last, after the lab styles they override.
+    body = body.replace("</head>", f"<style>{PRINT_CSS}</style>\n</head>", 1)
     Path(html_path).write_text(body, encoding="utf-8")
 
 

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -44,5 +45,7 @@ def rendered_batch(tmp_path_factory):
         NOTEBOOK,
         jobs=2,
         progress=False,
+        pdf=os.environ.get("CBA_SKIP_BROWSER") != "1",
+        paper="a4",
     )
     return out, outcomes

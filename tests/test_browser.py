@@ -194,3 +194,20 @@ def test_report_contents_back_link_and_folded_appendix(browser, rendered_batch):
     assert page.locator("details summary").count() >= 1
     assert not page.locator("details table").first.is_visible()  # folded
     ctx.close()
+
+
+@pytest.mark.parametrize("name", ["report.pdf", "report.es.pdf"])
+def test_pdf_prints_the_summary_within_twelve_a4_pages(rendered_batch, name):
+    """`cba run --pdf` (the batch with pdf=True): the report prints on A4 in at
+    most 12 pages with the appendix folded, and its text layer has the verdict."""
+    from pypdf import PdfReader
+
+    out, _ = rendered_batch
+    reader = PdfReader(out / "good_site" / name)
+    assert 2 <= len(reader.pages) <= 12
+    assert abs(float(reader.pages[0].mediabox.width) - 595.3) < 2  # A4
+    first = " ".join(" ".join(p.extract_text().split()) for p in reader.pages[:2])
+    words = ("Recommended", "worth doing")
+    if name == "report.es.pdf":
+        words = ("Recomendada", "conviene")
+    assert all(w in first for w in words), first[:500]

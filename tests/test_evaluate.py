@@ -256,9 +256,7 @@ def test_compare_puts_appraisals_side_by_side(good_site, good_appraisal):
     from cba.exceptions import ParameterError
 
     kinds = {good_site.id: {o: x.kind for o, x in good_site.file.options.items()}}
-    slow = appraise(
-        good_site, overrides={"streams.trucks.processing_minutes": 3.5}
-    )
+    slow = appraise(good_site, overrides={"streams.trucks.processing_minutes": 3.5})
     t = compare(base=good_appraisal, slow=slow, kinds=kinds)
     assert list(t.columns) == COMPARE_COLUMNS
     assert list(t["label"].unique()) == ["base", "slow"]

@@ -304,9 +304,7 @@ def test_description_names_changes_costs_and_funding(good_site):
     )
     assert d["funding"].startswith("Toll surcharge of $0.50 per crossing")
     lanes = describe_option(good_site, "donated_lanes")
-    assert (
-        "$2.0 M once in 2026 (20-year life), paid by Sponsor" in lanes["costs"]
-    )
+    assert "$2.0 M once in 2026 (20-year life), paid by Sponsor" in lanes["costs"]
     table = changes_table(good_site)
     assert list(table["Option"]) == [o.name for o in good_site.file.options.values()]
 

@@ -70,10 +70,10 @@ PRINT_CSS = """\
   body { font-size: 10.5pt; line-height: 1.35; }
   .jp-RenderedHTMLCommon {
     --jp-content-font-size1: 10.5pt; font-size: 10.5pt; line-height: 1.35;
-    padding-right: 0; overflow: visible;
   }
   main, .jp-Cell, .jp-Cell-inputWrapper, .jp-Cell-outputWrapper, .jp-InputArea,
-  .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output {
+  .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output,
+  :root .jp-Cell .jp-RenderedHTMLCommon, :root .jp-Cell .jp-MarkdownOutput {
     display: block; width: auto; max-width: none; margin: 0; padding: 0;
     overflow: visible; break-inside: auto;
   }
@@ -95,7 +95,7 @@ PRINT_CSS = """\
     margin: 3pt 0 8pt;
   }
   th, td, :root .jp-RenderedHTMLCommon th, :root .jp-RenderedHTMLCommon td {
-    padding: 1.5pt 4pt; min-width: 5em; line-height: 1.25;
+    padding: 1.5pt 4pt; min-width: 6em; line-height: 1.25;
   }
   caption { break-inside: avoid; break-after: avoid; page-break-after: avoid; }
   thead { display: table-header-group; break-after: avoid; }
