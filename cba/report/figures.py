@@ -13,6 +13,8 @@ Main functions: :func:`plot_waits`, :func:`plot_components`,
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 
 from ..appraisal import Appraisal
@@ -33,10 +35,14 @@ from .text import (
 )
 
 
-def plain(text) -> str:
+def plain(text, width: int | None = None) -> str:
     """Text from a parameter file as matplotlib shows it literally: a '$' is a
-    dollar sign, never the start of mathematical notation."""
-    return str(text).replace("$", r"\$")
+    dollar sign, never the start of mathematical notation; wrapped to ``width``
+    characters a line when given (long names must not squash the plot)."""
+    text = str(text)
+    if width:
+        text = textwrap.fill(text, width, break_long_words=False)
+    return text.replace("$", r"\$")
 
 
 __all__ = [
@@ -130,7 +136,7 @@ def plot_waits(site: Site, appraisal: Appraisal):
     import seaborn as sns
 
     w = appraisal.waits.copy()
-    names = {oid: plain(o.name) for oid, o in site.file.options.items()}
+    names = {oid: plain(o.name, 40) for oid, o in site.file.options.items()}
     palette = {names[k]: v for k, v in option_colors(site).items()}
     w[_("Option")] = w["option"].map(names)
     streams = list(site.file.streams)
@@ -149,16 +155,27 @@ def plot_waits(site: Site, appraisal: Appraisal):
             legend=(sid == streams[-1]),
         )
         if "wait_p05" in sub.columns:
+            drawn: list = []
             for oid, band in sub.groupby("option", sort=False):
+                # An option that leaves this stream as it is shares its band with
+                # the status quo: shade each distinct band once, not darker.
+                top = band["wait_p95"].fillna(0.0).to_numpy()
+                if any(
+                    len(d) == len(top)
+                    and abs(d - top).max(initial=0.0) <= 0.05 * max(top.max(), 1.0)
+                    for d in drawn
+                ):
+                    continue
+                drawn.append(top)
                 ax.fill_between(
                     band["hour"],
                     band["wait_p05"],
                     band["wait_p95"],
                     color=option_colors(site)[oid],
-                    alpha=0.12,
+                    alpha=0.15,
                     lw=0,
                 )
-        ax.set_title(plain(site.file.streams[sid].description), fontsize=9, wrap=True)
+        ax.set_title(plain(site.file.streams[sid].description, 42), fontsize=9)
         ax.set_xlabel(_("Hour of arrival"))
         ax.set_ylabel(_("Mean wait (minutes)"))
         ax.set_xticks(range(0, 24, 3))
@@ -184,7 +201,7 @@ def plot_components(site: Site, appraisal: Appraisal):
     g = appraisal.components
     g = g[g["rate_name"] == BASE_RATE].copy()
     r = float(base_rate_metrics(appraisal)["discount_rate"].iloc[0])
-    names = {oid: plain(o.name) for oid, o in site.file.options.items()}
+    names = {oid: plain(o.name, 34) for oid, o in site.file.options.items()}
     option, value, component = _("Option"), _("PV (M USD)"), _("Component")
     g[option] = g["option"].map(names)
     g[value] = g["pv"] / 1e6
@@ -235,7 +252,7 @@ def plot_stakeholders(site: Site, appraisal: Appraisal):
 
     s = appraisal.stakeholders
     s = s[(s["rate_name"] == BASE_RATE) & (s["option"] != "status_quo")].copy()
-    names = {oid: plain(o.name) for oid, o in site.file.options.items()}
+    names = {oid: plain(o.name, 34) for oid, o in site.file.options.items()}
     option, value, who = _("Option"), _("PV net gain (M USD)"), _("Stakeholder")
     s[option] = s["option"].map(names)
     s[who] = s["stakeholder"].map(lambda k: _(STAKEHOLDER_NAMES[k]))
@@ -361,9 +378,9 @@ def plot_npv_distribution(site: Site, appraisal: Appraisal):
     opts = site.file.options
     d = d[d["option"].map(lambda o: opts[o].kind != "status_quo")]
     option, value = _("Option"), _("NPV (M USD)")
-    d[option] = d["option"].map(lambda o: plain(opts[o].name))
+    d[option] = d["option"].map(lambda o: plain(opts[o].name, 34))
     d[value] = d["npv"] / 1e6
-    palette = {plain(opts[k].name): v for k, v in option_colors(site).items()}
+    palette = {plain(opts[k].name, 34): v for k, v in option_colors(site).items()}
     fig, ax = plt.subplots(figsize=(9, 0.8 + 0.9 * d[option].nunique()))
     sns.boxplot(
         data=d,
