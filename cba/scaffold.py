@@ -87,7 +87,36 @@ def new_site_document(
             doc["site"]["base_year"],
             days_per_year,
         )
+        _size_lanes(doc, sid)
     return doc
+
+
+def _size_lanes(doc: dict, sid: str) -> None:
+    """Lanes of a scaffold stream: the most booths any hour of the status quo or
+    of an option staffs (less the lanes the option builds), a labelled assumption
+    to replace with the lanes that exist."""
+    stream = doc["streams"][sid]
+    base = [float(b) for b in stream["booths_open"]["value"]]
+    most = max(base)
+    for opt in doc["options"].values():
+        ch = opt.get("changes", {}).get(sid, {})
+        extra = ch.get("extra_booths", {}).get("value")
+        built = float(ch.get("extra_lanes", {}).get("value", 0))
+        if extra:
+            most = max(
+                most, max(b + e for b, e in zip(base, extra, strict=True)) - built
+            )
+    stream["lanes"] = {
+        **stream["lanes"],
+        "value": max(int(math.ceil(most)), 1),
+        "source": {
+            "assumption": "Lanes: the most booths the scaffold's status quo or an "
+            "option opens in any hour.",
+            "rationale": "Scaffold default; replace with the lanes that exist at the "
+            "crossing (they bound every hour's staffing).",
+            "owner": "site analyst",
+        },
+    }
 
 
 #: Highest utilisation of the booths a scaffold opens in any hour. [/1]

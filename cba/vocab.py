@@ -100,6 +100,7 @@ TOLL_RECIPIENTS = ("sponsor", "us_federal", "mx_federal")
 #: Levers an option can pull on a stream (keys of ``changes.<stream>``).
 LEVERS = (
     "extra_booths",
+    "extra_lanes",
     "processing_factor",
     "secondary_referral_factor",
     "shift_share",
@@ -148,7 +149,7 @@ OPTION_KINDS: dict[str, OptionKind] = {
         N_("Donated infrastructure"),
         "A non-federal partner builds and donates lanes, booths, exit booths or "
         "equipment; they add capacity or speed up processing once staffed.",
-        ("extra_booths", "processing_factor"),
+        ("extra_booths", "extra_lanes", "processing_factor"),
         "CBP/GSA Donations Acceptance Program (P.L. 113-76 s. 559(f); HSA s. 482, "
         "6 U.S.C. 301a)",
     ),

@@ -10,6 +10,17 @@ from .conftest import COMMON, PARAMS, SITES
 # (file, text that must appear in the message, key path named)
 BROKEN = [
     (
+        "bad_lanes_exceeded.yaml",
+        "hour 08: 4 booths staffed but 3 lanes exist",
+        "streams.trucks.booths_open.value[8]",
+    ),
+    (
+        "bad_option_exceeds_lanes.yaml",
+        "option sponsor_staffing, stream trucks, primary, hour 09: 6 booths staffed "
+        "but 4 lanes exist",
+        "options.sponsor_staffing.changes.trucks.extra_booths.value[9]",
+    ),
+    (
         "bad_unknown_key.yaml",
         "did you mean 'processing_minutes'",
         "streams.trucks.proccessing_minutes",

@@ -28,6 +28,7 @@ __all__ = [
     "parse",
     "semantic_checks",
     "check_option",
+    "check_lanes",
     "levers_used",
     "check_correlations",
     "correlated_keys",
@@ -161,6 +162,7 @@ def semantic_checks(model: BaseModel) -> None:
             "missing the 'status_quo' option; every site compares its options with it",
             key_path="options",
         )
+    check_lanes(model)
 
 
 def _check_capacity(s: Stream, base: str) -> None:
@@ -181,6 +183,49 @@ def _check_capacity(s: Stream, base: str) -> None:
             "allowed: at least 1 secondary booth, or a referral share of 0",
             key_path=f"{base}.secondary_booths.value",
         )
+
+
+def check_lanes(model: SiteFile) -> None:
+    """No hour staffs more primary booths than the lanes that exist, in the status
+    quo or under any option (its parts' extra booths on top of the status quo,
+    within the lanes plus the lanes its parts build)."""
+    for sid, s in model.streams.items():
+        lanes = float(s.lanes.value)
+        base = [float(b) for b in s.booths_open.value]
+        for h, b in enumerate(base):
+            if b > lanes:
+                raise ParameterError(
+                    f"stream {sid}, primary, hour {h:02d}: {b:g} booths staffed but "
+                    f"{lanes:g} lanes exist; allowed: at most the lanes that exist "
+                    f"(streams.{sid}.lanes)",
+                    key_path=f"streams.{sid}.booths_open.value[{h}]",
+                )
+        for oid, opt in model.options.items():
+            parts = [*opt.combines, oid] if opt.combines else [oid]
+            booths = list(base)
+            built = 0.0
+            where = None
+            for p in parts:
+                ch = model.options[p].changes.get(sid) if p in model.options else None
+                if ch is None:
+                    continue
+                if ch.extra_lanes is not None:
+                    built += float(ch.extra_lanes.value)
+                if ch.extra_booths is not None:
+                    where = f"options.{p}.changes.{sid}.extra_booths.value"
+                    booths = [
+                        b + float(e)
+                        for b, e in zip(booths, ch.extra_booths.value, strict=True)
+                    ]
+            for h, b in enumerate(booths):
+                if b > lanes + built:
+                    raise ParameterError(
+                        f"option {oid}, stream {sid}, primary, hour {h:02d}: {b:g} "
+                        f"booths staffed but {lanes + built:g} lanes exist"
+                        + (f" ({lanes:g} + {built:g} built)" if built else "")
+                        + "; allowed: at most the lanes that exist",
+                        key_path=f"{where}[{h}]" if where else f"options.{oid}",
+                    )
 
 
 def levers_used(opt: Option) -> set[str]:

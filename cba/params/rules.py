@@ -91,6 +91,8 @@ FACTOR = Rule(0.0, 10.0, low_open=True)
 STREAM_RULES = {
     "arrival_profile": PROFILE,
     "booths_open": BOOTHS24,
+    "lanes": Rule(1.0, MAX_BOOTHS, integer=True, units=("booths",)),
+    "extra_lanes": Rule(0.0, MAX_BOOTHS, integer=True, units=("booths",)),
     "processing_minutes": MINUTES,
     "processing_cv": CV,
     "secondary_referral_share": SHARE,

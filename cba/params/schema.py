@@ -425,6 +425,9 @@ class Stream(_Strict):
     volume: Volume
     arrival_profile: Param
     booths_open: Param
+    #: Primary lanes (booths) that physically exist for this stream; no hour of
+    #: the status quo or of an option may staff more. [booths]
+    lanes: Param
     processing_minutes: Param
     processing_cv: Param
     secondary_referral_share: Param
@@ -441,6 +444,8 @@ class StreamChange(_Strict):
     """What an option changes for one stream (each key optional)."""
 
     extra_booths: Param | None = None
+    #: Primary lanes the option builds (donated infrastructure). [booths]
+    extra_lanes: Param | None = None
     processing_factor: Param | None = None
     secondary_referral_factor: Param | None = None
     shift_share: Param | None = None
