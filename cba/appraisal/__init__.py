@@ -16,7 +16,7 @@ year is period 0, then ``horizon_years`` years of operation), ``H = 24`` hours.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,13 @@ from .accumulate import (
 from .flows import option_flows
 from .inputs import Draws, Inputs, build_inputs, draw_values
 from .queue_jobs import ANCHOR_STEP, anchor_periods
-from .traffic import base_year_traffic, forecast_chart, outlooks_for, volume_paths
+from .traffic import (
+    base_year_traffic,
+    day_types_for,
+    forecast_chart,
+    outlooks_for,
+    volume_paths,
+)
 
 __all__ = [
     "Appraisal",
@@ -47,6 +53,7 @@ __all__ = [
     "outlooks_for",
     "volume_paths",
     "base_year_traffic",
+    "day_types_for",
     "forecast_chart",
     "anchor_periods",
     "ANCHOR_STEP",
@@ -203,11 +210,12 @@ def appraise(
         reference = {sid: float(v[0, 0]) for sid, v in central.items()}
     else:
         reference = None
+    day_types = day_types_for(site)
     acc = Accumulator(inp, n_draws, inp.n_draws)
     step = max(-(-int(chunk_size) // REDUCE_BLOCK), 1) * REDUCE_BLOCK
     for a in range(0, inp.n_draws, step):
         b = min(a + step, inp.n_draws)
-        part = build_inputs(site, draws.slice(a, b))
+        part = replace(build_inputs(site, draws.slice(a, b)), day_types=day_types)
         acc.add(
             option_flows(part, {k: v[a:b] for k, v in vols.items()}, reference), b - a
         )

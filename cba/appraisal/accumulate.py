@@ -163,6 +163,9 @@ class Accumulator:
             self._sum(("wait", o, sid), w, n)
             if self.n_draws > 0:
                 self.wait_draws.setdefault((o, sid), []).append(np.array(w))
+        for o, sid, w in block.peak_waits:
+            w = np.broadcast_to(w, (n,) + np.shape(w)[-1:])
+            self._sum(("wait_peak", o, sid), w, n)
         for o, sid, d in block.delay:
             self._sum(("delay", o, sid), np.broadcast_to(d, (n,) + np.shape(d)[-1:]), n)
 
@@ -273,6 +276,14 @@ class Accumulator:
             ],
             columns=["site", "option", "stream", "hour", "wait_minutes"],
         )
+        peak = {k: w for k, w in self._totals("wait_peak")}
+        if peak:
+            waits["wait_busiest_minutes"] = [
+                float(peak[(o, s)][h]) / N * MINUTES_PER_HOUR
+                for o, s, h in zip(
+                    waits["option"], waits["stream"], waits["hour"], strict=True
+                )
+            ]
         if self.wait_draws:
             bands = {k: np.concatenate(v) for k, v in self.wait_draws.items()}
             with warnings.catch_warnings():

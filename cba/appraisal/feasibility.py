@@ -6,7 +6,8 @@ checked here, before anything runs, by :func:`check_site` (``cba validate``,
 
 * every data-based stream names a port and measure present in the shipped BTS
   data (the pseudo port ``"2402+2401"`` included);
-* the status quo can clear its day: on the average day of the base year, at
+* the status quo can clear its day: on the busiest day type of the base year
+  (the average day, or the busy months' day with ``day_types: seasons``), at
   central values, the booths open can process the day's arrivals, and the
   secondary positions the referred vehicles;
 * under every option some primary booth is open in some hour.
@@ -23,7 +24,7 @@ from .. import demand
 from ..exceptions import ParameterError, did_you_mean
 from ..params import Site, option_parts
 from ..vocab import HOURS, MINUTES_PER_HOUR
-from .traffic import base_year_traffic, outlook_key, port_outlook
+from .traffic import base_year_traffic, day_types_for, outlook_key, port_outlook
 
 __all__ = ["check_site", "known_series"]
 
@@ -93,18 +94,26 @@ def _base_year_daily(site: Site) -> dict[str, float]:
 
 
 def _check_capacity(site: Site) -> None:
-    daily = _base_year_daily(site)
+    average = _base_year_daily(site)
     y0 = site.info.base_year
+    day_types = day_types_for(site)
     for sid, s in site.file.streams.items():
         base = f"streams.{sid}"
         per_booth = MINUTES_PER_HOUR / float(s.processing_minutes.value)
         capacity = float(np.sum(s.booths_open.value)) * per_booth
+        busiest = max(day_types, key=lambda d: d.factor(sid))
+        daily = {sid: average[sid] * busiest.factor(sid)}
+        which = (
+            "the average day"
+            if busiest.name == "average"
+            else f"a day of the {busiest.name} (months {list(busiest.months)})"
+        )
         if daily[sid] > capacity:
             _fail(
                 site,
                 f"{base}.booths_open",
                 f"the status quo cannot clear its day: {daily[sid]:,.0f} vehicles "
-                f"arrive on the average day of {y0}, but the booths open process at "
+                f"arrive on {which} of {y0}, but the booths open process at "
                 f"most {capacity:,.0f} ({float(np.sum(s.booths_open.value)):g} "
                 f"booth-hours at {float(s.processing_minutes.value):g} minutes a "
                 "vehicle); allowed: booths and processing times that serve the "

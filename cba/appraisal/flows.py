@@ -18,9 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import benefits, costs, emissions, funding, options, staffing
-from ..exceptions import ModelDomainError
 from ..vocab import POLLUTANTS
-from .inputs import AVERAGE_DAY, Inputs, OptionInputs
+from .inputs import Inputs, OptionInputs
 from .queue_jobs import (
     QueueJob,
     anchor_periods,
@@ -49,13 +48,15 @@ class FlowBlock:
 
     ``flows``: booked cash flows; ``waits``: (option, stream, shown wait (D, H)
     [hours]); ``delay``: (option, stream, daily delay (D, T) [vehicle-hours]);
-    ``crossings``: option -> tolled crossings a year (D, T) [vehicles].
+    ``crossings``: option -> tolled crossings a year (D, T) [vehicles];
+    ``peak_waits``: as ``waits``, on the busiest day type.
     """
 
     flows: list[Flow]
     waits: list[tuple[str, str, np.ndarray]]
     delay: list[tuple[str, str, np.ndarray]]
     crossings: dict[str, np.ndarray]
+    peak_waits: list[tuple[str, str, np.ndarray]] = ()
 
 
 def _book(
@@ -103,11 +104,6 @@ def option_flows(
     year (its growth from there still lengthens queues, up to the volume cap),
     while time savings are counted for the draw's actual vehicles.
     """
-    if inp.day_types != (AVERAGE_DAY,):
-        raise ModelDomainError(
-            "only the average day is evaluated so far; got day types "
-            + ", ".join(d.name for d in inp.day_types)
-        )
     eco = inp.economy
     days = eco.days_per_year[:, None]
     D = inp.n_draws
@@ -124,12 +120,11 @@ def option_flows(
             scale[sid] = np.where(
                 base > 0, reference[sid] / np.where(base > 0, base, 1.0), 1.0
             )
-    # Every queue evaluation of the site (status quo and each option) in one call.
-    jobs, keys = [], []
+    # Every queue evaluation of the site (status quo and each option, on each
+    # day type) in one call; each day type's traffic is its factor times the
+    # average day's.
+    changed: dict[tuple[str, str], object] = {}
     option_vols = {}
-    for sid, q in base_queues.items():
-        jobs.append(QueueJob(q, vols[sid] / days, scale[sid]))
-        keys.append(("status_quo", sid))
     for oid, opt in inp.options.items():
         if opt.kind == "status_quo":
             continue
@@ -138,15 +133,27 @@ def option_flows(
         for sid in inp.streams:
             q = _queue_under(inp, oid, sid, base_queues[sid])
             if q is not base_queues[sid] or not np.array_equal(ovols[sid], vols[sid]):
-                jobs.append(QueueJob(q, ovols[sid] / days, scale[sid]))
-                keys.append((oid, sid))
+                changed[(oid, sid)] = q
+    jobs, keys = [], []
+    for k, dt in enumerate(inp.day_types):
+        for sid, q in base_queues.items():
+            f = dt.factor(sid)
+            jobs.append(QueueJob(q, vols[sid] * f / days, scale[sid]))
+            keys.append((k, "status_quo", sid))
+        for (oid, sid), q in changed.items():
+            f = dt.factor(sid)
+            jobs.append(QueueJob(q, option_vols[oid][sid] * f / days, scale[sid]))
+            keys.append((k, oid, sid))
     cap = eco.queue_volume_cap_factor[:, None]
-    results = dict(zip(keys, run_queue_jobs(jobs, anchors, T, cap), strict=True))
+    raw = dict(zip(keys, run_queue_jobs(jobs, anchors, T, cap), strict=True))
+    results = _over_day_types(inp, raw)
     base_delay = {sid: results[("status_quo", sid)][0] for sid in base_queues}
     base_wait = {sid: results[("status_quo", sid)][1] for sid in base_queues}
-    wait_rows, delay_rows = [], []
+    base_peak = {sid: results[("status_quo", sid)][2] for sid in base_queues}
+    wait_rows, delay_rows, peak_rows = [], [], []
     for sid in base_queues:
         wait_rows.append(("status_quo", sid, base_wait[sid]))
+        peak_rows.append(("status_quo", sid, base_peak[sid]))
         delay_rows.append(("status_quo", sid, base_delay[sid]))
 
     value_co2 = eco.value_co2[:, None]
@@ -159,8 +166,11 @@ def option_flows(
         ramp = options.ramp_factor(years, opt.start_year, opt.ramp_up_years)[None, :]
         ovols = option_vols[oid]
         for sid, s in inp.streams.items():
-            odelay, w = results.get((oid, sid), (base_delay[sid], base_wait[sid]))
+            odelay, w, peak = results.get(
+                (oid, sid), (base_delay[sid], base_wait[sid], base_peak[sid])
+            )
             wait_rows.append((oid, sid, w))
+            peak_rows.append((oid, sid, peak))
             # Delay with the ramp: the option's effect phases in linearly.
             saved_per_day = (base_delay[sid] - odelay) * ramp
             delay_rows.append((oid, sid, base_delay[sid] - saved_per_day))
@@ -267,7 +277,37 @@ def option_flows(
                     "users_mx",
                     -revenue * (1 - us),
                 )
-    return FlowBlock(rows, wait_rows, delay_rows, crossings)
+    if len(inp.day_types) == 1:
+        peak_rows = []  # one day type: its waits are the year's
+    return FlowBlock(rows, wait_rows, delay_rows, crossings, peak_rows)
+
+
+def _over_day_types(inp: Inputs, raw: dict) -> dict:
+    """Each (option, stream)'s daily delay on the year's average day (the day
+    types' delays weighted by their shares of the year), its shown wait by hour
+    (the mean over the year's vehicles: day types weighted by share x traffic)
+    and the wait on the busiest day type. [vehicle-hours/day], [hours]"""
+    out = {}
+    busiest = max(
+        range(len(inp.day_types)),
+        key=lambda k: sum(inp.day_types[k].factor(s) for s in inp.streams),
+    )
+    for k0, oid, sid in raw:
+        if k0 != 0:
+            continue
+        delay = 0.0
+        wsum = 0.0
+        wts = 0.0
+        for k, dt in enumerate(inp.day_types):
+            d, w = raw[(k, oid, sid)]
+            delay = delay + dt.weight * d
+            vw = dt.weight * dt.factor(sid)
+            wsum = wsum + vw * np.nan_to_num(w)
+            wts = wts + vw * ~np.isnan(w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shown = np.where(wts > 0, wsum / np.where(wts > 0, wts, 1.0), np.nan)
+        out[(oid, sid)] = (delay, shown, raw[(busiest, oid, sid)][1])
+    return out
 
 
 def _book_part_costs(

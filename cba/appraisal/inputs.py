@@ -250,24 +250,33 @@ def draw_values(
 # -------------------------------------------------------------------- typed inputs
 @dataclass(frozen=True)
 class DayType:
-    """A kind of day the year is made of (weekday, Saturday, peak month, ...).
+    """A kind of day the year is made of (a season's day, a weekday, ...).
 
     Attributes
     ----------
     name : str
     weight : float
         Share of the year's operating days of this type; weights sum to 1. [/1]
-    volume_factor : float
-        That day's traffic relative to the average day. [factor]
+    volume_factors : tuple of (stream id, factor)
+        Each stream's traffic that day relative to its average day (streams not
+        listed: 1); weighted by ``weight``, a stream's factors average to 1, so
+        the year's volume is kept. [factor]
+    months : tuple of int
+        Calendar months (1-12) the day type stands for (empty: the whole year).
     """
 
     name: str
     weight: float = 1.0
-    volume_factor: float = 1.0
+    volume_factors: tuple[tuple[str, float], ...] = ()
+    months: tuple[int, ...] = ()
+
+    def factor(self, stream: str) -> float:
+        """The stream's traffic relative to its average day. [factor]"""
+        return dict(self.volume_factors).get(stream, 1.0)
 
 
-#: The single average day every site is evaluated on today.
-AVERAGE_DAY = DayType("average", 1.0, 1.0)
+#: The average day of the year (a site whose streams have no monthly data).
+AVERAGE_DAY = DayType("average", 1.0)
 
 
 @dataclass(frozen=True)

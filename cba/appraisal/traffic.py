@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from .. import demand
+from ..i18n import N_
 from ..params import Site
-from .inputs import Inputs
+from .inputs import AVERAGE_DAY, DayType, Inputs
 
 __all__ = [
     "port_outlook",
@@ -32,6 +33,8 @@ __all__ = [
     "volume_paths",
     "base_year_traffic",
     "forecast_chart",
+    "SEASON_NAMES",
+    "day_types_for",
 ]
 
 
@@ -170,3 +173,58 @@ def forecast_chart(
             v.port_code, v.measure, start, end
         )
     return out
+
+
+#: Names of the seasons a year is cut into, quietest first.
+SEASON_NAMES = (N_("quiet months"), N_("middle months"), N_("busy months"))
+
+
+@functools.lru_cache(maxsize=256)
+def _month_factors(port_code: str, measure: str) -> tuple[float, ...]:
+    return tuple(
+        float(x)
+        for x in demand.month_factors(demand.monthly_crossings(port_code, measure))
+    )
+
+
+def day_types_for(site: Site) -> tuple[DayType, ...]:
+    """The days a site's year is evaluated on: its average day, or with
+    ``site.day_types: seasons`` one per season of equal length
+    (:data:`SEASON_NAMES`), from the monthly BTS series of its streams.
+
+    The months are ranked by the lead stream's traffic (its first data-based
+    truck stream, else its first data-based stream) and cut into seasons; every
+    data-based stream's factor for a season is its own mean daily traffic in
+    those months relative to its year (:mod:`cba.demand.seasons`); streams with
+    a typed annual volume keep factor 1. A site without data-based streams is
+    evaluated on its average day.
+    """
+    data = {
+        sid: s.volume
+        for sid, s in site.file.streams.items()
+        if s.volume.port_code is not None
+    }
+    if not data or site.info.day_types == "average":
+        return (AVERAGE_DAY,)
+    trucks = [sid for sid in data if site.file.streams[sid].mode == "truck"]
+    lead = (trucks or list(data))[0]
+    factors = {
+        sid: np.array(_month_factors(v.port_code, v.measure)) for sid, v in data.items()
+    }
+    out = []
+    for name, months in zip(
+        SEASON_NAMES,
+        demand.season_months(factors[lead], len(SEASON_NAMES)),
+        strict=True,
+    ):
+        out.append(
+            DayType(
+                name,
+                demand.season_weight(months),
+                tuple(
+                    (sid, demand.season_factor(f, months)) for sid, f in factors.items()
+                ),
+                tuple(int(m) + 1 for m in months),
+            )
+        )
+    return tuple(out)

@@ -91,6 +91,12 @@ from cba.demand.outlook import (
     forecast_chart_data,
     sample_annual_paths,
 )
+from cba.demand.seasons import (
+    month_factors,
+    season_factor,
+    season_months,
+    season_weight,
+)
 
 __all__ = [
     "EL_PASO_AREA",
@@ -113,6 +119,10 @@ __all__ = [
     "sample_annual_paths",
     "forecast_chart_data",
     "scaffold_site",
+    "month_factors",
+    "season_months",
+    "season_weight",
+    "season_factor",
     "clear_caches",
 ]
 

@@ -175,6 +175,15 @@ def plot_waits(site: Site, appraisal: Appraisal):
                     alpha=0.15,
                     lw=0,
                 )
+        if "wait_busiest_minutes" in sub.columns:
+            for oid, g in sub.groupby("option", sort=False):
+                ax.plot(
+                    g["hour"],
+                    g["wait_busiest_minutes"],
+                    color=option_colors(site)[oid],
+                    lw=1.0,
+                    ls="--",
+                )
         ax.set_title(plain(site.file.streams[sid].description, 42), fontsize=9)
         ax.set_xlabel(_("Hour of arrival"))
         ax.set_ylabel(_("Mean wait (minutes)"))
@@ -184,6 +193,16 @@ def plot_waits(site: Site, appraisal: Appraisal):
         if leg is not None:
             leg.set_bbox_to_anchor((1.02, 1))
             leg.set_loc("upper left")
+        if "wait_busiest_minutes" in w.columns:
+            fig.text(
+                0.01,
+                -0.02,
+                _(
+                    "Solid: mean over the year's vehicles; dashed: a day of the busy "
+                    "months."
+                ),
+                fontsize=8,
+            )
     fig.tight_layout()
     return fig
 

@@ -355,16 +355,23 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
             + "</p>"
         )
     n_assump = int(parameter_table(site)["assumption"].sum())
-    lines.append(
-        "<p>"
-        + _(
+    caveat = (
+        _(
+            "<strong>Main caveat:</strong> {n} of the inputs are labelled "
+            "assumptions (processing times, booth schedules and lane shares are not "
+            "published per crossing); waits are modelled for a day in each season "
+            "(quiet, middle and busy months, from the monthly BTS counts) with the "
+            "same staffing, which misses weekday peaks."
+        )
+        if site.info.day_types == "seasons"
+        else _(
             "<strong>Main caveat:</strong> {n} of the inputs are labelled "
             "assumptions (processing times, booth schedules and lane shares are not "
             "published per crossing); waits are modelled for an average day, which "
             "understates weekday peaks."
-        ).format(n=n_assump)
-        + "</p>"
+        )
     )
+    lines.append("<p>" + caveat.format(n=n_assump) + "</p>")
     return "\n".join(x for x in lines if x)
 
 
