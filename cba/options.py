@@ -48,8 +48,9 @@ def changed_stage(
         Processing rate of one booth, ``(D, 1, 1)``. [vehicles/hour/booth]
     referral_share : ndarray
         Share referred to secondary, ``(D, 1, 1)``. [/1]
-    extra_booths : sequence of ndarray (H,) or None
-        Booths each change adds (negative: converted away) by hour. [booths]
+    extra_booths : sequence of ndarray (H,) or (D, H), or None
+        Booths each change adds (negative: converted away) by hour, the same in
+        every draw or per draw. [booths]
     processing_factors : sequence of ndarray (D,) or None
         Multipliers of the processing time. [factor]
     referral_factors : sequence of ndarray (D,) or None
@@ -73,7 +74,10 @@ def changed_stage(
         extra_booths, processing_factors, referral_factors, strict=True
     ):
         if extra is not None:
-            booths = booths + extra[None, None, :]
+            extra = np.asarray(extra, dtype=float)
+            booths = booths + (
+                extra[:, None, :] if extra.ndim == 2 else extra[None, None, :]
+            )
         if pf is not None:
             services_per_hour = services_per_hour / pf[:, None, None]
         if rf is not None:

@@ -229,8 +229,11 @@ def test_booths_of_parts_on_one_stream_add_like_one_option(tmp_path, doc):
     # The hand-built equivalent: sponsor booths at overtime, donated booths at
     # straight time. Staffing is one block per option, so the equivalent sums
     # two one-part options' costs; the queue sees the summed booths.
+    # Without substitution (tested on its own below), so that the reimbursed
+    # sponsor booths always open like the donated ones.
+    no_sub = {"common.staffing_substitution_share": 0.0}
     site = _load(tmp_path, doc)
-    res = appraise(site)
+    res = appraise(site, overrides=no_sub)
     cf = res.cashflows
     base = cf[
         cf.option.isin(["sponsor_staffing", "donated_lanes"]) & (cf.side == "cost")
@@ -241,7 +244,7 @@ def test_booths_of_parts_on_one_stream_add_like_one_option(tmp_path, doc):
     single = copy.deepcopy(doc)
     single["options"]["summed"] = copy.deepcopy(lanes)
     single["options"]["summed"]["changes"]["trucks"]["extra_booths"]["value"] = summed
-    one = appraise(_load(tmp_path, single))
+    one = appraise(_load(tmp_path, single), overrides=no_sub)
     w_both = res.waits[
         (res.waits.option == "both") & (res.waits.stream == "trucks")
     ].wait_minutes
@@ -359,3 +362,24 @@ def test_country_split_adds_up_to_npv(good_site, good_appraisal):
     )
     alt = report.stakeholders_alt(good_site, good_appraisal)
     assert "gain most" in alt and "Sponsor-funded staffing" in alt
+
+
+def test_reimbursed_hours_that_replace_regular_ones_add_no_booth(good_site):
+    """On the share of days that reimbursed officer-hours replace regular ones,
+    the bought booths add nothing: a pure sponsor option's benefits scale by one
+    less the substitution share, its costs (the hours bought) do not."""
+
+    def pv(result, side):
+        cf = result.cashflows
+        sel = (cf.option == "sponsor_staffing") & (cf.side == side)
+        return cf[sel].value.sum()
+
+    none = appraise(good_site, overrides={"common.staffing_substitution_share": 0.0})
+    some = appraise(good_site, overrides={"common.staffing_substitution_share": 0.3})
+    assert pv(some, "benefit") == pytest.approx(0.7 * pv(none, "benefit"), rel=1e-9)
+    assert pv(some, "cost") == pytest.approx(pv(none, "cost"), rel=1e-12)
+    assert pv(none, "benefit") > 0
+    # options without reimbursed hours are untouched
+    cf0, cf1 = none.cashflows, some.cashflows
+    donated = (cf0.option == "donated_lanes") & (cf0.side == "benefit")
+    assert cf1[donated].value.sum() == pytest.approx(cf0[donated].value.sum(), 1e-12)

@@ -13,7 +13,7 @@ Main function: :func:`option_flows`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from .queue_jobs import (
 )
 
 __all__ = ["Flow", "FlowBlock", "option_volumes", "option_flows"]
+
+#: Key prefix of an option's queue on days its reimbursed hours are displaced.
+DISPLACED = "displaced:"
 
 
 @dataclass(frozen=True)
@@ -81,13 +84,28 @@ def option_volumes(
     return options.shift_traffic(vols, shifts)
 
 
-def _queue_under(inp: Inputs, oid: str, sid: str, queue):
+def _queue_under(inp: Inputs, oid: str, sid: str, queue, displaced: bool = False):
+    """The stream's queue under option ``oid``; with ``displaced``, on a day when
+    its reimbursed officer-hours replace regular ones (their booths not added)."""
     changes = [
         inp.options[p].changes[sid]
         for p in inp.options[oid].parts
         if sid in inp.options[p].changes
     ]
+    if displaced:
+        changes = [
+            replace(ch, extra_booths=None) if ch.reimbursed else ch for ch in changes
+        ]
     return apply_changes(queue, changes)
+
+
+def _displaceable(inp: Inputs, oid: str, sid: str) -> bool:
+    return any(
+        ch.reimbursed and ch.extra_booths is not None and (ch.extra_booths > 0).any()
+        for p in inp.options[oid].parts
+        for s, ch in inp.options[p].changes.items()
+        if s == sid
+    )
 
 
 def option_flows(
@@ -134,6 +152,10 @@ def option_flows(
             q = _queue_under(inp, oid, sid, base_queues[sid])
             if q is not base_queues[sid] or not np.array_equal(ovols[sid], vols[sid]):
                 changed[(oid, sid)] = q
+            if _displaceable(inp, oid, sid):
+                changed[(DISPLACED + oid, sid)] = _queue_under(
+                    inp, oid, sid, base_queues[sid], displaced=True
+                )
     jobs, keys = [], []
     for k, dt in enumerate(inp.day_types):
         for sid, q in base_queues.items():
@@ -142,11 +164,24 @@ def option_flows(
             keys.append((k, "status_quo", sid))
         for (oid, sid), q in changed.items():
             f = dt.factor(sid)
-            jobs.append(QueueJob(q, option_vols[oid][sid] * f / days, scale[sid]))
+            ov = option_vols[oid.removeprefix(DISPLACED)][sid]
+            jobs.append(QueueJob(q, ov * f / days, scale[sid]))
             keys.append((k, oid, sid))
     cap = eco.queue_volume_cap_factor[:, None]
     raw = dict(zip(keys, run_queue_jobs(jobs, anchors, T, cap), strict=True))
     results = _over_day_types(inp, raw)
+    # Reimbursed officer-hours replace regular ones on a share of the days
+    # (the substitution share): on those days the bought booths add nothing.
+    sub = eco.staffing_substitution_share[:, None]
+    for (oid, sid), displaced in [
+        (k, v) for k, v in results.items() if k[0].startswith(DISPLACED)
+    ]:
+        key = (oid.removeprefix(DISPLACED), sid)
+        results[key] = tuple(
+            (1.0 - sub) * a + sub * b
+            for a, b in zip(results[key], displaced, strict=True)
+        )
+        del results[(oid, sid)]
     base_delay = {sid: results[("status_quo", sid)][0] for sid in base_queues}
     base_wait = {sid: results[("status_quo", sid)][1] for sid in base_queues}
     base_peak = {sid: results[("status_quo", sid)][2] for sid in base_queues}

@@ -347,11 +347,14 @@ class StreamInputs:
 class ChangeInputs:
     """What an option changes for one stream."""
 
-    extra_booths: np.ndarray | None  # (H,) [booths]
+    extra_booths: np.ndarray | None  # (H,) [booths] bought (paid for)
     processing_factor: np.ndarray | None  # (D,) [factor]
     secondary_referral_factor: np.ndarray | None  # (D,) [factor]
     shift_share: np.ndarray | None  # (D,) [/1]
     shift_to: str | None
+    #: The added booths are reimbursed officer-hours, of which a share may
+    #: replace regular staffing (``EconomyInputs.staffing_substitution_share``).
+    reimbursed: bool = False
 
 
 @dataclass(frozen=True)
@@ -415,6 +418,7 @@ class EconomyInputs:
     officer_hourly_cost: np.ndarray  # (D,) [USD/hour]
     overtime_premium: np.ndarray  # (D,) [factor]
     officers_per_booth: np.ndarray  # (D,) [officers/booth]
+    staffing_substitution_share: np.ndarray  # (D,) [/1]
     queue_volume_cap_factor: np.ndarray  # (D,) [factor]
     days_per_year: np.ndarray  # (D,) [days/year]
     discount_rates: tuple[tuple[str, float], ...]  # (name, rate), the base rate first
@@ -526,6 +530,7 @@ def _option(site: Site, values: dict[str, np.ndarray], oid: str) -> OptionInputs
     o = options[oid]
     base = f"options.{oid}."
     changes = {}
+    reimbursed = o.staffing is not None and o.staffing.reimbursed_to_cbp
     for sid, ch in o.changes.items():
         c = f"{base}changes.{sid}."
         changes[sid] = ChangeInputs(
@@ -534,6 +539,7 @@ def _option(site: Site, values: dict[str, np.ndarray], oid: str) -> OptionInputs
             secondary_referral_factor=_maybe(values, c + "secondary_referral_factor"),
             shift_share=_maybe(values, c + "shift_share"),
             shift_to=ch.shift_to,
+            reimbursed=reimbursed,
         )
     costs = tuple(
         CostInputs(
@@ -592,6 +598,7 @@ def _economy(site: Site, values: dict[str, np.ndarray]) -> EconomyInputs:
         officer_hourly_cost=g("officer_hourly_cost"),
         overtime_premium=g("overtime_premium"),
         officers_per_booth=g("officers_per_booth"),
+        staffing_substitution_share=g("staffing_substitution_share"),
         queue_volume_cap_factor=g("queue_volume_cap_factor"),
         days_per_year=g("days_per_year"),
         discount_rates=_discount_rates(site, values),

@@ -121,6 +121,7 @@ NAME_RULES = {
     "queue_volume_cap_factor": FACTOR,
     "value_co2": Rule(0.0, 1.0, integer=True),  # a switch: 0 or 1
     "officers_per_booth": Rule(0.0, 10.0, low_open=True),
+    "staffing_substitution_share": Rule(0.0, 1.0, high_open=True),
     "overtime_premium": Rule(1.0, 5.0),
     "cpi_u": POSITIVE,
     "mxn_per_usd": POSITIVE,

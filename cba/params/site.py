@@ -172,6 +172,7 @@ REQUIRED_COMMON = (
     "officer_hourly_cost",
     "overtime_premium",
     "officers_per_booth",
+    "staffing_substitution_share",
     "fuel_price_gasoline",
     "fuel_price_diesel",
     "co2_per_gal_gasoline",
