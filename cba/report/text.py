@@ -58,6 +58,7 @@ __all__ = [
     "report_name",
     "verdict_text",
     "describe_option",
+    "STAGE_OF_LEVER",
     "changes_table",
     "waits_alt",
     "components_alt",
@@ -646,11 +647,22 @@ def _cost_lines(opt, start: int) -> list[str]:
     return out
 
 
+#: The stage of a crossing each lever acts on.
+STAGE_OF_LEVER = {
+    "extra_booths": N_("CBP primary (booths staffed)"),
+    "extra_lanes": N_("CBP primary (lanes built)"),
+    "processing_factor": N_("CBP primary (processing time)"),
+    "secondary_referral_factor": N_("CBP secondary (referrals)"),
+    "shift_share": N_("lane programme (traffic moves to another stream)"),
+}
+
+
 def describe_option(site: Site, oid: str) -> dict[str, str]:
     """Plain-language description of what an option changes and costs.
 
     Returns a dict with keys ``option``, ``kind``, ``timing``, ``changes``,
-    ``costs`` and ``funding`` (text; lines joined by "; ").
+    ``costs``, ``funding`` and ``stages`` (the stages of the crossing it acts
+    on) (text; lines joined by "; ").
     """
     options = site.file.options
     opt = options[oid]
@@ -693,6 +705,12 @@ def describe_option(site: Site, oid: str) -> dict[str, str]:
         )
     else:
         when = _("from {year}").format(year=start)
+    stages = []
+    for p in option_parts(options, oid):
+        for ch in options[p].changes.values():
+            for lever, stage in STAGE_OF_LEVER.items():
+                if getattr(ch, lever) is not None and stage not in stages:
+                    stages.append(stage)
     kind = _(OPTION_KINDS[opt.kind].label)
     if opt.combines:
         kind += ": " + " + ".join(options[p].name for p in opt.combines)
@@ -703,6 +721,7 @@ def describe_option(site: Site, oid: str) -> dict[str, str]:
         "changes": "; ".join(changes) or _("nothing"),
         "costs": "; ".join(costs) or _("none"),
         "funding": fund_text,
+        "stages": "; ".join(_(x) for x in stages) or _("none"),
     }
 
 
@@ -717,6 +736,7 @@ def changes_table(site: Site) -> pd.DataFrame:
         _("What changes"),
         _("Costs and who pays"),
         _("Funding"),
+        _("Stage it acts on"),
     ]
     return t
 
