@@ -103,6 +103,7 @@ LEVERS = (
     "extra_lanes",
     "processing_factor",
     "secondary_referral_factor",
+    "export_exam_factor",
     "shift_share",
 )
 
@@ -157,7 +158,7 @@ OPTION_KINDS: dict[str, OptionKind] = {
         N_("Unified cargo processing"),
         "US and Mexican officers inspect together in one facility, so a shipment stops "
         "once instead of twice.",
-        ("processing_factor", "secondary_referral_factor"),
+        ("processing_factor", "secondary_referral_factor", "export_exam_factor"),
         "US-Mexico unified cargo processing pilots (CBP and SAT/ANAM)",
     ),
     "pre_inspection": OptionKind(

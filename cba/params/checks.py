@@ -64,6 +64,13 @@ def semantic_checks(model: BaseModel) -> None:
             )
         if s.volume.growth is not None:
             check_param(s.volume.growth, f"{base}.volume.growth", RATE)
+        if s.export is not None:
+            for fname in type(s.export).model_fields:
+                val = getattr(s.export, fname)
+                if isinstance(val, Param):
+                    check_param(
+                        val, f"{base}.export.{fname}", STREAM_RULES.get(fname, NONNEG)
+                    )
         _check_capacity(s, base)
         total = sum(s.arrival_profile.value)
         if abs(total - 1.0) > 1e-3:
@@ -190,6 +197,16 @@ def check_lanes(model: SiteFile) -> None:
     quo or under any option (its parts' extra booths on top of the status quo,
     within the lanes plus the lanes its parts build)."""
     for sid, s in model.streams.items():
+        e = s.export
+        if e is not None:
+            for h, b in enumerate(float(x) for x in e.booths_open.value):
+                if b > float(e.lanes.value):
+                    raise ParameterError(
+                        f"stream {sid}, Mexican export, hour {h:02d}: {b:g} modules "
+                        f"staffed but {float(e.lanes.value):g} exist; allowed: at most "
+                        f"the modules that exist (streams.{sid}.export.lanes)",
+                        key_path=f"streams.{sid}.export.booths_open.value[{h}]",
+                    )
         lanes = float(s.lanes.value)
         base = [float(b) for b in s.booths_open.value]
         for h, b in enumerate(base):

@@ -108,6 +108,11 @@ STREAM_RULES = {
     "extra_booths": Rule(-MAX_BOOTHS, MAX_BOOTHS, length=HOURS, integer=True),
     "processing_factor": FACTOR,
     "secondary_referral_factor": Rule(0.0, 10.0),
+    "export_exam_factor": Rule(0.0, 10.0),
+    "exam_share": SHARE,
+    "exam_positions": Rule(0.0, MAX_BOOTHS, integer=True, units=("booths",)),
+    "exam_minutes": MINUTES,
+    "exam_cv": CV,
     "shift_share": SHARE,
     "amount": NONNEG,
     "cargo_value": Rule(0.0, 1e9),  # USD/vehicle

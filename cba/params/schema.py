@@ -47,6 +47,7 @@ __all__ = [
     "Distribution",
     "Param",
     "Volume",
+    "ExportStage",
     "Stream",
     "StreamChange",
     "CostItem",
@@ -413,6 +414,27 @@ class Volume(_Strict):
         return self
 
 
+class ExportStage(_Strict):
+    """Mexican export customs (SAT/ANAM) a northbound truck passes before the
+    bridge: modules where every truck is processed, and a physical exam for the
+    share the automated selection picks (the red light)."""
+
+    description: Text
+    description_es: Text | None = None
+    #: Export modules that exist; no hour may staff more. [booths]
+    lanes: Param
+    #: Modules staffed in each hour (24 values). [booths]
+    booths_open: Param
+    processing_minutes: Param
+    processing_cv: Param
+    #: Share of trucks selected for a physical exam. [/1]
+    exam_share: Param
+    #: Exam positions staffed. [booths]
+    exam_positions: Param
+    exam_minutes: Param
+    exam_cv: Param | None = None
+
+
 class Stream(_Strict):
     """One traffic stream (direction x mode x lane program) at a site."""
 
@@ -438,6 +460,8 @@ class Stream(_Strict):
     idle_fuel: Param | None = None
     cargo_value: Param | None = None
     users_us_share: Param
+    #: Mexican export processing before the bridge (northbound trucks).
+    export: ExportStage | None = None
 
 
 class StreamChange(_Strict):
@@ -448,6 +472,9 @@ class StreamChange(_Strict):
     extra_lanes: Param | None = None
     processing_factor: Param | None = None
     secondary_referral_factor: Param | None = None
+    #: Multiplier of the share of trucks given the Mexican export exam (unified
+    #: cargo processing: participants have one joint exam, at US secondary). [factor]
+    export_exam_factor: Param | None = None
     shift_share: Param | None = None
     shift_to: Text | None = None
 

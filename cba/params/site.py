@@ -409,6 +409,7 @@ def iter_params(site: Site) -> Iterator[tuple[str, Param]]:
     The key paths are the addresses users write in ``correlations`` and
     overrides and read in the report's appendix: ``common.<name>``,
     ``site.<name>``, ``streams.<id>.<field>``, ``streams.<id>.volume.<field>``,
+    ``streams.<id>.export.<field>``,
     ``options.<id>.changes.<stream>.<lever>``, ``options.<id>.costs[<i>].amount``,
     ``options.<id>.costs[<i>].asset_life_years`` and
     ``options.<id>.funding.toll_surcharge``. Shared tables by year (price index,
@@ -431,6 +432,11 @@ def iter_params(site: Site) -> Iterator[tuple[str, Param]]:
                 yield f"streams.{sid}.volume.{fname}", v
         if s.volume.growth is not None:
             yield f"streams.{sid}.volume.growth", s.volume.growth
+        if s.export is not None:
+            for fname in type(s.export).model_fields:
+                v = getattr(s.export, fname)
+                if isinstance(v, Param):
+                    yield f"streams.{sid}.export.{fname}", v
     for oid, o in f.options.items():
         for sid, ch in o.changes.items():
             for fname in LEVERS:

@@ -44,9 +44,12 @@ from .stationary import allen_cunneen_wait_hours, erlang_c, mmc_mean_wait_hours
 from .timevarying import (
     DEFAULT_SETTINGS,
     QueueSettings,
+    TandemStage,
+    TandemWaits,
     TwoStageWaits,
     daily_delay_vehicle_hours,
     hourly_waits,
+    tandem_hourly_waits,
     two_stage_hourly_waits,
 )
 
@@ -58,6 +61,9 @@ __all__ = [
     "daily_delay_vehicle_hours",
     "two_stage_hourly_waits",
     "TwoStageWaits",
+    "tandem_hourly_waits",
+    "TandemStage",
+    "TandemWaits",
     "QueueSettings",
     "DEFAULT_SETTINGS",
 ]
