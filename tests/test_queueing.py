@@ -220,6 +220,9 @@ def test_public_names():
         "daily_delay_vehicle_hours",
         "two_stage_hourly_waits",
         "TwoStageWaits",
+        "tandem_hourly_waits",
+        "TandemStage",
+        "TandemWaits",
         "QueueSettings",
         "DEFAULT_SETTINGS",
     }
