@@ -149,3 +149,101 @@ def test_tandem_stages_against_simulation(name):
     sim_peak = waits[:, peak].sum() / count[:, peak].sum()
     assert model_daily == pytest.approx(sim_daily, rel=0.10)
     assert float(r.mean_wait_hours[peak]) == pytest.approx(sim_peak, rel=0.20)
+
+
+# ---------------------------------------------------------------------------
+# The Mexican export stage in an appraisal
+# ---------------------------------------------------------------------------
+
+
+def _export_doc(positions=4, modules=None):
+    import yaml
+
+    from .conftest import PARAMS
+
+    doc = yaml.safe_load((PARAMS / "good_site.yaml").read_text())
+    trucks = doc["streams"]["trucks"]
+    booths = list(trucks["booths_open"]["value"])
+    src = {"assumption": "Test", "rationale": "Test", "owner": "test author"}
+
+    def p(value, unit, **kw):
+        return {"description": "x", "value": value, "unit": unit, "source": src, **kw}
+
+    trucks["export"] = {
+        "description": "Mexican export customs",
+        "lanes": p(max(booths) if modules is None else modules, "booths"),
+        "booths_open": p(booths, "booths"),
+        "processing_minutes": p(1.0, "minutes/vehicle"),
+        "processing_cv": p(1.0, "/1"),
+        "exam_share": p(0.1, "/1"),
+        "exam_positions": p(positions, "booths"),
+        "exam_minutes": p(60.0, "minutes/vehicle"),
+    }
+    doc["options"]["joint_exam"] = {
+        "name": "Joint exam",
+        "kind": "unified_processing",
+        "description": "Half the trucks skip the Mexican export exam.",
+        "changes": {"trucks": {"export_exam_factor": p(0.5, "factor")}},
+    }
+    return doc
+
+
+def _load_doc(tmp_path, doc):
+    import yaml
+
+    from cba import params
+
+    from .conftest import COMMON
+
+    path = tmp_path / "site.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return params.load_site(path, COMMON)
+
+
+def test_export_stage_adds_its_wait_and_a_joint_exam_removes_part_of_it(
+    tmp_path, good_site, good_appraisal
+):
+    from cba.appraisal import appraise
+
+    site = _load_doc(tmp_path, _export_doc())
+    res = appraise(site)
+    d = res.delay[(res.delay.option == "status_quo") & (res.delay.stream == "trucks")]
+    d0 = good_appraisal.delay[
+        (good_appraisal.delay.option == "status_quo")
+        & (good_appraisal.delay.stream == "trucks")
+    ]
+    # every truck now also spends the module time, a tenth the exam: more delay
+    assert (
+        d.delay_vehicle_hours_per_day.to_numpy()
+        > d0.delay_vehicle_hours_per_day.to_numpy()
+    ).all()
+    m = res.metrics[res.metrics.rate_name == "discount_rate_base"].set_index("option")
+    assert m.loc["joint_exam", "pv_benefits"] > 0
+    # US booths still pay, but less: the export modules meter the trucks that
+    # reach US primary in the morning ramp, so its queue is shorter
+    m0 = good_appraisal.metrics
+    m0 = m0[m0.rate_name == "discount_rate_base"].set_index("option")
+    assert 0 < m.loc["sponsor_staffing", "pv_benefits"]
+    assert (
+        m.loc["sponsor_staffing", "pv_benefits"]
+        < m0.loc["sponsor_staffing", "pv_benefits"]
+    )
+
+
+def test_export_stage_is_checked_like_the_others(tmp_path):
+    from cba.appraisal.feasibility import check_site
+    from cba.exceptions import ParameterError
+
+    doc = _export_doc(modules=2)
+    with pytest.raises(
+        ParameterError, match="Mexican export, hour 07: 3 modules staffed but 2 exist"
+    ):
+        _load_doc(tmp_path, doc)
+    doc = _export_doc()
+    doc["options"]["joint_exam"]["changes"] = {
+        "cars": doc["options"]["joint_exam"]["changes"]["trucks"]
+    }
+    with pytest.raises(ParameterError, match="no Mexican export stage"):
+        _load_doc(tmp_path, doc)
+    with pytest.raises(ParameterError, match="export exam cannot clear its day"):
+        check_site(_load_doc(tmp_path, _export_doc(positions=0)))

@@ -119,6 +119,36 @@ def _check_capacity(site: Site) -> None:
                 "vehicle); allowed: booths and processing times that serve the "
                 "day's traffic",
             )
+        e = s.export
+        if e is not None:
+            modules = float(np.sum(e.booths_open.value)) * (
+                MINUTES_PER_HOUR / float(e.processing_minutes.value)
+            )
+            exams = (
+                HOURS
+                * float(e.exam_positions.value)
+                * MINUTES_PER_HOUR
+                / float(e.exam_minutes.value)
+            )
+            selected = daily[sid] * float(e.exam_share.value)
+            if daily[sid] > modules:
+                _fail(
+                    site,
+                    f"{base}.export.booths_open",
+                    f"Mexican export processing cannot clear its day: "
+                    f"{daily[sid]:,.0f} trucks arrive on {which} of {y0}, but the "
+                    f"modules open process at most {modules:,.0f}; allowed: modules "
+                    "and processing times that serve the day's traffic",
+                )
+            if selected > exams:
+                _fail(
+                    site,
+                    f"{base}.export.exam_positions",
+                    f"the Mexican export exam cannot clear its day: {selected:,.0f} "
+                    f"trucks a day are selected, but {float(e.exam_positions.value):g} "
+                    f"positions at {float(e.exam_minutes.value):g} minutes examine at "
+                    f"most {exams:,.0f}; allowed: enough exam positions",
+                )
         referred = daily[sid] * float(s.secondary_referral_share.value)
         secondary = (
             HOURS

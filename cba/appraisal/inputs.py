@@ -286,7 +286,7 @@ class Stage:
     Attributes
     ----------
     name : str
-        ``"primary"`` or ``"secondary"``.
+        ``"mx_export"``, ``"mx_exam"``, ``"primary"`` or ``"secondary"``.
     servers : ndarray
         Booths (or bays) open, ``(1, H)`` by hour or ``(D, 1)`` the same in
         every hour. [booths]
@@ -305,6 +305,9 @@ class Stage:
     minutes: np.ndarray
     cv: np.ndarray | None
     share: np.ndarray
+    #: A side stage takes ``share`` of the vehicles of the main stage before it
+    #: (an exam, a referral); every vehicle passes a main stage.
+    side: bool = False
 
 
 @dataclass(frozen=True)
@@ -355,6 +358,8 @@ class ChangeInputs:
     #: The added booths are reimbursed officer-hours, of which a share may
     #: replace regular staffing (``EconomyInputs.staffing_substitution_share``).
     reimbursed: bool = False
+    #: Multiplier of the Mexican export exam share. (D,) [factor]
+    export_exam_factor: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -501,8 +506,29 @@ def _stream(site: Site, values: dict[str, np.ndarray], sid: str) -> StreamInputs
             values[p + "secondary_minutes"],
             values.get(p + "secondary_cv"),
             values[p + "secondary_referral_share"],
+            side=True,
         ),
     )
+    if s.export is not None:
+        e = p + "export."
+        stages = (
+            Stage(
+                "mx_export",
+                values[e + "booths_open"][None, :],
+                values[e + "processing_minutes"],
+                values[e + "processing_cv"],
+                np.ones_like(values[e + "processing_minutes"]),
+            ),
+            Stage(
+                "mx_exam",
+                values[e + "exam_positions"][:, None],
+                values[e + "exam_minutes"],
+                values.get(e + "exam_cv"),
+                values[e + "exam_share"],
+                side=True,
+            ),
+            *stages,
+        )
     return StreamInputs(
         id=sid,
         description=s.description,
@@ -540,6 +566,7 @@ def _option(site: Site, values: dict[str, np.ndarray], oid: str) -> OptionInputs
             shift_share=_maybe(values, c + "shift_share"),
             shift_to=ch.shift_to,
             reimbursed=reimbursed,
+            export_exam_factor=_maybe(values, c + "export_exam_factor"),
         )
     costs = tuple(
         CostInputs(

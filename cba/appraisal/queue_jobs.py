@@ -42,8 +42,8 @@ class StageQueue:
     """Queue inputs of one stage, each broadcastable to ``(D, 1, H)``.
 
     ``servers`` [booths], ``services_per_hour`` (60 / processing minutes)
-    [vehicles/hour/booth], ``cv`` (None: exponential) [/1] and ``share`` of
-    the stream's vehicles that reach the stage [/1].
+    [vehicles/hour/booth], ``cv`` (None: exponential) [/1], ``share`` of
+    the vehicles of its main stage that reach a ``side`` stage [/1].
     """
 
     name: str
@@ -51,6 +51,7 @@ class StageQueue:
     services_per_hour: np.ndarray
     cv: np.ndarray | None
     share: np.ndarray
+    side: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def stream_queue(stream: StreamInputs) -> StreamQueue:
             services_per_hour=(MINUTES_PER_HOUR / st.minutes)[:, None, None],
             cv=None if st.cv is None else st.cv[:, None, None],
             share=st.share[:, None, None],
+            side=st.side,
         )
         for st in stream.stages
     )
@@ -109,9 +111,19 @@ def apply_changes(queue: StreamQueue, changes: list[ChangeInputs]) -> StreamQueu
         processing_factors=[ch.processing_factor for ch in changes],
         referral_factors=[ch.secondary_referral_factor for ch in changes],
     )
-    return queue.with_stage(
+    out = queue.with_stage(
         replace(primary, servers=booths, services_per_hour=services)
     ).with_stage(replace(secondary, share=referral))
+    factors = [
+        ch.export_exam_factor for ch in changes if ch.export_exam_factor is not None
+    ]
+    if factors:
+        exam = out.stage("mx_exam")
+        share = exam.share
+        for f in factors:
+            share = np.clip(share * f[:, None, None], 0.0, 1.0)
+        out = out.with_stage(replace(exam, share=share))
+    return out
 
 
 def anchor_periods(n_periods: int, step: int = ANCHOR_STEP) -> np.ndarray:
@@ -173,12 +185,25 @@ def run_queue_jobs(
     """
     if not jobs:
         return []
-    for job in jobs:
-        if [s.name for s in job.queue.stages] != ["primary", "secondary"]:
+    out: list = [None] * len(jobs)
+    groups: dict[tuple, list[int]] = {}
+    for j, job in enumerate(jobs):
+        names = tuple((s.name, s.side) for s in job.queue.stages)
+        if not names or names[0][1] or "primary" not in [n for n, _ in names]:
             raise ModelDomainError(
-                "the queue model takes a primary and a secondary stage, "
-                f"in that order; got {[s.name for s in job.queue.stages]}"
+                "a stream's stages start with a main stage and include primary; got "
+                f"{[s.name for s in job.queue.stages]}"
             )
+        groups.setdefault(names, []).append(j)
+    for idx in groups.values():
+        part = _run_group([jobs[j] for j in idx], anchors, n_periods, volume_cap)
+        for j, res in zip(idx, part, strict=True):
+            out[j] = res
+    return out
+
+
+def _run_group(jobs, anchors, n_periods, volume_cap):
+    """:func:`run_queue_jobs` for jobs whose streams have the same stages."""
     scaled = [
         (
             job.queue,
@@ -201,24 +226,28 @@ def run_queue_jobs(
         )
 
     arrivals = stack(lambda st, vol: vol[:, anchors, None] * st.profile)
-    mu = stack(lambda st, vol: st.stage("primary").services_per_hour)
-    referral = stack(lambda st, vol: st.stage("secondary").share)
-    mu2 = stack(lambda st, vol: st.stage("secondary").services_per_hour)
-    res = queueing.two_stage_hourly_waits(
-        arrivals,
-        stack(lambda st, vol: st.stage("primary").servers),
-        mu,
-        referral,
-        stack(lambda st, vol: st.stage("secondary").servers),
-        mu2,
-        service_cv=stack(lambda st, vol: st.stage("primary").cv),
-        secondary_cv=stack(lambda st, vol: _cv(st.stage("secondary"))),
-    )
-    time_per_vehicle = (
-        res.primary_wait_hours
-        + 1.0 / mu
-        + referral * (res.secondary_wait_hours + 1.0 / mu2)
-    )
+    n_stages = len(seen[0][0].stages)
+    stages, mus, shares = [], [], []
+    for i in range(n_stages):
+        side = seen[0][0].stages[i].side
+        mu = stack(lambda st, vol, i=i: st.stages[i].services_per_hour)
+        share = stack(lambda st, vol, i=i: st.stages[i].share)
+        stages.append(
+            queueing.TandemStage(
+                stack(lambda st, vol, i=i: st.stages[i].servers),
+                mu,
+                stack(lambda st, vol, i=i: _cv(st.stages[i])),
+                share,
+                side,
+            )
+        )
+        mus.append(mu)
+        shares.append(share)
+    res = queueing.tandem_hourly_waits(arrivals, stages)
+    time_per_vehicle = 0.0
+    for i, st in enumerate(stages):
+        t = res.stage_waits[i] + 1.0 / mus[i]
+        time_per_vehicle = time_per_vehicle + (shares[i] * t if st.side else t)
     delay_a = (arrivals * time_per_vehicle).sum(axis=-1)  # (J, D, A)
     shown = np.where(arrivals > 0, time_per_vehicle, np.nan)
     first = int(np.searchsorted(anchors, min(1, n_periods - 1)))

@@ -112,6 +112,12 @@ def semantic_checks(model: BaseModel) -> None:
                     check_param(
                         val, f"{base}.changes.{sid}.{fname}", STREAM_RULES[fname]
                     )
+            if ch.export_exam_factor is not None and model.streams[sid].export is None:
+                raise ParameterError(
+                    f"stream {sid} has no Mexican export stage for the export exam "
+                    f"factor to act on; allowed: an 'export' block on streams.{sid}",
+                    key_path=f"{base}.changes.{sid}.export_exam_factor",
+                )
             if ch.shift_to is not None and ch.shift_to not in model.streams:
                 raise ParameterError(
                     f"unknown stream '{ch.shift_to}'"
