@@ -627,7 +627,7 @@ def _write_index(out_root: Path, languages: tuple[str, ...]) -> Path:
                     "best": r["option"] == best,
                     "site": site,
                     "site_name": str(r["site_name"]),
-                    "option_name": str(r["option_name"]),
+                    "option_name": _option_name(r, lang),
                     "npv_v": f"{r['npv']:.0f}",
                     "npv": sig3(r["npv"] / 1e6),
                     "bcr_v": _num(r["bcr"]),
@@ -672,6 +672,15 @@ def _write_index(out_root: Path, languages: tuple[str, ...]) -> Path:
     path = out_root / index_name(lang)
     write_text_atomic(path, doc)
     return path
+
+
+def _option_name(row, lang: str) -> str:
+    """An option's name in ``lang`` from a summary row (English when absent)."""
+    if lang == "es":
+        es = row.get("option_name_es")
+        if isinstance(es, str) and es:
+            return es
+    return str(row["option_name"])
 
 
 def _best_option(g: pd.DataFrame) -> str | None:
@@ -721,7 +730,7 @@ def _index_chart(base: pd.DataFrame) -> dict | None:
             _("none worth doing")
             if r is None
             else _("{npv} M USD ({option})").format(
-                npv=sig3(r["npv"] / 1e6), option=r["option_name"]
+                npv=sig3(r["npv"] / 1e6), option=_option_name(r, language())
             )
         )
         bars.append(

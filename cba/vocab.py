@@ -248,6 +248,7 @@ SUMMARY_COLUMNS = [
     "site_name",
     "option",
     "option_name",
+    "option_name_es",
     "option_kind",
     *METRIC_COLUMNS[2:11],  # discount_rate ... first_year_benefits
     "verdict",

@@ -168,6 +168,7 @@ def save_results(
     named = metrics.assign(
         site_name=site.info.name,
         option_name=metrics["option"].map(lambda o: opts[o].name),
+        option_name_es=metrics["option"].map(lambda o: opts[o].name_es or opts[o].name),
         option_kind=metrics["option"].map(lambda o: opts[o].kind),
         verdict=[
             verdict.get((o, r), "")
