@@ -95,8 +95,9 @@ def test_busy_and_quiet_days_cost_more_delay_than_the_average_day(tmp_path):
 
 def test_a_status_quo_that_cannot_clear_its_busy_months_is_refused(tmp_path):
     """Nogales' busy (produce) months carry about 1.25 times the average day's
-    trucks: a schedule that clears the average day but not those days is refused
-    with seasons and accepted without."""
+    trucks: where every lane is already staffed at the peak (staffing cannot
+    follow the season), a schedule that clears the average day but not those
+    days is refused with seasons and accepted without."""
     base = _site(tmp_path, "nogales_mariposa", day_types="average")
     daily = float(
         appraisal.base_year_traffic(base, appraisal.outlooks_for(base))
@@ -107,11 +108,36 @@ def test_a_status_quo_that_cannot_clear_its_busy_months_is_refused(tmp_path):
     minutes = booth_hours * 60.0 / (daily * 1.1)  # capacity 1.1 x the average day
 
     def slow(doc):
-        doc["streams"]["trucks_standard"]["processing_minutes"]["value"] = minutes
-        doc["streams"]["trucks_standard"]["processing_minutes"].pop("distribution")
+        stream = doc["streams"]["trucks_standard"]
+        stream["processing_minutes"]["value"] = minutes
+        stream["processing_minutes"].pop("distribution")
+        # every lane already staffed at the peak: staffing cannot follow the season
+        stream["lanes"]["value"] = max(stream["booths_open"]["value"])
+        doc["options"] = {"status_quo": doc["options"]["status_quo"]}
 
     from cba.appraisal.feasibility import check_site
 
     check_site(_site(tmp_path, "nogales_mariposa", slow, day_types="average"))
     with pytest.raises(ParameterError, match=r"busy months \(months \[2, 3, 4, 5\]\)"):
         check_site(_site(tmp_path, "nogales_mariposa", slow))
+
+
+def test_staffing_follows_the_season_within_the_lanes(tmp_path):
+    from cba.appraisal.flows import _staffed_for
+    from cba.appraisal.queue_jobs import stream_queue
+
+    site = _site(tmp_path, "nogales_mariposa")
+    inp = replace(appraisal.model_inputs(site), day_types=day_types_for(site))
+    stream = inp.streams["trucks_standard"]
+    base = stream_queue(stream)
+    lanes = float(site.file.streams["trucks_standard"].lanes.value)
+    booths = np.asarray(site.file.streams["trucks_standard"].booths_open.value, float)
+    for dt in inp.day_types:
+        got = _staffed_for(dt, stream, base).stage("primary").servers.ravel()
+        want = np.minimum(lanes, np.round(booths * dt.factor("trucks_standard")))
+        np.testing.assert_array_equal(got, want)
+    busy = inp.day_types[-1]
+    assert busy.factor("trucks_standard") > 1.2  # the produce months
+    assert (
+        _staffed_for(busy, stream, base).stage("primary").servers.max() > booths.max()
+    )

@@ -100,8 +100,13 @@ def _check_capacity(site: Site) -> None:
     for sid, s in site.file.streams.items():
         base = f"streams.{sid}"
         per_booth = MINUTES_PER_HOUR / float(s.processing_minutes.value)
-        capacity = float(np.sum(s.booths_open.value)) * per_booth
         busiest = max(day_types, key=lambda d: d.factor(sid))
+        booths = np.asarray(s.booths_open.value, dtype=float)
+        if busiest.staffing_follows:  # booths follow the day's traffic, within lanes
+            booths = np.minimum(
+                float(s.lanes.value), np.round(booths * busiest.factor(sid))
+            )
+        capacity = float(np.sum(booths)) * per_booth
         daily = {sid: average[sid] * busiest.factor(sid)}
         which = (
             "the average day"
@@ -114,14 +119,19 @@ def _check_capacity(site: Site) -> None:
                 f"{base}.booths_open",
                 f"the status quo cannot clear its day: {daily[sid]:,.0f} vehicles "
                 f"arrive on {which} of {y0}, but the booths open process at "
-                f"most {capacity:,.0f} ({float(np.sum(s.booths_open.value)):g} "
+                f"most {capacity:,.0f} ({float(np.sum(booths)):g} "
                 f"booth-hours at {float(s.processing_minutes.value):g} minutes a "
                 "vehicle); allowed: booths and processing times that serve the "
                 "day's traffic",
             )
         e = s.export
         if e is not None:
-            modules = float(np.sum(e.booths_open.value)) * (
+            mods = np.asarray(e.booths_open.value, dtype=float)
+            if busiest.staffing_follows:
+                mods = np.minimum(
+                    float(e.lanes.value), np.round(mods * busiest.factor(sid))
+                )
+            modules = float(np.sum(mods)) * (
                 MINUTES_PER_HOUR / float(e.processing_minutes.value)
             )
             exams = (

@@ -99,6 +99,40 @@ def _queue_under(inp: Inputs, oid: str, sid: str, queue, displaced: bool = False
     return apply_changes(queue, changes)
 
 
+def _staffed_for(dt, stream, queue):
+    """The stream's status-quo queue on day type ``dt``: with staffing that
+    follows the season, each hour's booths (primary, and Mexican export
+    modules) scale with the day's traffic, rounded, within the lanes that
+    exist; otherwise the schedule as given."""
+    f = dt.factor(stream.id)
+    if not dt.staffing_follows or f == 1.0:
+        return queue
+    out = queue
+    for name, lanes in (("primary", stream.lanes), ("mx_export", stream.export_lanes)):
+        if lanes is None or name not in [s.name for s in queue.stages]:
+            continue
+        st = out.stage(name)
+        booths = np.minimum(lanes[:, None, None], np.round(st.servers * f))
+        out = out.with_stage(replace(st, servers=np.maximum(booths, 0.0)))
+    return out
+
+
+def _within_lanes(inp: Inputs, oid: str, sid: str, queue):
+    """An option's queue with its primary booths within the lanes that exist
+    plus those its parts build."""
+    stream = inp.streams[sid]
+    built = 0.0
+    for p in inp.options[oid].parts:
+        ch = inp.options[p].changes.get(sid)
+        if ch is not None and ch.extra_lanes is not None:
+            built = built + ch.extra_lanes
+    lanes = stream.lanes + built
+    st = queue.stage("primary")
+    return queue.with_stage(
+        replace(st, servers=np.minimum(st.servers, lanes[:, None, None]))
+    )
+
+
 def _displaceable(inp: Inputs, oid: str, sid: str) -> bool:
     return any(
         ch.reimbursed and ch.extra_booths is not None and (ch.extra_booths > 0).any()
@@ -158,13 +192,24 @@ def option_flows(
                 )
     jobs, keys = [], []
     for k, dt in enumerate(inp.day_types):
-        for sid, q in base_queues.items():
+        staffed = {
+            sid: _staffed_for(dt, inp.streams[sid], q) for sid, q in base_queues.items()
+        }
+        for sid, q in staffed.items():
             f = dt.factor(sid)
             jobs.append(QueueJob(q, vols[sid] * f / days, scale[sid]))
             keys.append((k, "status_quo", sid))
         for (oid, sid), q in changed.items():
             f = dt.factor(sid)
-            ov = option_vols[oid.removeprefix(DISPLACED)][sid]
+            name = oid.removeprefix(DISPLACED)
+            if staffed[sid] is not base_queues[sid]:
+                q = _within_lanes(
+                    inp,
+                    name,
+                    sid,
+                    _queue_under(inp, name, sid, staffed[sid], displaced=oid != name),
+                )
+            ov = option_vols[name][sid]
             jobs.append(QueueJob(q, ov * f / days, scale[sid]))
             keys.append((k, oid, sid))
     cap = eco.queue_volume_cap_factor[:, None]

@@ -269,6 +269,8 @@ class DayType:
     weight: float = 1.0
     volume_factors: tuple[tuple[str, float], ...] = ()
     months: tuple[int, ...] = ()
+    #: Booths open follow the day's traffic (rounded, within the lanes).
+    staffing_follows: bool = False
 
     def factor(self, stream: str) -> float:
         """The stream's traffic relative to its average day. [factor]"""
@@ -333,6 +335,8 @@ class StreamInputs:
     volume: VolumeInputs
     arrival_profile: np.ndarray  # (H,) share of the day's arrivals by hour [/1]
     stages: tuple[Stage, ...]
+    lanes: np.ndarray  # (D,) primary lanes that exist [booths]
+    export_lanes: np.ndarray | None  # (D,) Mexican export modules [booths]
     occupancy: np.ndarray  # (D,) [persons/vehicle]
     idle_fuel: np.ndarray | None  # (D,) [gal/vehicle-hour]
     cargo_value: np.ndarray | None  # (D,) [USD/vehicle]
@@ -360,6 +364,8 @@ class ChangeInputs:
     reimbursed: bool = False
     #: Multiplier of the Mexican export exam share. (D,) [factor]
     export_exam_factor: np.ndarray | None = None
+    #: Primary lanes the option builds. (D,) [booths]
+    extra_lanes: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -544,6 +550,8 @@ def _stream(site: Site, values: dict[str, np.ndarray], sid: str) -> StreamInputs
         ),
         arrival_profile=values[p + "arrival_profile"],
         stages=stages,
+        lanes=values[p + "lanes"],
+        export_lanes=values.get(p + "export.lanes"),
         occupancy=occupancy,
         idle_fuel=idle,
         cargo_value=_maybe(values, p + "cargo_value"),
@@ -567,6 +575,7 @@ def _option(site: Site, values: dict[str, np.ndarray], oid: str) -> OptionInputs
             shift_to=ch.shift_to,
             reimbursed=reimbursed,
             export_exam_factor=_maybe(values, c + "export_exam_factor"),
+            extra_lanes=_maybe(values, c + "extra_lanes"),
         )
     costs = tuple(
         CostInputs(

@@ -225,6 +225,7 @@ def day_types_for(site: Site) -> tuple[DayType, ...]:
                     (sid, demand.season_factor(f, months)) for sid, f in factors.items()
                 ),
                 tuple(int(m) + 1 for m in months),
+                staffing_follows=True,
             )
         )
     return tuple(out)

@@ -553,10 +553,10 @@ class SiteInfo(_Strict):
     base_year: Annotated[Year, Field(ge=1996, le=2100)]
     horizon_years: WholeNumber
     report_dollar_year: Year
-    #: The days a year is evaluated on: its average day, or one day per season
-    #: (quiet, middle and busy months from the monthly BTS series; each stage's
-    #: staffing must then clear the busy months' days).
-    day_types: Literal["average", "seasons"] = "average"
+    #: The days a year is evaluated on: one day per season (quiet, middle and
+    #: busy months from the monthly BTS series, staffing following each
+    #: season's traffic within the lanes that exist), or the average day.
+    day_types: Literal["average", "seasons"] = "seasons"
 
     @field_validator("id")
     @classmethod
