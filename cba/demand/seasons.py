@@ -12,7 +12,7 @@ season's day and weights it by its share of the year.
 Examples
 --------
 >>> f = np.array([0.9] * 4 + [1.0] * 4 + [1.1] * 4)
->>> [list(g) for g in season_months(f, 3)]
+>>> [g.tolist() for g in season_months(f, 3)]
 [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
 >>> round(sum(season_weight(g) * season_factor(f, g) for g in season_months(f, 3)), 6)
 1.0
