@@ -14,8 +14,10 @@ Examples
 >>> f = np.array([0.9] * 4 + [1.0] * 4 + [1.1] * 4)
 >>> [g.tolist() for g in season_months(f, 3)]
 [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
->>> round(sum(season_weight(g) * season_factor(f, g) for g in season_months(f, 3)), 6)
+>>> round(sum(season_weight(g) for g in season_months(f, 3)), 12)
 1.0
+>>> round(season_factor(f, season_months(f, 3)[2]), 6)
+1.1
 """
 
 from __future__ import annotations
