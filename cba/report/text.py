@@ -361,8 +361,9 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
             "<strong>Main caveat:</strong> {n} of the inputs are labelled "
             "assumptions (processing times, booth schedules and lane shares are not "
             "published per crossing); waits are modelled for a day in each season "
-            "(quiet, middle and busy months, from the monthly BTS counts) with the "
-            "same staffing, which misses weekday peaks."
+            "(quiet, middle and busy months, from the monthly BTS counts) with "
+            "staffing that follows each season's traffic within the lanes, which "
+            "misses weekday peaks."
         )
         if site.info.day_types == "seasons"
         else _(
