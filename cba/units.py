@@ -39,6 +39,7 @@ __all__ = [
 UNITS: dict[str, str] = {
     "/1": "dimensionless fraction or ratio",
     "factor": "dimensionless multiplier",
+    "/hour": "share per hour (e.g. of trips given up per hour of added delay)",
     "years": "years",
     "days/year": "operating days per year",
     "hours": "hours",

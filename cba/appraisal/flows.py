@@ -112,8 +112,10 @@ def _staffed_for(dt, stream, queue):
         if lanes is None or name not in [s.name for s in queue.stages]:
             continue
         st = out.stage(name)
-        booths = np.minimum(lanes[:, None, None], np.round(st.servers * f))
-        out = out.with_stage(replace(st, servers=np.maximum(booths, 0.0)))
+        booths = np.maximum(
+            np.minimum(lanes[:, None, None], np.round(st.servers * f)), 0
+        )
+        out = out.with_stage(replace(st, servers=booths, grown=booths))
     return out
 
 
@@ -126,10 +128,10 @@ def _within_lanes(inp: Inputs, oid: str, sid: str, queue):
         ch = inp.options[p].changes.get(sid)
         if ch is not None and ch.extra_lanes is not None:
             built = built + ch.extra_lanes
-    lanes = stream.lanes + built
+    lanes = (stream.lanes + built)[:, None, None]
     st = queue.stage("primary")
     return queue.with_stage(
-        replace(st, servers=np.minimum(st.servers, lanes[:, None, None]))
+        replace(st, servers=np.minimum(st.servers, lanes), lanes=lanes)
     )
 
 
@@ -153,8 +155,10 @@ def option_flows(
     whose base-year traffic is higher (or lower) would have had
     correspondingly more (or fewer) booths open to produce those same waits.
     So each draw's queue sees its traffic scaled to the reference in the base
-    year (its growth from there still lengthens queues, up to the volume cap),
-    while time savings are counted for the draw's actual vehicles.
+    year (its growth from there is met by booths that grow with workload until
+    the lanes are full, then by longer queues and users who give up trips),
+    while time savings are counted for the draw's actual vehicles, by the rule
+    of half over the trips made with and without the option.
     """
     eco = inp.economy
     days = eco.days_per_year[:, None]
@@ -195,25 +199,23 @@ def option_flows(
         staffed = {
             sid: _staffed_for(dt, inp.streams[sid], q) for sid, q in base_queues.items()
         }
+        reference = {}
         for sid, q in staffed.items():
             f = dt.factor(sid)
+            reference[sid] = len(jobs)
             jobs.append(QueueJob(q, vols[sid] * f / days, scale[sid]))
             keys.append((k, "status_quo", sid))
         for (oid, sid), q in changed.items():
             f = dt.factor(sid)
             name = oid.removeprefix(DISPLACED)
             if staffed[sid] is not base_queues[sid]:
-                q = _within_lanes(
-                    inp,
-                    name,
-                    sid,
-                    _queue_under(inp, name, sid, staffed[sid], displaced=oid != name),
-                )
+                q = _queue_under(inp, name, sid, staffed[sid], displaced=oid != name)
+            q = _within_lanes(inp, name, sid, q)
             ov = option_vols[name][sid]
-            jobs.append(QueueJob(q, ov * f / days, scale[sid]))
+            jobs.append(QueueJob(q, ov * f / days, scale[sid], reference[sid]))
             keys.append((k, oid, sid))
-    cap = eco.queue_volume_cap_factor[:, None]
-    raw = dict(zip(keys, run_queue_jobs(jobs, anchors, T, cap), strict=True))
+    response = eco.trips_lost_per_hour_of_delay
+    raw = dict(zip(keys, run_queue_jobs(jobs, anchors, T, response), strict=True))
     results = _over_day_types(inp, raw)
     # Reimbursed officer-hours replace regular ones on a share of the days
     # (the substitution share): on those days the bought booths add nothing.
@@ -230,6 +232,7 @@ def option_flows(
     base_delay = {sid: results[("status_quo", sid)][0] for sid in base_queues}
     base_wait = {sid: results[("status_quo", sid)][1] for sid in base_queues}
     base_peak = {sid: results[("status_quo", sid)][2] for sid in base_queues}
+    base_trips = {sid: results[("status_quo", sid)][4] for sid in base_queues}
     wait_rows, delay_rows, peak_rows = [], [], []
     for sid in base_queues:
         wait_rows.append(("status_quo", sid, base_wait[sid]))
@@ -244,16 +247,21 @@ def option_flows(
         if opt.kind == "status_quo":
             continue
         ramp = options.ramp_factor(years, opt.start_year, opt.ramp_up_years)[None, :]
-        ovols = option_vols[oid]
+        made: dict[str, np.ndarray] = {}  # trips made a day under the option
         for sid, s in inp.streams.items():
-            odelay, w, peak = results.get(
-                (oid, sid), (base_delay[sid], base_wait[sid], base_peak[sid])
+            odelay, w, peak, saved, trips = results.get(
+                (oid, sid),
+                (base_delay[sid], base_wait[sid], base_peak[sid], 0.0, base_trips[sid]),
             )
             wait_rows.append((oid, sid, w))
             peak_rows.append((oid, sid, peak))
-            # Delay with the ramp: the option's effect phases in linearly.
-            saved_per_day = (base_delay[sid] - odelay) * ramp
-            delay_rows.append((oid, sid, base_delay[sid] - saved_per_day))
+            # The option's effect phases in linearly (the ramp). Time saved is
+            # valued by the rule of half over the trips made with and without it.
+            saved_per_day = saved * ramp
+            delay_rows.append(
+                (oid, sid, base_delay[sid] + (odelay - base_delay[sid]) * ramp)
+            )
+            made[sid] = base_trips[sid] + (trips - base_trips[sid]) * ramp
             vh_saved = saved_per_day * days
             occ = s.occupancy[:, None]
             vot = eco.value_of_time[s.value_of_time_class][:, None]
@@ -332,12 +340,12 @@ def option_flows(
             if owner is not None and owner.tolled_streams
             else list(inp.streams)
         )
-        crossings[oid] = sum(ovols[sid] for sid in tolled) * (ramp > 0)
+        crossings[oid] = sum(made[sid] * days for sid in tolled) * (ramp > 0)
         if owner is not None and owner.toll_surcharge is not None:
             toll = owner.toll_surcharge[:, None]
             for sid in owner.tolled_streams:
                 us = inp.streams[sid].users_us_share[:, None]
-                revenue = funding.toll_revenue_usd(toll, ovols[sid]) * (ramp > 0)
+                revenue = funding.toll_revenue_usd(toll, made[sid] * days) * (ramp > 0)
                 _book(
                     rows,
                     oid,
@@ -363,30 +371,41 @@ def option_flows(
 
 
 def _over_day_types(inp: Inputs, raw: dict) -> dict:
-    """Each (option, stream)'s daily delay on the year's average day (the day
-    types' delays weighted by their shares of the year), its shown wait by hour
-    (the mean over the year's vehicles: day types weighted by share x traffic)
-    and the wait on the busiest day type. [vehicle-hours/day], [hours]"""
+    """Each (option, stream) over the year: its daily delay on the average day
+    (the day types' delays weighted by their shares of the year), its shown
+    wait by hour (the mean over the year's vehicles), the wait on the busiest
+    day type, the time saved against the status quo a day (rule of half: half
+    the trips made with and without the option times the time each saves, day
+    type by day type) and the trips made a day.
+    [vehicle-hours/day], [hours], [hours], [vehicle-hours/day], [vehicles/day]"""
     out = {}
     busiest = max(
         range(len(inp.day_types)),
         key=lambda k: sum(inp.day_types[k].factor(s) for s in inp.streams),
     )
+
+    def per_trip(d, v):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(v > 0, d / np.where(v > 0, v, 1.0), 0.0)
+
     for k0, oid, sid in raw:
         if k0 != 0:
             continue
-        delay = 0.0
-        wsum = 0.0
-        wts = 0.0
+        delay = saved = trips = wsum = wts = 0.0
         for k, dt in enumerate(inp.day_types):
-            d, w = raw[(k, oid, sid)]
+            d, w, v = raw[(k, oid, sid)]
+            d0, _w0, v0 = raw[(k, "status_quo", sid)]
             delay = delay + dt.weight * d
+            trips = trips + dt.weight * v
+            saved = saved + dt.weight * 0.5 * (v0 + v) * (
+                per_trip(d0, v0) - per_trip(d, v)
+            )
             vw = dt.weight * dt.factor(sid)
             wsum = wsum + vw * np.nan_to_num(w)
             wts = wts + vw * ~np.isnan(w)
         with np.errstate(invalid="ignore", divide="ignore"):
             shown = np.where(wts > 0, wsum / np.where(wts > 0, wts, 1.0), np.nan)
-        out[(oid, sid)] = (delay, shown, raw[(busiest, oid, sid)][1])
+        out[(oid, sid)] = (delay, shown, raw[(busiest, oid, sid)][1], saved, trips)
     return out
 
 

@@ -430,7 +430,7 @@ class EconomyInputs:
     overtime_premium: np.ndarray  # (D,) [factor]
     officers_per_booth: np.ndarray  # (D,) [officers/booth]
     staffing_substitution_share: np.ndarray  # (D,) [/1]
-    queue_volume_cap_factor: np.ndarray  # (D,) [factor]
+    trips_lost_per_hour_of_delay: np.ndarray  # (D,) [/hour]
     days_per_year: np.ndarray  # (D,) [days/year]
     discount_rates: tuple[tuple[str, float], ...]  # (name, rate), the base rate first
 
@@ -635,7 +635,7 @@ def _economy(site: Site, values: dict[str, np.ndarray]) -> EconomyInputs:
         overtime_premium=g("overtime_premium"),
         officers_per_booth=g("officers_per_booth"),
         staffing_substitution_share=g("staffing_substitution_share"),
-        queue_volume_cap_factor=g("queue_volume_cap_factor"),
+        trips_lost_per_hour_of_delay=g("trips_lost_per_hour_of_delay"),
         days_per_year=g("days_per_year"),
         discount_rates=_discount_rates(site, values),
     )

@@ -52,6 +52,11 @@ class StageQueue:
     cv: np.ndarray | None
     share: np.ndarray
     side: bool = False
+    #: Booths of the status quo's schedule that grow with workload (within
+    #: ``lanes``) as traffic grows from the base period; None: fixed.
+    grown: np.ndarray | None = None
+    #: Lanes that exist for this stage, ``(D, 1, 1)``; None: no limit.
+    lanes: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -77,20 +82,27 @@ class StreamQueue:
 
 
 def stream_queue(stream: StreamInputs) -> StreamQueue:
-    """The queue inputs of a stream's status quo."""
+    """The queue inputs of a stream's status quo (its primary booths, and Mexican
+    export modules, grow with workload within the lanes that exist)."""
     prof = stream.arrival_profile
     prof = prof / prof.sum()
-    stages = tuple(
-        StageQueue(
+    lanes = {"primary": stream.lanes, "mx_export": stream.export_lanes}
+
+    def stage(st):
+        servers = st.servers[:, None, :]
+        limit = lanes.get(st.name)
+        return StageQueue(
             name=st.name,
-            servers=st.servers[:, None, :],
+            servers=servers,
             services_per_hour=(MINUTES_PER_HOUR / st.minutes)[:, None, None],
             cv=None if st.cv is None else st.cv[:, None, None],
             share=st.share[:, None, None],
             side=st.side,
+            grown=servers if limit is not None else None,
+            lanes=None if limit is None else limit[:, None, None],
         )
-        for st in stream.stages
-    )
+
+    stages = tuple(stage(st) for st in stream.stages)
     return StreamQueue(profile=prof[None, None, :], stages=stages)
 
 
@@ -155,6 +167,10 @@ class QueueJob:
     queue: StreamQueue
     daily_volume: np.ndarray
     scale: np.ndarray | None = None
+    #: Index (in the job list) of the job whose base-period time per vehicle
+    #: is this job's reference for users' response (the status quo of the same
+    #: stream and day); None: the job itself.
+    reference: int | None = None
 
 
 def _cv(stage: StageQueue):
@@ -165,23 +181,27 @@ def run_queue_jobs(
     jobs: list[QueueJob],
     anchors: np.ndarray,
     n_periods: int,
-    volume_cap: np.ndarray | None = None,
-) -> list[tuple[np.ndarray, np.ndarray]]:
+    response: np.ndarray | None = None,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Evaluate several streams/options in one vectorised queue call.
 
     The queue runs at the anchor periods only; daily delay at other periods is
     interpolated linearly in time (volumes change smoothly from year to year).
 
-    ``volume_cap`` (D, 1) limits the traffic the queue sees to that multiple of
-    the job's base-period volume: beyond it base staffing is assumed to grow
-    with workload, so the time per vehicle stays at its capped level while the
-    number of vehicles keeps growing.
+    ``response`` (D, 1): users who respond. The share of a day's trips made
+    is ``exp(-response x max(0, T - T0))``, with ``T`` the mean time per vehicle
+    at the crossing [hours] and ``T0`` the reference job's in the base period:
+    as queues grow beyond today's, trips move to other crossings and hours or
+    are forgone. Solved as a fixed point (damped iteration) at every anchor.
+    None: every trip is made.
 
     Returns
     -------
-    list of (delay (D, T), shown wait (D, H) in the first year of operation)
-        Delay in vehicle-hours per day; shown wait = mean time at the crossing
-        per vehicle by arrival hour [hours], NaN in hours with no arrivals.
+    list of (delay (D, T), shown wait (D, H) in the first year of operation,
+    trips made (D, T))
+        Delay in vehicle-hours per day of the trips made; shown wait = mean time
+        at the crossing per vehicle by arrival hour [hours], NaN in hours with
+        no arrivals; trips made a day (the daily volume times the share made).
     """
     if not jobs:
         return []
@@ -196,15 +216,25 @@ def run_queue_jobs(
             )
         groups.setdefault(names, []).append(j)
     for idx in groups.values():
-        part = _run_group([jobs[j] for j in idx], anchors, n_periods, volume_cap)
+        local = {j: i for i, j in enumerate(idx)}
+        refs = [
+            local.get(jobs[j].reference, i) if jobs[j].reference is not None else i
+            for i, j in enumerate(idx)
+        ]
+        part = _run_group([jobs[j] for j in idx], anchors, n_periods, response, refs)
         for j, res in zip(idx, part, strict=True):
             out[j] = res
     return out
 
 
-def _run_group(jobs, anchors, n_periods, volume_cap):
+#: Most iterations of the users' response fixed point, and its tolerance
+#: (largest change of the share of trips made).
+RESPONSE_ITERATIONS, RESPONSE_TOLERANCE = 40, 1e-5
+
+
+def _run_group(jobs, anchors, n_periods, response, refs):
     """:func:`run_queue_jobs` for jobs whose streams have the same stages."""
-    scaled = [
+    seen = [
         (
             job.queue,
             job.daily_volume * job.scale if job.scale is not None else job.daily_volume,
@@ -212,12 +242,6 @@ def _run_group(jobs, anchors, n_periods, volume_cap):
         )
         for job in jobs
     ]
-    if volume_cap is not None:
-        seen = [
-            (st, np.minimum(q, volume_cap * q[:, :1]), vol) for st, q, vol in scaled
-        ]
-    else:
-        seen = scaled
     shape = (len(seen),) + seen[0][1][:, anchors].shape + (HOURS,)
 
     def stack(fn):
@@ -225,7 +249,27 @@ def _run_group(jobs, anchors, n_periods, volume_cap):
             [np.broadcast_to(fn(st, vol), shape[1:]) for st, vol, _ in seen]
         )
 
-    arrivals = stack(lambda st, vol: vol[:, anchors, None] * st.profile)
+    demand = stack(lambda st, vol: vol[:, anchors, None] * st.profile)  # (J,D,A,H)
+    # Workload growth from the base period of the reference (status-quo) job:
+    # the schedule's booths grow with it, rounded, within the lanes.
+    volume = demand.sum(axis=-1)  # (J, D, A)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ref_volume = volume[refs]
+        growth = np.where(
+            ref_volume[:, :, :1] > 0,
+            ref_volume / np.where(ref_volume[:, :, :1] > 0, ref_volume[:, :, :1], 1.0),
+            1.0,
+        )[..., None]  # (J, D, A, 1)
+
+    def servers_of(st, i, j):
+        stage = st.stages[i]
+        c = np.broadcast_to(stage.servers, shape[1:])
+        if stage.grown is None or stage.lanes is None:
+            return c
+        extra = np.round(np.broadcast_to(stage.grown, shape[1:]) * (growth[j] - 1.0))
+        grown = c + np.maximum(extra, 0.0)
+        return np.minimum(grown, np.maximum(np.broadcast_to(stage.lanes, shape[1:]), c))
+
     n_stages = len(seen[0][0].stages)
     stages, mus, shares = [], [], []
     for i in range(n_stages):
@@ -234,7 +278,7 @@ def _run_group(jobs, anchors, n_periods, volume_cap):
         share = stack(lambda st, vol, i=i: st.stages[i].share)
         stages.append(
             queueing.TandemStage(
-                stack(lambda st, vol, i=i: st.stages[i].servers),
+                np.stack([servers_of(st, i, j) for j, (st, _v, _a) in enumerate(seen)]),
                 mu,
                 stack(lambda st, vol, i=i: _cv(st.stages[i])),
                 share,
@@ -243,23 +287,72 @@ def _run_group(jobs, anchors, n_periods, volume_cap):
         )
         mus.append(mu)
         shares.append(share)
-    res = queueing.tandem_hourly_waits(arrivals, stages)
-    time_per_vehicle = 0.0
-    for i, st in enumerate(stages):
-        t = res.stage_waits[i] + 1.0 / mus[i]
-        time_per_vehicle = time_per_vehicle + (shares[i] * t if st.side else t)
+
+    servers = [np.asarray(st.servers, dtype=float) for st in stages]
+    cvs = [np.asarray(st.cv, dtype=float) for st in stages]
+
+    def solve(made, rows=None):
+        """Time per vehicle by hour with the share ``made`` of trips, on the
+        (job, draw, anchor) rows given (all when None)."""
+        if rows is None:
+            sel = (slice(None),) * 3
+        else:
+            sel = rows
+        arrivals = demand[sel] * made[sel][..., None]
+        res = queueing.tandem_hourly_waits(
+            arrivals,
+            [
+                queueing.TandemStage(c[sel], mu[sel], cv[sel], sh[sel], st.side)
+                for c, mu, cv, sh, st in zip(
+                    servers, mus, cvs, shares, stages, strict=True
+                )
+            ],
+        )
+        tpv = 0.0
+        for i, st in enumerate(stages):
+            t = res.stage_waits[i] + 1.0 / mus[i][sel]
+            tpv = tpv + (shares[i][sel] * t if st.side else t)
+        return arrivals, tpv
+
+    mus = [np.broadcast_to(m, shape) for m in mus]
+    shares = [np.broadcast_to(x, shape) for x in shares]
+    servers = [np.broadcast_to(c, shape) for c in servers]
+    cvs = [np.broadcast_to(c, shape) for c in cvs]
+    made = np.ones(shape[:-1])  # share of trips made, (J, D, A)
+    arrivals, time_per_vehicle = solve(made)
+    arrivals, time_per_vehicle = np.array(arrivals), np.array(time_per_vehicle)
+    if response is not None:
+        total = demand.sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_t = np.where(
+                total > 0, (demand * time_per_vehicle).sum(axis=-1) / total, 0.0
+            )
+        t0 = mean_t[refs][:, :, :1]  # (J, D, 1): the reference's base period
+        beta = np.broadcast_to(
+            np.asarray(response, dtype=float).reshape(1, -1, 1), made.shape
+        )
+        t0 = np.broadcast_to(t0, made.shape)
+        active = np.ones(made.shape, dtype=bool)
+        for _ in range(RESPONSE_ITERATIONS):
+            target = np.exp(-beta * np.maximum(mean_t - t0, 0.0))
+            step = np.where(active, target - made, 0.0)
+            active = np.abs(step) >= RESPONSE_TOLERANCE
+            if not active.any():
+                break
+            made = made + np.where(active, 0.5 * step, 0.0)
+            rows = np.nonzero(active)
+            a_rows, t_rows = solve(made, rows)
+            arrivals[rows] = a_rows
+            time_per_vehicle[rows] = t_rows
+            v = a_rows.sum(axis=-1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean_t[rows] = np.where(v > 0, (a_rows * t_rows).sum(axis=-1) / v, 0.0)
     delay_a = (arrivals * time_per_vehicle).sum(axis=-1)  # (J, D, A)
     shown = np.where(arrivals > 0, time_per_vehicle, np.nan)
     first = int(np.searchsorted(anchors, min(1, n_periods - 1)))
     t = np.arange(n_periods)
-    out = []
-    for j in range(len(seen)):
-        queued, actual = seen[j][1], seen[j][2]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_vehicle = np.where(
-                queued[:, anchors] > 0, delay_a[j] / queued[:, anchors], 0.0
-            )
-        d = per_vehicle
+
+    def interpolate(d):
         full = np.empty((d.shape[0], n_periods))
         for k in range(len(anchors) - 1):  # a loop over a handful of year segments
             a0, a1 = anchors[k], anchors[k + 1]
@@ -267,5 +360,17 @@ def _run_group(jobs, anchors, n_periods, volume_cap):
             full[:, a0 : a1 + 1] = d[:, k : k + 1] * (1 - w) + d[:, k + 1 : k + 2] * w
         if len(anchors) == 1:
             full[:] = d[:, :1]
-        out.append((full * actual, shown[j][:, first, :]))
+        return full
+
+    out = []
+    for j in range(len(seen)):
+        actual = seen[j][2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_vehicle = np.where(
+                arrivals[j].sum(axis=-1) > 0,
+                delay_a[j] / arrivals[j].sum(axis=-1),
+                0.0,
+            )
+        trips = interpolate(made[j]) * actual
+        out.append((interpolate(per_vehicle) * trips, shown[j][:, first, :], trips))
     return out

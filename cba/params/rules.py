@@ -123,7 +123,7 @@ STREAM_RULES = {
 #: Rules of shared (or site-level) parameters by name.
 NAME_RULES = {
     "days_per_year": Rule(0.0, 366.0, low_open=True),
-    "queue_volume_cap_factor": FACTOR,
+    "trips_lost_per_hour_of_delay": Rule(0.0, 10.0),
     "value_co2": Rule(0.0, 1.0, integer=True),  # a switch: 0 or 1
     "officers_per_booth": Rule(0.0, 10.0, low_open=True),
     "staffing_substitution_share": Rule(0.0, 1.0, high_open=True),

@@ -187,7 +187,7 @@ REQUIRED_COMMON = (
     "value_co2",
     "emissions_us_share",
     "inventory_carrying_rate",
-    "queue_volume_cap_factor",
+    "trips_lost_per_hour_of_delay",
     "days_per_year",
 )
 

@@ -1,0 +1,120 @@
+"""Users who respond (instead of a cap on the traffic a queue sees), staffing
+that grows with workload within the lanes, and the rule of half."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cba.appraisal.flows import _over_day_types
+from cba.appraisal.inputs import DayType
+from cba.appraisal.queue_jobs import (
+    RESPONSE_TOLERANCE,
+    QueueJob,
+    StageQueue,
+    StreamQueue,
+    run_queue_jobs,
+)
+
+from .test_queueing import _block
+
+
+def _queue(booths, lanes=None, grown=True):
+    prof = _block(0.2, h6_20=1.0)
+    prof = prof / prof.sum()
+    servers = np.asarray(booths, dtype=float).reshape(1, 1, -1)
+    lane = None if lanes is None else np.full((1, 1, 1), float(lanes))
+    return StreamQueue(
+        profile=prof[None, None, :],
+        stages=(
+            StageQueue(
+                "primary",
+                servers,
+                np.full((1, 1, 1), 12.0),
+                None,
+                np.ones((1, 1, 1)),
+                grown=servers if (grown and lanes is not None) else None,
+                lanes=lane,
+            ),
+            StageQueue(
+                "secondary",
+                np.full((1, 1, 1), 20.0),
+                np.full((1, 1, 1), 6.0),
+                None,
+                np.full((1, 1, 1), 0.05),
+                side=True,
+            ),
+        ),
+    )
+
+
+def _growing(daily, years=10, rate=0.06):
+    return (daily * (1 + rate) ** np.arange(years))[None, :]
+
+
+def test_no_response_every_trip_is_made():
+    job = QueueJob(_queue(np.full(24, 4), lanes=4), _growing(600.0))
+    ((delay, _w, trips),) = run_queue_jobs([job], np.array([0, 3, 6, 9]), 10, None)
+    np.testing.assert_allclose(trips, _growing(600.0), rtol=1e-12)
+
+
+def test_trips_made_are_the_fixed_point_of_the_response_and_never_exceed_demand():
+    """Lanes full from the start: traffic growth lengthens queues and users give
+    up trips; at every anchor the share made is exp(-b (T - T0)) of its own
+    time T (to the solver's tolerance), and made + given up = demand."""
+    demand = _growing(600.0)
+    anchors = np.array([0, 3, 6, 9])
+    beta = np.array([0.3])
+    job = QueueJob(_queue(np.full(24, 4), lanes=4), demand)
+    ((delay, _w, trips),) = run_queue_jobs([job], anchors, 10, beta)
+    made = trips / demand
+    assert made[0, 0] == pytest.approx(1.0, abs=1e-12)  # the base year is today
+    assert (made <= 1.0 + 1e-12).all() and made[0, -1] < 0.9
+    given_up = demand - trips
+    np.testing.assert_allclose(trips + given_up, demand, rtol=0, atol=1e-9)
+    # the fixed point at the anchors: time per trip made from delay / trips
+    t = delay[0, anchors] / trips[0, anchors]
+    np.testing.assert_allclose(
+        made[0, anchors], np.exp(-0.3 * np.maximum(t - t[0], 0.0)), atol=1e-4
+    )
+    # no response: every trip made and longer times
+    ((delay0, _w0, trips0),) = run_queue_jobs([job], anchors, 10, None)
+    assert (delay0[0, anchors] / trips0[0, anchors] >= t - 1e-9).all()
+    assert RESPONSE_TOLERANCE <= 1e-5
+
+
+def test_staffing_grows_with_workload_within_the_lanes():
+    """With free lanes the schedule's booths grow with traffic and the time per
+    trip stays about today's; with every lane staffed it grows."""
+    demand = _growing(600.0)
+    anchors = np.array([0, 3, 6, 9])
+    free = QueueJob(_queue(np.full(24, 4), lanes=12), demand)
+    full = QueueJob(_queue(np.full(24, 4), lanes=4), demand)
+    (d_free, _a, v_free), (d_full, _b, v_full) = run_queue_jobs(
+        [free, full], anchors, 10, None
+    )
+    t_free = d_free[0, anchors] / v_free[0, anchors]
+    t_full = d_full[0, anchors] / v_full[0, anchors]
+    assert t_free[0] == pytest.approx(t_full[0], rel=1e-12)
+    assert t_full[-1] > 2 * t_free[-1]
+    assert t_free[-1] < 1.5 * t_free[0]
+
+
+def test_rule_of_half_against_a_hand_calculation():
+    """Status quo: 100 trips of 1 hour; option: 120 trips of 0.5 hour (20 more
+    made). Time saved = (100 + 120) / 2 x (1 - 0.5) = 55 vehicle-hours a day."""
+
+    class Inp:
+        day_types = (DayType("average", 1.0),)
+        streams = {"s": None}
+
+    one = np.ones((1, 1))
+    raw = {
+        (0, "status_quo", "s"): (100.0 * one, np.full((1, 24), 1.0), 100.0 * one),
+        (0, "opt", "s"): (60.0 * one, np.full((1, 24), 0.5), 120.0 * one),
+    }
+    out = _over_day_types(Inp(), raw)
+    delay, _shown, _peak, saved, trips = out[("opt", "s")]
+    assert float(saved[0, 0]) == pytest.approx(55.0, abs=1e-12)
+    assert float(trips[0, 0]) == 120.0 and float(delay[0, 0]) == 60.0
+    assert float(out[("status_quo", "s")][3][0, 0]) == 0.0
