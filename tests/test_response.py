@@ -80,7 +80,7 @@ def test_trips_made_are_the_fixed_point_of_the_response_and_never_exceed_demand(
     # no response: every trip made and longer times
     ((delay0, _w0, trips0),) = run_queue_jobs([job], anchors, 10, None)
     assert (delay0[0, anchors] / trips0[0, anchors] >= t - 1e-9).all()
-    assert RESPONSE_TOLERANCE <= 1e-5
+    assert RESPONSE_TOLERANCE <= 1e-4
 
 
 def test_staffing_grows_with_workload_within_the_lanes():

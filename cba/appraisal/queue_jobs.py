@@ -192,7 +192,8 @@ def run_queue_jobs(
     is ``exp(-response x max(0, T - T0))``, with ``T`` the mean time per vehicle
     at the crossing [hours] and ``T0`` the reference job's in the base period:
     as queues grow beyond today's, trips move to other crossings and hours or
-    are forgone. Solved as a fixed point (damped iteration) at every anchor.
+    are forgone. Solved as a fixed point (bisection on the share made) at every
+    anchor.
     None: every trip is made.
 
     Returns
@@ -227,9 +228,9 @@ def run_queue_jobs(
     return out
 
 
-#: Most iterations of the users' response fixed point, and its tolerance
-#: (largest change of the share of trips made).
-RESPONSE_ITERATIONS, RESPONSE_TOLERANCE = 40, 1e-5
+#: Most bisection steps of the users' response fixed point, and its tolerance
+#: (width of the bracket on the share of trips made).
+RESPONSE_ITERATIONS, RESPONSE_TOLERANCE = 40, 1e-4
 
 
 def _run_group(jobs, anchors, n_periods, response, refs):
@@ -332,21 +333,29 @@ def _run_group(jobs, anchors, n_periods, response, refs):
             np.asarray(response, dtype=float).reshape(1, -1, 1), made.shape
         )
         t0 = np.broadcast_to(t0, made.shape)
-        active = np.ones(made.shape, dtype=bool)
+        # f(m) = m - exp(-b max(0, T(m) - T0)) rises with the share made m
+        # (more trips, longer times), is -1 near m = 0 and >= 0 at m = 1: the
+        # root is bracketed, and bisection on the rows not yet settled finds it.
+        target = np.exp(-beta * np.maximum(mean_t - t0, 0.0))
+        lo = np.zeros(made.shape)
+        hi = np.ones(made.shape)
+        active = target < 1.0 - RESPONSE_TOLERANCE
         for _ in range(RESPONSE_ITERATIONS):
-            target = np.exp(-beta * np.maximum(mean_t - t0, 0.0))
-            step = np.where(active, target - made, 0.0)
-            active = np.abs(step) >= RESPONSE_TOLERANCE
             if not active.any():
                 break
-            made = made + np.where(active, 0.5 * step, 0.0)
             rows = np.nonzero(active)
+            mid = 0.5 * (lo[rows] + hi[rows])
+            made[rows] = mid
             a_rows, t_rows = solve(made, rows)
             arrivals[rows] = a_rows
             time_per_vehicle[rows] = t_rows
             v = a_rows.sum(axis=-1)
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean_t[rows] = np.where(v > 0, (a_rows * t_rows).sum(axis=-1) / v, 0.0)
+                m_t = np.where(v > 0, (a_rows * t_rows).sum(axis=-1) / v, 0.0)
+            above = mid > np.exp(-beta[rows] * np.maximum(m_t - t0[rows], 0.0))
+            hi[rows] = np.where(above, mid, hi[rows])
+            lo[rows] = np.where(above, lo[rows], mid)
+            active[rows] = (hi[rows] - lo[rows]) > RESPONSE_TOLERANCE
     delay_a = (arrivals * time_per_vehicle).sum(axis=-1)  # (J, D, A)
     shown = np.where(arrivals > 0, time_per_vehicle, np.nan)
     first = int(np.searchsorted(anchors, min(1, n_periods - 1)))
