@@ -51,6 +51,7 @@ __all__ = [
     "COMPONENT_PALETTE",
     "STAKEHOLDER_PALETTE",
     "option_colors",
+    "legend_beside",
     "show_figure",
     "plot_waits",
     "show_waits",
@@ -104,6 +105,17 @@ STAKEHOLDER_PALETTE = {
     "users_us": "#6baed6",
     "users_mx": "#81c784",
 }
+
+
+def legend_beside(ax, title: str | None = None, fontsize: float = 8) -> None:
+    """The axes' legend to the right of the plot, where it never covers data."""
+    ax.legend(
+        title=title,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        fontsize=fontsize,
+        frameon=False,
+    )
 
 
 def option_colors(site: Site) -> dict[str, str]:
@@ -238,13 +250,7 @@ def plot_components(site: Site, appraisal: Appraisal):
             ax=ax,
             orient="h",
         )
-        ax.legend(
-            title=component,
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1),
-            fontsize=8,
-            frameon=False,
-        )
+        legend_beside(ax, title=component)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel(
         _("Present value at {rate} (M USD of {dollar_year}); costs negative").format(
@@ -291,13 +297,7 @@ def plot_stakeholders(site: Site, appraisal: Appraisal):
                 _(STAKEHOLDER_NAMES[k]): STAKEHOLDER_PALETTE[k] for k in STAKEHOLDERS
             },
         )
-        ax.legend(
-            title=who,
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1),
-            fontsize=8,
-            frameon=False,
-        )
+        legend_beside(ax, title=who)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_ylabel("")
     ax.set_xlabel(
@@ -458,7 +458,7 @@ def plot_tornado(
         )
         ax.axvline(c, color="black", lw=0.8)
         ax.axvline(0, color="grey", lw=0.8, ls=":")
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+        legend_beside(ax, fontsize=7)
     ax.set_xlabel(
         plain(
             _("NPV of {option} at the base rate (M USD)").format(
@@ -564,7 +564,7 @@ def plot_cumulative_npv(site: Site, appraisal: Appraisal):
             dollar_year=site.info.report_dollar_year
         )
     )
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    legend_beside(ax)
     fig.tight_layout()
     return fig
 

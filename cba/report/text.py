@@ -106,6 +106,11 @@ def fmt_usd(x: float) -> str:
     return f"{sign}{a:.0f} USD" if es else f"{sign}${a:.0f}"
 
 
+def _decimals(n: int) -> str:
+    """Babel number pattern with thousands separators and ``n`` decimals."""
+    return "#,##0" + ("." + "0" * n if n > 0 else "")
+
+
 def sig3(x: float) -> str:
     """A number to three significant figures, with thousands separators (Babel,
     for the report language's locale).
@@ -119,8 +124,7 @@ def sig3(x: float) -> str:
         return f"{x:g}"
     digits = 3 - 1 - math.floor(math.log10(abs(x)))
     r = round(x, digits)
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(r, format=pattern, locale=locale())
+    return format_decimal(r, format=_decimals(digits), locale=locale())
 
 
 def fmt_pct(x, nd: int = 0) -> str:
@@ -133,8 +137,7 @@ def fmt_pct(x, nd: int = 0) -> str:
     """
     if x is None or pd.isna(x):
         return _("n/a")
-    pattern = "#,##0" + ("." + "0" * nd if nd else "") + "%"
-    return format_percent(float(x), format=pattern, locale=locale())
+    return format_percent(float(x), format=_decimals(nd) + "%", locale=locale())
 
 
 def fmt_irr(x) -> str:
@@ -167,8 +170,7 @@ def fmt_num(x, nd=1):
     """A number with ``nd`` decimals, or "n/a" for None, NaN and infinity."""
     if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
         return _("n/a")
-    pattern = "#,##0" + ("." + "0" * nd if nd else "")
-    return format_decimal(round(float(x), nd), format=pattern, locale=locale())
+    return format_decimal(round(float(x), nd), format=_decimals(nd), locale=locale())
 
 
 def short_label(text: str, width: int = 60) -> str:
