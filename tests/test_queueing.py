@@ -223,6 +223,7 @@ def test_public_names():
         "tandem_hourly_waits",
         "TandemStage",
         "TandemWaits",
+        "external_delay_per_arrival_hours",
         "QueueSettings",
         "DEFAULT_SETTINGS",
     }
@@ -1095,3 +1096,25 @@ def test_a_row_does_not_depend_on_its_batch():
         # paths), so it is held to the tolerances of the kernel comparison
         _assert_waits_match(ref_one.waits[0], reference.waits[i], lam[i])
     _assert_waits_match(batch.waits, reference.waits, lam)
+
+
+def test_external_delay_per_arrival_is_the_derivative_of_total_delay_in_mm1():
+    """M/M/1: total wait L(lambda) = lambda Wq(lambda); one more arrival adds
+    dL/dlambda = Wq + lambda dWq/dlambda, of which all but its own Wq falls on
+    the others, = Wq / (1 - rho) (numerical derivative against the formula)."""
+    from cba.queueing import external_delay_per_arrival_hours, mmc_mean_wait_hours
+
+    mu = 12.0
+    for rho in (0.3, 0.7, 0.9):
+        lam = rho * mu
+        h = 1e-5
+        wq = float(mmc_mean_wait_hours(lam, mu, 1))
+        d = (
+            (lam + h) * float(mmc_mean_wait_hours(lam + h, mu, 1))
+            - (lam - h) * float(mmc_mean_wait_hours(lam - h, mu, 1))
+        ) / (2 * h)
+        assert d - wq == pytest.approx(
+            float(external_delay_per_arrival_hours(wq * 60.0, rho)), rel=1e-6
+        )
+    with pytest.raises(ValueError):
+        external_delay_per_arrival_hours(30.0, 1.0)

@@ -90,6 +90,11 @@ class Appraisal:
         ``wait_p05`` and ``wait_p95``, the 5-95 % band over the draws.
     delay : DataFrame
         Daily vehicle-hours of delay per stream, option and year.
+    responses : DataFrame
+        Users who respond, per stream, option and year (a day): trips made
+        here, trips lost to the crossing, vehicles diverted to the sibling
+        crossing and the vehicle-hours of delay they add there (columns
+        :data:`cba.appraisal.accumulate.RESPONSE_COLUMNS`).
     stakeholders : DataFrame
         PV of each stakeholder's net gain per option and rate.
     traffic : DataFrame
@@ -120,6 +125,7 @@ class Appraisal:
     npv_draws: pd.DataFrame | None = None
     base_year: int = 0
     discount_rates: tuple[tuple[str, float], ...] = ()
+    responses: pd.DataFrame | None = None
 
     # Computed on first use (sensitivity analyses appraise a site many times and
     # never read them).
@@ -253,6 +259,7 @@ def _central_with_draws(central: Appraisal, draws: dict) -> dict:
         "metrics": metrics[METRIC_COLUMNS + MC_COLUMNS],
         "waits": waits,
         "delay": central.delay,
+        "responses": central.responses,
         "stakeholders": central.stakeholders,
         "npv_draws": draws["npv_draws"],
         "base_year": central.base_year,

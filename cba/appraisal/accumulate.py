@@ -47,6 +47,15 @@ __all__ = [
 #: chunk size: same seed, same numbers, bit for bit.
 REDUCE_BLOCK = 50
 
+#: Columns of :attr:`cba.appraisal.Appraisal.responses`, in the order of
+#: :attr:`cba.appraisal.flows.FlowBlock.responses` (all a day).
+RESPONSE_COLUMNS = (
+    "trips_made_per_day",
+    "trips_lost_per_day",
+    "diverted_per_day",
+    "sibling_delay_vehicle_hours_per_day",
+)
+
 #: Sign of each side of a cash flow in a stakeholder's net gain.
 SIGN = {"benefit": 1.0, "cost": -1.0, "transfer": 1.0}
 
@@ -168,6 +177,13 @@ class Accumulator:
             self._sum(("wait_peak", o, sid), w, n)
         for o, sid, d in block.delay:
             self._sum(("delay", o, sid), np.broadcast_to(d, (n,) + np.shape(d)[-1:]), n)
+        for o, sid, *parts in block.responses:
+            for name, d in zip(RESPONSE_COLUMNS, parts, strict=True):
+                self._sum(
+                    ("response", o, sid, name),
+                    np.broadcast_to(d, (n,) + np.shape(d)[-1:]),
+                    n,
+                )
 
     def _get(self, key):
         parts = self.pv.get(key)
@@ -311,6 +327,17 @@ class Accumulator:
             ],
             columns=["site", "option", "stream", "year", "delay_vehicle_hours_per_day"],
         )
+        resp = {k: v for k, v in self._totals("response")}
+        responses = pd.DataFrame(
+            [
+                (self.site_id, o, s, int(y))
+                + tuple(float(resp[(o, s, c)][i]) / N for c in RESPONSE_COLUMNS)
+                for (o, s, c) in resp
+                if c == RESPONSE_COLUMNS[0]
+                for i, y in enumerate(self.years)
+            ],
+            columns=["site", "option", "stream", "year", *RESPONSE_COLUMNS],
+        )
         parts = [(k[0], k[1], k[2], k[3], v / N) for k, v in self._totals("flow")]
         cashflows = cashflow_frame(
             self.site_id, self.dollar_year, self.years, parts, self.n_draws
@@ -320,6 +347,7 @@ class Accumulator:
             "metrics": metrics,
             "waits": waits,
             "delay": delay,
+            "responses": responses,
             "stakeholders": pd.DataFrame(stake_rows),
             "npv_draws": pd.concat(npv_rows, ignore_index=True) if npv_rows else None,
             "base_year": self.base_year,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .. import benefits, costs, emissions, funding, options, staffing
+from .. import benefits, costs, emissions, funding, options, queueing, staffing
 from ..vocab import POLLUTANTS
 from .inputs import Inputs, OptionInputs
 from .queue_jobs import (
@@ -52,7 +52,10 @@ class FlowBlock:
     ``flows``: booked cash flows; ``waits``: (option, stream, shown wait (D, H)
     [hours]); ``delay``: (option, stream, daily delay (D, T) [vehicle-hours]);
     ``crossings``: option -> tolled crossings a year (D, T) [vehicles];
-    ``peak_waits``: as ``waits``, on the busiest day type.
+    ``peak_waits``: as ``waits``, on the busiest day type; ``responses``:
+    (option, stream, trips made here, trips lost to the crossing, vehicles
+    diverted to the sibling crossing (all a day, (D, T) [vehicles]), delay
+    they add there a day (D, T) [vehicle-hours]).
     """
 
     flows: list[Flow]
@@ -60,6 +63,7 @@ class FlowBlock:
     delay: list[tuple[str, str, np.ndarray]]
     crossings: dict[str, np.ndarray]
     peak_waits: list[tuple[str, str, np.ndarray]] = ()
+    responses: tuple[tuple, ...] = ()
 
 
 def _book(
@@ -215,6 +219,8 @@ def option_flows(
             jobs.append(QueueJob(q, ov * f / days, scale[sid], reference[sid]))
             keys.append((k, oid, sid))
     response = eco.trips_lost_per_hour_of_delay
+    spread = eco.peak_spread_share[:, None]
+    jobs = [replace(job, spread=spread) for job in jobs]
     raw = dict(zip(keys, run_queue_jobs(jobs, anchors, T, response), strict=True))
     results = _over_day_types(inp, raw)
     # Reimbursed officer-hours replace regular ones on a share of the days
@@ -233,11 +239,21 @@ def option_flows(
     base_wait = {sid: results[("status_quo", sid)][1] for sid in base_queues}
     base_peak = {sid: results[("status_quo", sid)][2] for sid in base_queues}
     base_trips = {sid: results[("status_quo", sid)][4] for sid in base_queues}
-    wait_rows, delay_rows, peak_rows = [], [], []
+    base_lost = {sid: results[("status_quo", sid)][5] for sid in base_queues}
+    wait_rows, delay_rows, peak_rows, response_rows = [], [], [], []
     for sid in base_queues:
         wait_rows.append(("status_quo", sid, base_wait[sid]))
         peak_rows.append(("status_quo", sid, base_peak[sid]))
         delay_rows.append(("status_quo", sid, base_delay[sid]))
+        response_rows.append(
+            (
+                "status_quo",
+                sid,
+                base_trips[sid],
+                base_lost[sid],
+                *_diverted(inp.streams[sid], base_lost[sid]),
+            )
+        )
 
     value_co2 = eco.value_co2[:, None]
     us_emissions_share = eco.emissions_us_share[:, None]
@@ -249,19 +265,32 @@ def option_flows(
         ramp = options.ramp_factor(years, opt.start_year, opt.ramp_up_years)[None, :]
         made: dict[str, np.ndarray] = {}  # trips made a day under the option
         for sid, s in inp.streams.items():
-            odelay, w, peak, saved, trips = results.get(
+            odelay, w, peak, saved, trips, lost = results.get(
                 (oid, sid),
-                (base_delay[sid], base_wait[sid], base_peak[sid], 0.0, base_trips[sid]),
+                (
+                    base_delay[sid],
+                    base_wait[sid],
+                    base_peak[sid],
+                    0.0,
+                    base_trips[sid],
+                    base_lost[sid],
+                ),
             )
             wait_rows.append((oid, sid, w))
             peak_rows.append((oid, sid, peak))
             # The option's effect phases in linearly (the ramp). Time saved is
-            # valued by the rule of half over the trips made with and without it.
-            saved_per_day = saved * ramp
+            # valued by the rule of half over the trips made with and without
+            # it, plus the delay that fewer (or more) diverted vehicles add to
+            # the users of the sibling crossing.
+            lost = base_lost[sid] + (lost - base_lost[sid]) * ramp
+            diverted, sibling_delay = _diverted(s, lost)
+            _d0, sibling_delay0 = _diverted(s, base_lost[sid])
+            made[sid] = base_trips[sid] + (trips - base_trips[sid]) * ramp
+            response_rows.append((oid, sid, made[sid], lost, diverted, sibling_delay))
+            saved_per_day = saved * ramp + (sibling_delay0 - sibling_delay)
             delay_rows.append(
                 (oid, sid, base_delay[sid] + (odelay - base_delay[sid]) * ramp)
             )
-            made[sid] = base_trips[sid] + (trips - base_trips[sid]) * ramp
             vh_saved = saved_per_day * days
             occ = s.occupancy[:, None]
             vot = eco.value_of_time[s.value_of_time_class][:, None]
@@ -367,7 +396,25 @@ def option_flows(
                 )
     if len(inp.day_types) == 1:
         peak_rows = []  # one day type: its waits are the year's
-    return FlowBlock(rows, wait_rows, delay_rows, crossings, peak_rows)
+    return FlowBlock(
+        rows, wait_rows, delay_rows, crossings, peak_rows, tuple(response_rows)
+    )
+
+
+def _diverted(stream, lost):
+    """Vehicles a day diverted to the stream's sibling crossing out of the
+    ``lost`` trips (D, T), and the delay they add there to its own users
+    [vehicles/day], [vehicle-hours/day]: per diverted vehicle,
+    ``wait / (1 - utilisation)`` (zero without a sibling)."""
+    sib = stream.sibling
+    if sib is None:
+        zero = np.zeros_like(np.asarray(lost, dtype=float))
+        return zero, zero
+    diverted = sib.diverted_share[:, None] * lost
+    per_vehicle = queueing.external_delay_per_arrival_hours(
+        sib.wait_minutes[:, None], sib.utilisation[:, None]
+    )
+    return diverted, diverted * per_vehicle
 
 
 def _over_day_types(inp: Inputs, raw: dict) -> dict:
@@ -376,8 +423,10 @@ def _over_day_types(inp: Inputs, raw: dict) -> dict:
     wait by hour (the mean over the year's vehicles), the wait on the busiest
     day type, the time saved against the status quo a day (rule of half: half
     the trips made with and without the option times the time each saves, day
-    type by day type) and the trips made a day.
-    [vehicle-hours/day], [hours], [hours], [vehicle-hours/day], [vehicles/day]"""
+    type by day type), the trips made a day and the trips lost to the
+    crossing a day.
+    [vehicle-hours/day], [hours], [hours], [vehicle-hours/day], [vehicles/day],
+    [vehicles/day]"""
     out = {}
     busiest = max(
         range(len(inp.day_types)),
@@ -391,12 +440,13 @@ def _over_day_types(inp: Inputs, raw: dict) -> dict:
     for k0, oid, sid in raw:
         if k0 != 0:
             continue
-        delay = saved = trips = wsum = wts = 0.0
+        delay = saved = trips = lost = wsum = wts = 0.0
         for k, dt in enumerate(inp.day_types):
-            d, w, v = raw[(k, oid, sid)]
-            d0, _w0, v0 = raw[(k, "status_quo", sid)]
+            d, w, v, x = raw[(k, oid, sid)]
+            d0, _w0, v0, _x0 = raw[(k, "status_quo", sid)]
             delay = delay + dt.weight * d
             trips = trips + dt.weight * v
+            lost = lost + dt.weight * x
             saved = saved + dt.weight * 0.5 * (v0 + v) * (
                 per_trip(d0, v0) - per_trip(d, v)
             )
@@ -405,7 +455,14 @@ def _over_day_types(inp: Inputs, raw: dict) -> dict:
             wts = wts + vw * ~np.isnan(w)
         with np.errstate(invalid="ignore", divide="ignore"):
             shown = np.where(wts > 0, wsum / np.where(wts > 0, wts, 1.0), np.nan)
-        out[(oid, sid)] = (delay, shown, raw[(busiest, oid, sid)][1], saved, trips)
+        out[(oid, sid)] = (
+            delay,
+            shown,
+            raw[(busiest, oid, sid)][1],
+            saved,
+            trips,
+            lost,
+        )
     return out
 
 

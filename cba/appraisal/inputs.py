@@ -48,6 +48,7 @@ __all__ = [
     "Stage",
     "VolumeInputs",
     "StreamInputs",
+    "SiblingInputs",
     "ChangeInputs",
     "CostInputs",
     "StaffingInputs",
@@ -324,6 +325,19 @@ class VolumeInputs:
 
 
 @dataclass(frozen=True)
+class SiblingInputs:
+    """The crossing a stream's users divert to.
+
+    See :class:`cba.params.schema.Sibling`.
+    """
+
+    name: str
+    diverted_share: np.ndarray  # (D,) [/1]
+    wait_minutes: np.ndarray  # (D,) [minutes]
+    utilisation: np.ndarray  # (D,) [/1]
+
+
+@dataclass(frozen=True)
 class StreamInputs:
     """One traffic stream (direction x mode x lane programme)."""
 
@@ -341,6 +355,7 @@ class StreamInputs:
     idle_fuel: np.ndarray | None  # (D,) [gal/vehicle-hour]
     cargo_value: np.ndarray | None  # (D,) [USD/vehicle]
     users_us_share: np.ndarray  # (D,) [/1]
+    sibling: SiblingInputs | None = None
 
     def stage(self, name: str) -> Stage:
         """The stage called ``name``."""
@@ -431,6 +446,7 @@ class EconomyInputs:
     officers_per_booth: np.ndarray  # (D,) [officers/booth]
     staffing_substitution_share: np.ndarray  # (D,) [/1]
     trips_lost_per_hour_of_delay: np.ndarray  # (D,) [/hour]
+    peak_spread_share: np.ndarray  # (D,) [/1]
     days_per_year: np.ndarray  # (D,) [days/year]
     discount_rates: tuple[tuple[str, float], ...]  # (name, rate), the base rate first
 
@@ -556,6 +572,14 @@ def _stream(site: Site, values: dict[str, np.ndarray], sid: str) -> StreamInputs
         idle_fuel=idle,
         cargo_value=_maybe(values, p + "cargo_value"),
         users_us_share=values[p + "users_us_share"],
+        sibling=None
+        if s.sibling is None
+        else SiblingInputs(
+            s.sibling.name,
+            values[p + "sibling.diverted_share"],
+            values[p + "sibling.wait_minutes"],
+            values[p + "sibling.utilisation"],
+        ),
     )
 
 
@@ -636,6 +660,7 @@ def _economy(site: Site, values: dict[str, np.ndarray]) -> EconomyInputs:
         officers_per_booth=g("officers_per_booth"),
         staffing_substitution_share=g("staffing_substitution_share"),
         trips_lost_per_hour_of_delay=g("trips_lost_per_hour_of_delay"),
+        peak_spread_share=g("peak_spread_share"),
         days_per_year=g("days_per_year"),
         discount_rates=_discount_rates(site, values),
     )

@@ -171,6 +171,9 @@ class QueueJob:
     #: is this job's reference for users' response (the status quo of the same
     #: stream and day); None: the job itself.
     reference: int | None = None
+    #: Share of the trips not made at their usual hour that are made at a
+    #: quieter hour of the same day (peak spreading), ``(D, 1)``; None: none.
+    spread: np.ndarray | None = None
 
 
 def _cv(stage: StageQueue):
@@ -182,27 +185,32 @@ def run_queue_jobs(
     anchors: np.ndarray,
     n_periods: int,
     response: np.ndarray | None = None,
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Evaluate several streams/options in one vectorised queue call.
 
     The queue runs at the anchor periods only; daily delay at other periods is
     interpolated linearly in time (volumes change smoothly from year to year).
 
-    ``response`` (D, 1): users who respond. The share of a day's trips made
-    is ``exp(-response x max(0, T - T0))``, with ``T`` the mean time per vehicle
-    at the crossing [hours] and ``T0`` the reference job's in the base period:
-    as queues grow beyond today's, trips move to other crossings and hours or
-    are forgone. Solved as a fixed point (bisection on the share made) at every
-    anchor.
-    None: every trip is made.
+    ``response`` (D, 1): users who respond. The share ``m`` of a day's trips
+    made at their usual hour is ``exp(-response x max(0, T - T0))``, with ``T``
+    the mean time per vehicle at the crossing [hours] and ``T0`` the reference
+    job's in the base period. Of the others, the job's ``spread`` share
+    crosses at a quieter hour of the same day (spread over the hours in
+    proportion to the spare capacity of the reference's first main stage in
+    the base period, filling at most :data:`SPREAD_FILL` of it) and the rest
+    are lost to this crossing (diverted to another or forgone; the caller
+    splits them). Solved as a fixed point (regula falsi, Illinois variant, on
+    ``m``) at every anchor. None: every trip is made as usual.
 
     Returns
     -------
     list of (delay (D, T), shown wait (D, H) in the first year of operation,
-    trips made (D, T))
-        Delay in vehicle-hours per day of the trips made; shown wait = mean time
-        at the crossing per vehicle by arrival hour [hours], NaN in hours with
-        no arrivals; trips made a day (the daily volume times the share made).
+    trips made (D, T), trips lost (D, T))
+        Delay in vehicle-hours per day of the trips made here; shown wait =
+        mean time at the crossing per vehicle by arrival hour [hours], NaN in
+        hours with no arrivals; trips made here a day (at their usual hour or
+        a quieter one) and trips lost to the crossing a day; the two add up to
+        the daily volume.
     """
     if not jobs:
         return []
@@ -228,9 +236,13 @@ def run_queue_jobs(
     return out
 
 
-#: Most bisection steps of the users' response fixed point, and its tolerance
-#: (width of the bracket on the share of trips made).
-RESPONSE_ITERATIONS, RESPONSE_TOLERANCE = 40, 1e-4
+#: Share of today's spare capacity (the reference's first main stage, in the
+#: base period) that trips re-timed to quieter hours may fill.
+SPREAD_FILL = 0.5
+
+#: Most steps of the users' response fixed point, and its tolerance (on
+#: ``m - exp(-b (T - T0))``, or the width of the bracket on the share made).
+RESPONSE_ITERATIONS, RESPONSE_TOLERANCE = 40, 1e-6
 
 
 def _run_group(jobs, anchors, n_periods, response, refs):
@@ -292,14 +304,50 @@ def _run_group(jobs, anchors, n_periods, response, refs):
     servers = [np.asarray(st.servers, dtype=float) for st in stages]
     cvs = [np.asarray(st.cv, dtype=float) for st in stages]
 
+    spread = np.stack(
+        [
+            np.broadcast_to(
+                0.0 if job.spread is None else np.asarray(job.spread, dtype=float),
+                (shape[1], 1),
+            )
+            for job in jobs
+        ]
+    )  # (J, D, 1)
+    spread = np.broadcast_to(spread, shape[:-1])
+    # Where spread trips go: the hours with spare capacity at the first main
+    # stage of the reference job in the base period (its demand otherwise).
+    cap = np.stack(
+        [
+            np.broadcast_to(servers_of(st, 0, j), shape[1:])
+            * np.broadcast_to(st.stages[0].services_per_hour, shape[1:])
+            for j, (st, _v, _a) in enumerate(seen)
+        ]
+    )[refs][:, :, :1]  # (J, D, 1, H)
+    spare = np.maximum(cap - demand[refs][:, :, :1], 0.0)
+    total_spare = spare.sum(axis=-1, keepdims=True)
+    profile = demand[refs][:, :, :1]
+    profile_total = profile.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        quiet = np.where(
+            total_spare > 0,
+            spare / np.where(total_spare > 0, total_spare, 1.0),
+            profile / np.where(profile_total > 0, profile_total, 1.0),
+        )
+    quiet = np.broadcast_to(quiet, shape)
+    volume_all = demand.sum(axis=-1)  # (J, D, A)
+    # Trips re-timed fill at most SPREAD_FILL of today's spare capacity: the
+    # quiet hours stay quiet (the others are lost to the crossing).
+    room = np.broadcast_to(SPREAD_FILL * total_spare[..., 0], shape[:-1])
+
     def solve(made, rows=None):
-        """Time per vehicle by hour with the share ``made`` of trips, on the
-        (job, draw, anchor) rows given (all when None)."""
+        """Time per vehicle by hour with the share ``made`` of trips made at
+        their usual hour, on the (job, draw, anchor) rows given (all when None)."""
         if rows is None:
             sel = (slice(None),) * 3
         else:
             sel = rows
-        arrivals = demand[sel] * made[sel][..., None]
+        moved = np.minimum(spread[sel] * (1.0 - made[sel]) * volume_all[sel], room[sel])
+        arrivals = demand[sel] * made[sel][..., None] + moved[..., None] * quiet[sel]
         res = queueing.tandem_hourly_waits(
             arrivals,
             [
@@ -319,7 +367,7 @@ def _run_group(jobs, anchors, n_periods, response, refs):
     shares = [np.broadcast_to(x, shape) for x in shares]
     servers = [np.broadcast_to(c, shape) for c in servers]
     cvs = [np.broadcast_to(c, shape) for c in cvs]
-    made = np.ones(shape[:-1])  # share of trips made, (J, D, A)
+    made = np.ones(shape[:-1])  # share of trips made at their usual hour, (J, D, A)
     arrivals, time_per_vehicle = solve(made)
     arrivals, time_per_vehicle = np.array(arrivals), np.array(time_per_vehicle)
     if response is not None:
@@ -334,28 +382,63 @@ def _run_group(jobs, anchors, n_periods, response, refs):
         )
         t0 = np.broadcast_to(t0, made.shape)
         # f(m) = m - exp(-b max(0, T(m) - T0)) rises with the share made m
-        # (more trips, longer times), is -1 near m = 0 and >= 0 at m = 1: the
-        # root is bracketed, and bisection on the rows not yet settled finds it.
+        # (more trips, longer times), is -exp(...) < 0 at m = 0 (about -1: no
+        # queue) and >= 0 at m = 1: the root is bracketed. The Illinois
+        # variant of regula falsi keeps the bracket and converges in a few
+        # steps where bisection needs fourteen; rows stop when |f| is within
+        # the tolerance.
         target = np.exp(-beta * np.maximum(mean_t - t0, 0.0))
         lo = np.zeros(made.shape)
         hi = np.ones(made.shape)
-        active = target < 1.0 - RESPONSE_TOLERANCE
+        f_lo = np.full(made.shape, -1.0)
+        f_hi = 1.0 - target
+        last = np.zeros(made.shape, dtype=np.int8)  # end kept last time: -1 lo, 1 hi
+        active = f_hi > RESPONSE_TOLERANCE
+        trial = made.copy()
+        taken = ~active
         for _ in range(RESPONSE_ITERATIONS):
             if not active.any():
                 break
             rows = np.nonzero(active)
-            mid = 0.5 * (lo[rows] + hi[rows])
-            made[rows] = mid
-            a_rows, t_rows = solve(made, rows)
-            arrivals[rows] = a_rows
-            time_per_vehicle[rows] = t_rows
+            a, b, fa, fb = lo[rows], hi[rows], f_lo[rows], f_hi[rows]
+            m = np.clip(b - fb * (b - a) / (fb - fa), a, b)
+            trial[rows] = m
+            a_rows, t_rows = solve(trial, rows)
             v = a_rows.sum(axis=-1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 m_t = np.where(v > 0, (a_rows * t_rows).sum(axis=-1) / v, 0.0)
-            above = mid > np.exp(-beta[rows] * np.maximum(m_t - t0[rows], 0.0))
-            hi[rows] = np.where(above, mid, hi[rows])
-            lo[rows] = np.where(above, lo[rows], mid)
-            active[rows] = (hi[rows] - lo[rows]) > RESPONSE_TOLERANCE
+            fm = m - np.exp(-beta[rows] * np.maximum(m_t - t0[rows], 0.0))
+            above = fm >= 0.0
+            # The result kept is the last point at or below the root (or one
+            # within the tolerance): where the time jumps at a share made
+            # (a stage that can no longer clear its day), the root is that
+            # share, and the side of it that clears is the one that happens.
+            take = ~above | (np.abs(fm) <= RESPONSE_TOLERANCE)
+            if take.any():
+                sub = tuple(r[take] for r in rows)
+                made[sub] = m[take]
+                arrivals[sub] = a_rows[take]
+                time_per_vehicle[sub] = t_rows[take]
+                taken[sub] = True
+            keep = last[rows]
+            # the new point replaces the end of its sign; the end kept twice in
+            # a row has its value halved (Illinois), so that end moves next
+            hi[rows] = np.where(above, m, b)
+            f_hi[rows] = np.where(above, fm, np.where(keep == 1, 0.5 * fb, fb))
+            lo[rows] = np.where(above, a, m)
+            f_lo[rows] = np.where(above, np.where(keep == -1, 0.5 * fa, fa), fm)
+            last[rows] = np.where(above, -1, 1)
+            active[rows] = (np.abs(fm) > RESPONSE_TOLERANCE) & (
+                (hi[rows] - lo[rows]) > RESPONSE_TOLERANCE
+            )
+        # Rows never evaluated below their root (every trial overflowed a
+        # stage): all trips but the bracket's lower end are lost.
+        if not taken.all():
+            rows = np.nonzero(~taken)
+            made[rows] = lo[rows]
+            a_rows, t_rows = solve(made, rows)
+            arrivals[rows] = a_rows
+            time_per_vehicle[rows] = t_rows
     delay_a = (arrivals * time_per_vehicle).sum(axis=-1)  # (J, D, A)
     shown = np.where(arrivals > 0, time_per_vehicle, np.nan)
     first = int(np.searchsorted(anchors, min(1, n_periods - 1)))
@@ -380,6 +463,17 @@ def _run_group(jobs, anchors, n_periods, response, refs):
                 delay_a[j] / arrivals[j].sum(axis=-1),
                 0.0,
             )
-        trips = interpolate(made[j]) * actual
-        out.append((interpolate(per_vehicle) * trips, shown[j][:, first, :], trips))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            moved_share = np.where(
+                volume_all[j] > 0,
+                np.minimum(spread[j] * (1.0 - made[j]) * volume_all[j], room[j])
+                / np.where(volume_all[j] > 0, volume_all[j], 1.0),
+                0.0,
+            )
+        kept = made[j] + moved_share
+        trips = interpolate(kept) * actual
+        lost = interpolate(1.0 - kept) * actual
+        out.append(
+            (interpolate(per_vehicle) * trips, shown[j][:, first, :], trips, lost)
+        )
     return out

@@ -64,12 +64,17 @@ def semantic_checks(model: BaseModel) -> None:
             )
         if s.volume.growth is not None:
             check_param(s.volume.growth, f"{base}.volume.growth", RATE)
-        if s.export is not None:
-            for fname in type(s.export).model_fields:
-                val = getattr(s.export, fname)
+        for block in ("export", "sibling"):
+            b = getattr(s, block)
+            if b is None:
+                continue
+            for fname in type(b).model_fields:
+                val = getattr(b, fname)
                 if isinstance(val, Param):
                     check_param(
-                        val, f"{base}.export.{fname}", STREAM_RULES.get(fname, NONNEG)
+                        val,
+                        f"{base}.{block}.{fname}",
+                        STREAM_RULES.get(fname, NONNEG),
                     )
         _check_capacity(s, base)
         total = sum(s.arrival_profile.value)

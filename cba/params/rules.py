@@ -114,6 +114,9 @@ STREAM_RULES = {
     "exam_minutes": MINUTES,
     "exam_cv": CV,
     "shift_share": SHARE,
+    "diverted_share": SHARE,
+    "wait_minutes": Rule(0.0, 1440.0, units=("minutes",)),
+    "utilisation": Rule(0.0, 1.0, high_open=True, units=("/1",)),
     "amount": NONNEG,
     "cargo_value": Rule(0.0, 1e9),  # USD/vehicle
     "asset_life_years": Rule(0.0, 200.0, low_open=True),
@@ -124,6 +127,7 @@ STREAM_RULES = {
 NAME_RULES = {
     "days_per_year": Rule(0.0, 366.0, low_open=True),
     "trips_lost_per_hour_of_delay": Rule(0.0, 10.0),
+    "peak_spread_share": Rule(0.0, 1.0, units=("/1",)),
     "value_co2": Rule(0.0, 1.0, integer=True),  # a switch: 0 or 1
     "officers_per_booth": Rule(0.0, 10.0, low_open=True),
     "staffing_substitution_share": Rule(0.0, 1.0, high_open=True),

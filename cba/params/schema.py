@@ -435,6 +435,25 @@ class ExportStage(_Strict):
     exam_cv: Param | None = None
 
 
+class Sibling(_Strict):
+    """The nearby crossing a stream's users turn to when waits here grow.
+
+    Diverted vehicles join the sibling's queue: the delay they add to its own
+    users is, per vehicle, ``wait / (1 - utilisation)`` (the rise of a queue's
+    total delay with one more arrival, less the arrival's own wait, when the
+    wait grows as ``u / (1 - u)``)."""
+
+    name: Text
+    name_es: Text | None = None
+    #: Share of the trips lost to this crossing that cross at the sibling
+    #: (the others are forgone). [/1]
+    diverted_share: Param
+    #: Mean wait of the sibling's users today. [minutes]
+    wait_minutes: Param
+    #: Utilisation of the sibling's booths by its own traffic today. [/1]
+    utilisation: Param
+
+
 class Stream(_Strict):
     """One traffic stream (direction x mode x lane program) at a site."""
 
@@ -462,6 +481,8 @@ class Stream(_Strict):
     users_us_share: Param
     #: Mexican export processing before the bridge (northbound trucks).
     export: ExportStage | None = None
+    #: The crossing this stream's users divert to when waits grow.
+    sibling: Sibling | None = None
 
 
 class StreamChange(_Strict):

@@ -188,6 +188,7 @@ REQUIRED_COMMON = (
     "emissions_us_share",
     "inventory_carrying_rate",
     "trips_lost_per_hour_of_delay",
+    "peak_spread_share",
     "days_per_year",
 )
 
@@ -409,7 +410,7 @@ def iter_params(site: Site) -> Iterator[tuple[str, Param]]:
     The key paths are the addresses users write in ``correlations`` and
     overrides and read in the report's appendix: ``common.<name>``,
     ``site.<name>``, ``streams.<id>.<field>``, ``streams.<id>.volume.<field>``,
-    ``streams.<id>.export.<field>``,
+    ``streams.<id>.export.<field>``, ``streams.<id>.sibling.<field>``,
     ``options.<id>.changes.<stream>.<lever>``, ``options.<id>.costs[<i>].amount``,
     ``options.<id>.costs[<i>].asset_life_years`` and
     ``options.<id>.funding.toll_surcharge``. Shared tables by year (price index,
@@ -432,11 +433,14 @@ def iter_params(site: Site) -> Iterator[tuple[str, Param]]:
                 yield f"streams.{sid}.volume.{fname}", v
         if s.volume.growth is not None:
             yield f"streams.{sid}.volume.growth", s.volume.growth
-        if s.export is not None:
-            for fname in type(s.export).model_fields:
-                v = getattr(s.export, fname)
+        for block in ("export", "sibling"):
+            b = getattr(s, block)
+            if b is None:
+                continue
+            for fname in type(b).model_fields:
+                v = getattr(b, fname)
                 if isinstance(v, Param):
-                    yield f"streams.{sid}.export.{fname}", v
+                    yield f"streams.{sid}.{block}.{fname}", v
     for oid, o in f.options.items():
         for sid, ch in o.changes.items():
             for fname in LEVERS:
@@ -612,7 +616,14 @@ def localized(site: Site, lang: str) -> Site:
         update={
             "site": es(f.site, description="description_es"),
             "streams": freeze(
-                {k: es(v, description="description_es") for k, v in f.streams.items()}
+                {
+                    k: es(v, description="description_es").model_copy(
+                        update={"sibling": es(v.sibling, name="name_es")}
+                        if v.sibling is not None
+                        else {}
+                    )
+                    for k, v in f.streams.items()
+                }
             ),
             "options": freeze(
                 {

@@ -40,7 +40,12 @@ Modules:
   closure table, and the input checks, shared by both kinds of model.
 """
 
-from .stationary import allen_cunneen_wait_hours, erlang_c, mmc_mean_wait_hours
+from .stationary import (
+    allen_cunneen_wait_hours,
+    erlang_c,
+    external_delay_per_arrival_hours,
+    mmc_mean_wait_hours,
+)
 from .timevarying import (
     DEFAULT_SETTINGS,
     QueueSettings,
@@ -57,6 +62,7 @@ __all__ = [
     "erlang_c",
     "mmc_mean_wait_hours",
     "allen_cunneen_wait_hours",
+    "external_delay_per_arrival_hours",
     "hourly_waits",
     "daily_delay_vehicle_hours",
     "two_stage_hourly_waits",

@@ -34,7 +34,12 @@ from ._inputs import as_float_array, first_position, require
 
 _Numeric = float | np.ndarray | pd.Series  # scalar in -> float, Series in -> Series
 
-__all__ = ["erlang_c", "mmc_mean_wait_hours", "allen_cunneen_wait_hours"]
+__all__ = [
+    "erlang_c",
+    "mmc_mean_wait_hours",
+    "allen_cunneen_wait_hours",
+    "external_delay_per_arrival_hours",
+]
 
 
 def _series_index(values: dict[str, object]) -> pd.Index | None:
@@ -310,3 +315,37 @@ def allen_cunneen_wait_hours(
     )
     wq = _erlang_c_array(lam, mu, c, rho) / (c * mu - lam) * (ca**2 + cs**2) / 2.0
     return _wrap(wq, index, "allen_cunneen_wait_hours")
+
+
+def external_delay_per_arrival_hours(wait_minutes, utilisation):
+    """Delay one more arrival adds to the other users of a congested queue [hours].
+
+    A queue whose mean wait grows with its utilisation ``u`` as ``u / (1 - u)``
+    (M/M/1, and the heavy-traffic form of every G/G/c approximation) has total
+    delay ``lambda x W(lambda)``; one more arrival raises it by its own wait
+    ``W`` plus ``lambda dW/dlambda = W / (1 - u)``. The second term is borne
+    by the others (the delay a vehicle diverted to a sibling crossing adds to
+    that crossing's own users).
+
+    Parameters
+    ----------
+    wait_minutes : array_like
+        Mean wait of the queue's users today. [minutes]
+    utilisation : array_like
+        Utilisation of its servers today, in [0, 1). [/1]
+
+    Returns
+    -------
+    ndarray
+        Added delay to others per added arrival. [hours]
+
+    Examples
+    --------
+    >>> float(external_delay_per_arrival_hours(30.0, 0.5))
+    1.0
+    """
+    w = np.asarray(wait_minutes, dtype=float) / 60.0
+    u = np.asarray(utilisation, dtype=float)
+    if np.any((u < 0) | (u >= 1)):
+        raise ValueError("utilisation must lie in [0, 1)")
+    return w / (1.0 - u)

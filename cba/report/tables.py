@@ -42,6 +42,8 @@ __all__ = [
     "switching_table",
     "options_html",
     "delay_html",
+    "responses_table",
+    "responses_html",
     "stakeholder_html",
     "changes_html",
     "sponsor_html",
@@ -329,6 +331,53 @@ def delay_html(site: Site, appraisal: Appraisal) -> str:
         _("Vehicle-hours of delay per average day in {year}").format(year=first),
         index=True,
     )
+
+
+def responses_table(site: Site, appraisal: Appraisal, year: int) -> pd.DataFrame:
+    """Users who respond in ``year``: per stream and option, the trips lost to
+    the crossing a day, the vehicles diverted to the sibling crossing and the
+    delay they add to its users (vehicle-hours a day)."""
+    r = appraisal.responses
+    if r is None or r.empty:
+        return pd.DataFrame()
+    r = r[r["year"] == year]
+    names = {oid: o.name for oid, o in site.file.options.items()}
+    rows = []
+    for row in r.itertuples(index=False):
+        stream = site.file.streams[row.stream]
+        sib = stream.sibling
+        rows.append(
+            {
+                _("Stream"): stream.description,
+                _("Option"): names[row.option],
+                _("Trips made here a day"): fmt_num(row.trips_made_per_day, 0),
+                _("Trips lost to the crossing a day"): fmt_num(
+                    row.trips_lost_per_day, 0
+                ),
+                _("Diverted to"): sib.name if sib is not None else _("(none named)"),
+                _("Vehicles diverted a day"): fmt_num(row.diverted_per_day, 0),
+                _("Delay added there (vehicle-hours a day)"): fmt_num(
+                    row.sibling_delay_vehicle_hours_per_day, 0
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def responses_html(site: Site, appraisal: Appraisal) -> str:
+    """The users' response in the middle and last years of the horizon."""
+    if appraisal.responses is None or appraisal.responses.empty:
+        return ""
+    years = sorted(appraisal.responses["year"].unique())
+    out = []
+    for year in (years[len(years) // 2], years[-1]):
+        out.append(
+            table_html(
+                responses_table(site, appraisal, year),
+                _("Users who respond in {year}").format(year=year),
+            )
+        )
+    return "".join(out)
 
 
 def stakeholder_html(site: Site, appraisal: Appraisal) -> str:

@@ -417,6 +417,17 @@ SECTION_TEXT = {
         "operation, status quo against each option at full effect. Queues left at "
         "the end of an hour carry into the next."
     ),
+    "responses": N_(
+        "As traffic grows and the lanes that exist fill, queues lengthen and users "
+        "respond: some trips leave their usual hour (a share that grows with the "
+        "added time at the crossing); of these, some cross at a quieter hour of the "
+        "same day, and the rest are lost to this crossing, either diverted to the "
+        "nearby crossing named below or forgone. Diverted vehicles lengthen the "
+        "queue there: the delay they add to its users is counted as a cost of each "
+        "option's wait. Time saved is valued by the rule of half over the trips made "
+        "with and without the option. Figures are for an average day, central "
+        "values."
+    ),
     "components": N_(
         "Present value at the base discount rate; costs are shown as negative bars."
     ),
@@ -451,6 +462,7 @@ SECTION_TEXT = {
 
 #: Subsections of the site report (anchor, heading).
 SUBSECTIONS = {
+    "responses": N_("Users who respond"),
     "countries": N_("United States and Mexico"),
     "sponsor": N_("The sponsor's financial view"),
     "assumptions": N_("Labelled assumptions"),
