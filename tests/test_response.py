@@ -54,7 +54,7 @@ def _growing(daily, years=10, rate=0.06):
 
 def test_no_response_every_trip_is_made():
     job = QueueJob(_queue(np.full(24, 4), lanes=4), _growing(600.0))
-    ((delay, _w, trips, _lost),) = run_queue_jobs(
+    ((delay, _w, trips, _lost, _s),) = run_queue_jobs(
         [job], np.array([0, 3, 6, 9]), 10, None
     )
     np.testing.assert_allclose(trips, _growing(600.0), rtol=1e-12)
@@ -68,7 +68,7 @@ def test_trips_made_are_the_fixed_point_of_the_response_and_never_exceed_demand(
     anchors = np.array([0, 3, 6, 9])
     beta = np.array([0.3])
     job = QueueJob(_queue(np.full(24, 4), lanes=4), demand)
-    ((delay, _w, trips, lost),) = run_queue_jobs([job], anchors, 10, beta)
+    ((delay, _w, trips, lost, _s),) = run_queue_jobs([job], anchors, 10, beta)
     made = trips / demand
     assert made[0, 0] == pytest.approx(1.0, abs=1e-12)  # the base year is today
     assert (made <= 1.0 + 1e-12).all() and made[0, -1] < 0.9
@@ -79,7 +79,7 @@ def test_trips_made_are_the_fixed_point_of_the_response_and_never_exceed_demand(
         made[0, anchors], np.exp(-0.3 * np.maximum(t - t[0], 0.0)), atol=1e-6
     )
     # no response: every trip made and longer times
-    ((delay0, _w0, trips0, _l0),) = run_queue_jobs([job], anchors, 10, None)
+    ((delay0, _w0, trips0, _l0, _s0),) = run_queue_jobs([job], anchors, 10, None)
     assert (delay0[0, anchors] / trips0[0, anchors] >= t - 1e-9).all()
     assert RESPONSE_TOLERANCE <= 1e-6
 
@@ -91,7 +91,7 @@ def test_staffing_grows_with_workload_within_the_lanes():
     anchors = np.array([0, 3, 6, 9])
     free = QueueJob(_queue(np.full(24, 4), lanes=12), demand)
     full = QueueJob(_queue(np.full(24, 4), lanes=4), demand)
-    (d_free, _a, v_free, _lf), (d_full, _b, v_full, _lu) = run_queue_jobs(
+    (d_free, _a, v_free, _lf, _sf), (d_full, _b, v_full, _lu, _su) = run_queue_jobs(
         [free, full], anchors, 10, None
     )
     t_free = d_free[0, anchors] / v_free[0, anchors]
@@ -116,11 +116,19 @@ def test_rule_of_half_against_a_hand_calculation():
             np.full((1, 24), 1.0),
             100.0 * one,
             30.0 * one,
+            {"primary": np.array([0.9])},
         ),
-        (0, "opt", "s"): (60.0 * one, np.full((1, 24), 0.5), 120.0 * one, 10.0 * one),
+        (0, "opt", "s"): (
+            60.0 * one,
+            np.full((1, 24), 0.5),
+            120.0 * one,
+            10.0 * one,
+            {"primary": np.array([0.4])},
+        ),
     }
     out = _over_day_types(Inp(), raw)
-    delay, _shown, _peak, saved, trips, lost = out[("opt", "s")]
+    delay, _shown, _peak, saved, trips, lost, stages = out[("opt", "s")]
+    assert float(stages["primary"][0]) == pytest.approx(0.4)
     assert float(saved[0, 0]) == pytest.approx(55.0, abs=1e-12)
     assert float(trips[0, 0]) == 120.0 and float(delay[0, 0]) == 60.0
     assert float(lost[0, 0]) == 10.0
@@ -139,7 +147,7 @@ def test_spread_trips_move_to_quiet_hours_and_every_vehicle_is_accounted_for():
     spread = QueueJob(
         _queue(np.full(24, 4), lanes=4), demand, spread=np.full((1, 1), 0.5)
     )
-    (d0, _w0, v0, x0), (d1, _w1, v1, x1) = run_queue_jobs(
+    (d0, _w0, v0, x0, _s0), (d1, _w1, v1, x1, _s1) = run_queue_jobs(
         [plain, spread], anchors, 10, beta
     )
     np.testing.assert_allclose(v1 + x1, demand, rtol=0, atol=1e-9)
@@ -171,7 +179,7 @@ def test_diverted_and_forgone_trips_add_up_to_demand_on_a_shipped_site():
             job = QueueJob(
                 q, vols[sid] / days, spread=inp.economy.peak_spread_share[:, None]
             )
-            ((_d, _w, made, lost),) = run_queue_jobs(
+            ((_d, _w, made, lost, _s),) = run_queue_jobs(
                 [job],
                 anchor_periods(T),
                 T,
@@ -198,8 +206,40 @@ def test_a_stage_that_cannot_clear_its_day_does_not_run_away():
 
     q = q.with_stage(_replace(sec, servers=np.full((1, 1, 1), 1.0)))
     job = QueueJob(q, demand, spread=np.full((1, 1), 0.3))
-    ((delay, _w, trips, lost),) = run_queue_jobs([job], anchors, 10, np.array([0.1]))
+    ((delay, _w, trips, lost, _s),) = run_queue_jobs(
+        [job], anchors, 10, np.array([0.1])
+    )
     per_trip = delay[0, anchors] / trips[0, anchors]
     assert (per_trip < 24.0).all(), per_trip
     assert lost[0, -1] > 0
     np.testing.assert_allclose(trips + lost, demand, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("site_id", ["pharr_reynosa", "nogales_mariposa"])
+def test_stage_waits_add_up_to_the_time_at_the_crossing(site_id):
+    """Per stage and end to end agree: in the first year of operation, the
+    waits at each stage plus its processing (side stages times their share)
+    add up to the mean time per vehicle at the crossing (delay / trips)."""
+    from cba.appraisal import appraise, model_inputs
+    from cba.params import load_site
+
+    site = load_site(f"parameters/sites/{site_id}.yaml")
+    a = appraise(site)
+    inp = model_inputs(site)
+    year = site.info.base_year + 1
+    for oid in ("status_quo",):
+        for sid, stream in inp.streams.items():
+            w = a.stage_waits
+            w = w[(w.option == oid) & (w.stream == sid)].set_index("stage")
+            total = 0.0
+            for st in stream.stages:
+                t = float(w.loc[st.name, "wait_minutes"]) + float(st.minutes[0])
+                total += float(st.share[0]) * t if st.side else t
+            d = a.delay
+            d = d[(d.option == oid) & (d.stream == sid) & (d.year == year)]
+            r = a.responses
+            r = r[(r.option == oid) & (r.stream == sid) & (r.year == year)]
+            per = 60.0 * float(d.delay_vehicle_hours_per_day.iloc[0]) / float(
+                r.trips_made_per_day.iloc[0]
+            )
+            assert total == pytest.approx(per, rel=2e-3), (sid, total, per)

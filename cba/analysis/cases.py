@@ -92,7 +92,7 @@ def staffing_wait_effect(
         daily = np.array([[vol / days]])
         extra = extra_booths.get(sid, np.zeros(HOURS))[None, None, :]
         after = st.with_stage(replace(primary, servers=primary.servers + extra))
-        (d0, _w0, _v0, _x0), (d1, _w1, _v1, _x1) = run_queue_jobs(
+        (d0, *_r0), (d1, *_r1) = run_queue_jobs(
             [QueueJob(st, daily), QueueJob(after, daily)], anchor_periods(1), 1
         )
         service = (

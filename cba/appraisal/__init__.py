@@ -95,6 +95,10 @@ class Appraisal:
         here, trips lost to the crossing, vehicles diverted to the sibling
         crossing and the vehicle-hours of delay they add there (columns
         :data:`cba.appraisal.accumulate.RESPONSE_COLUMNS`).
+    stage_waits : DataFrame
+        Mean wait at each stage of each stream (``stage``: ``mx_export``,
+        ``mx_exam``, ``primary``, ``secondary``) per option in the first year
+        of operation, over the vehicles that reach the stage [minutes].
     stakeholders : DataFrame
         PV of each stakeholder's net gain per option and rate.
     traffic : DataFrame
@@ -126,6 +130,7 @@ class Appraisal:
     base_year: int = 0
     discount_rates: tuple[tuple[str, float], ...] = ()
     responses: pd.DataFrame | None = None
+    stage_waits: pd.DataFrame | None = None
 
     # Computed on first use (sensitivity analyses appraise a site many times and
     # never read them).
@@ -260,6 +265,7 @@ def _central_with_draws(central: Appraisal, draws: dict) -> dict:
         "waits": waits,
         "delay": central.delay,
         "responses": central.responses,
+        "stage_waits": central.stage_waits,
         "stakeholders": central.stakeholders,
         "npv_draws": draws["npv_draws"],
         "base_year": central.base_year,

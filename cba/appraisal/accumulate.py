@@ -177,6 +177,8 @@ class Accumulator:
             self._sum(("wait_peak", o, sid), w, n)
         for o, sid, d in block.delay:
             self._sum(("delay", o, sid), np.broadcast_to(d, (n,) + np.shape(d)[-1:]), n)
+        for o, sid, name, w in block.stage_waits:
+            self._sum(("stage_wait", o, sid, name), np.broadcast_to(w, (n,)), n)
         for o, sid, *parts in block.responses:
             for name, d in zip(RESPONSE_COLUMNS, parts, strict=True):
                 self._sum(
@@ -338,6 +340,13 @@ class Accumulator:
             ],
             columns=["site", "option", "stream", "year", *RESPONSE_COLUMNS],
         )
+        stage_waits = pd.DataFrame(
+            [
+                (self.site_id, o, s, name, float(w) / N * MINUTES_PER_HOUR)
+                for (o, s, name), w in self._totals("stage_wait")
+            ],
+            columns=["site", "option", "stream", "stage", "wait_minutes"],
+        )
         parts = [(k[0], k[1], k[2], k[3], v / N) for k, v in self._totals("flow")]
         cashflows = cashflow_frame(
             self.site_id, self.dollar_year, self.years, parts, self.n_draws
@@ -348,6 +357,7 @@ class Accumulator:
             "waits": waits,
             "delay": delay,
             "responses": responses,
+            "stage_waits": stage_waits,
             "stakeholders": pd.DataFrame(stake_rows),
             "npv_draws": pd.concat(npv_rows, ignore_index=True) if npv_rows else None,
             "base_year": self.base_year,

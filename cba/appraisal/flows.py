@@ -64,6 +64,9 @@ class FlowBlock:
     crossings: dict[str, np.ndarray]
     peak_waits: list[tuple[str, str, np.ndarray]] = ()
     responses: tuple[tuple, ...] = ()
+    #: (option, stream, stage, mean wait at the stage (D,) [hours]) in the first
+    #: year of operation, options at full effect, over the year's vehicles.
+    stage_waits: tuple[tuple, ...] = ()
 
 
 def _book(
@@ -231,7 +234,9 @@ def option_flows(
     ]:
         key = (oid.removeprefix(DISPLACED), sid)
         results[key] = tuple(
-            (1.0 - sub) * a + sub * b
+            {n: (1.0 - sub[:, 0]) * a[n] + sub[:, 0] * b[n] for n in a}
+            if isinstance(a, dict)
+            else (1.0 - sub) * a + sub * b
             for a, b in zip(results[key], displaced, strict=True)
         )
         del results[(oid, sid)]
@@ -240,6 +245,12 @@ def option_flows(
     base_peak = {sid: results[("status_quo", sid)][2] for sid in base_queues}
     base_trips = {sid: results[("status_quo", sid)][4] for sid in base_queues}
     base_lost = {sid: results[("status_quo", sid)][5] for sid in base_queues}
+    base_stages = {sid: results[("status_quo", sid)][6] for sid in base_queues}
+    stage_rows = [
+        ("status_quo", sid, name, w)
+        for sid in base_queues
+        for name, w in base_stages[sid].items()
+    ]
     wait_rows, delay_rows, peak_rows, response_rows = [], [], [], []
     for sid in base_queues:
         wait_rows.append(("status_quo", sid, base_wait[sid]))
@@ -265,7 +276,7 @@ def option_flows(
         ramp = options.ramp_factor(years, opt.start_year, opt.ramp_up_years)[None, :]
         made: dict[str, np.ndarray] = {}  # trips made a day under the option
         for sid, s in inp.streams.items():
-            odelay, w, peak, saved, trips, lost = results.get(
+            odelay, w, peak, saved, trips, lost, st_waits = results.get(
                 (oid, sid),
                 (
                     base_delay[sid],
@@ -274,8 +285,10 @@ def option_flows(
                     0.0,
                     base_trips[sid],
                     base_lost[sid],
+                    base_stages[sid],
                 ),
             )
+            stage_rows.extend((oid, sid, name, x) for name, x in st_waits.items())
             wait_rows.append((oid, sid, w))
             peak_rows.append((oid, sid, peak))
             # The option's effect phases in linearly (the ramp). Time saved is
@@ -397,7 +410,13 @@ def option_flows(
     if len(inp.day_types) == 1:
         peak_rows = []  # one day type: its waits are the year's
     return FlowBlock(
-        rows, wait_rows, delay_rows, crossings, peak_rows, tuple(response_rows)
+        rows,
+        wait_rows,
+        delay_rows,
+        crossings,
+        peak_rows,
+        tuple(response_rows),
+        tuple(stage_rows),
     )
 
 
@@ -423,10 +442,10 @@ def _over_day_types(inp: Inputs, raw: dict) -> dict:
     wait by hour (the mean over the year's vehicles), the wait on the busiest
     day type, the time saved against the status quo a day (rule of half: half
     the trips made with and without the option times the time each saves, day
-    type by day type), the trips made a day and the trips lost to the
-    crossing a day.
+    type by day type), the trips made a day, the trips lost to the crossing a
+    day and each stage's mean wait over the year's vehicles.
     [vehicle-hours/day], [hours], [hours], [vehicle-hours/day], [vehicles/day],
-    [vehicles/day]"""
+    [vehicles/day], {stage: [hours]}"""
     out = {}
     busiest = max(
         range(len(inp.day_types)),
@@ -441,12 +460,18 @@ def _over_day_types(inp: Inputs, raw: dict) -> dict:
         if k0 != 0:
             continue
         delay = saved = trips = lost = wsum = wts = 0.0
+        stage_sum: dict = {}
+        stage_weight = 0.0
         for k, dt in enumerate(inp.day_types):
-            d, w, v, x = raw[(k, oid, sid)]
-            d0, _w0, v0, _x0 = raw[(k, "status_quo", sid)]
+            d, w, v, x, sw = raw[(k, oid, sid)]
+            d0, _w0, v0, _x0, _s0 = raw[(k, "status_quo", sid)]
             delay = delay + dt.weight * d
             trips = trips + dt.weight * v
             lost = lost + dt.weight * x
+            share = dt.weight * dt.factor(sid)
+            stage_weight = stage_weight + share
+            for name, wait in sw.items():
+                stage_sum[name] = stage_sum.get(name, 0.0) + share * wait
             saved = saved + dt.weight * 0.5 * (v0 + v) * (
                 per_trip(d0, v0) - per_trip(d, v)
             )
@@ -462,6 +487,7 @@ def _over_day_types(inp: Inputs, raw: dict) -> dict:
             saved,
             trips,
             lost,
+            {n: w / stage_weight for n, w in stage_sum.items()},
         )
     return out
 

@@ -185,7 +185,7 @@ def run_queue_jobs(
     anchors: np.ndarray,
     n_periods: int,
     response: np.ndarray | None = None,
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+) -> list[tuple]:
     """Evaluate several streams/options in one vectorised queue call.
 
     The queue runs at the anchor periods only; daily delay at other periods is
@@ -205,12 +205,13 @@ def run_queue_jobs(
     Returns
     -------
     list of (delay (D, T), shown wait (D, H) in the first year of operation,
-    trips made (D, T), trips lost (D, T))
+    trips made (D, T), trips lost (D, T), stage waits {stage: (D,)})
         Delay in vehicle-hours per day of the trips made here; shown wait =
         mean time at the crossing per vehicle by arrival hour [hours], NaN in
         hours with no arrivals; trips made here a day (at their usual hour or
-        a quieter one) and trips lost to the crossing a day; the two add up to
-        the daily volume.
+        a quieter one) and trips lost to the crossing a day (the two add up to
+        the daily volume); each stage's mean wait in the first year of
+        operation over the vehicles that reach it [hours].
     """
     if not jobs:
         return []
@@ -339,9 +340,10 @@ def _run_group(jobs, anchors, n_periods, response, refs):
     # quiet hours stay quiet (the others are lost to the crossing).
     room = np.broadcast_to(SPREAD_FILL * total_spare[..., 0], shape[:-1])
 
-    def solve(made, rows=None):
+    def solve(made, rows=None, full=False):
         """Time per vehicle by hour with the share ``made`` of trips made at
-        their usual hour, on the (job, draw, anchor) rows given (all when None)."""
+        their usual hour, on the (job, draw, anchor) rows given (all when None);
+        with ``full`` also the stage-by-stage result."""
         if rows is None:
             sel = (slice(None),) * 3
         else:
@@ -361,6 +363,8 @@ def _run_group(jobs, anchors, n_periods, response, refs):
         for i, st in enumerate(stages):
             t = res.stage_waits[i] + 1.0 / mus[i][sel]
             tpv = tpv + (shares[i][sel] * t if st.side else t)
+        if full:
+            return arrivals, tpv, res
         return arrivals, tpv
 
     mus = [np.broadcast_to(m, shape) for m in mus]
@@ -442,6 +446,23 @@ def _run_group(jobs, anchors, n_periods, response, refs):
     delay_a = (arrivals * time_per_vehicle).sum(axis=-1)  # (J, D, A)
     shown = np.where(arrivals > 0, time_per_vehicle, np.nan)
     first = int(np.searchsorted(anchors, min(1, n_periods - 1)))
+    # Each stage's mean wait in the first year of operation, over the
+    # vehicles that reach it (one more queue call, at that anchor only).
+    _a, _t, res = solve(made, (slice(None), slice(None), slice(first, first + 1)), True)
+    stage_waits = []
+    for i in range(n_stages):
+        reach = res.stage_arrivals[i][:, :, 0, :]
+        n_reach = reach.sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stage_waits.append(
+                np.where(
+                    n_reach > 0,
+                    (reach * res.stage_waits[i][:, :, 0, :]).sum(axis=-1)
+                    / np.where(n_reach > 0, n_reach, 1.0),
+                    0.0,
+                )
+            )  # (J, D)
+    names = [s.name for s in seen[0][0].stages]
     t = np.arange(n_periods)
 
     def interpolate(d):
@@ -474,6 +495,12 @@ def _run_group(jobs, anchors, n_periods, response, refs):
         trips = interpolate(kept) * actual
         lost = interpolate(1.0 - kept) * actual
         out.append(
-            (interpolate(per_vehicle) * trips, shown[j][:, first, :], trips, lost)
+            (
+                interpolate(per_vehicle) * trips,
+                shown[j][:, first, :],
+                trips,
+                lost,
+                {name: w[j] for name, w in zip(names, stage_waits, strict=True)},
+            )
         )
     return out

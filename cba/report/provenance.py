@@ -130,7 +130,9 @@ def save_results(
     site: Site, appraisal: Appraisal, out_dir: str | Path, prov: dict
 ) -> None:
     """Write ``results.csv`` (tidy cash flows then metrics), ``metrics.csv``,
-    ``stakeholders.csv``, ``waits.csv``, ``provenance.json`` and ``results.xlsx``
+    ``stakeholders.csv``, ``waits.csv``, ``stage_waits.csv`` (mean wait at each
+    stage), ``responses.csv`` (trips made, lost and diverted by year),
+    ``provenance.json`` and ``results.xlsx``
     (:func:`cba.report.workbook.write_workbook`) into ``out_dir``.
 
     ``results.csv`` starts with ``#`` comment lines holding the provenance, so
@@ -180,6 +182,14 @@ def save_results(
         out / "stakeholders.csv", index=False, float_format="%.10g"
     )
     appraisal.waits.to_csv(out / "waits.csv", index=False, float_format="%.6g")
+    if appraisal.stage_waits is not None:
+        appraisal.stage_waits.to_csv(
+            out / "stage_waits.csv", index=False, float_format="%.6g"
+        )
+    if appraisal.responses is not None:
+        appraisal.responses.to_csv(
+            out / "responses.csv", index=False, float_format="%.6g"
+        )
     (out / "provenance.json").write_text(
         json.dumps(prov, indent=2, sort_keys=True), encoding="utf-8"
     )

@@ -18,6 +18,7 @@ from ..i18n import N_, _, language
 from ..params import Site, iter_params, parameter_table
 from ..vocab import BASE_RATE, STAKEHOLDER_COUNTRY, STAKEHOLDER_NAMES
 from .text import (
+    STAGE_NAMES,
     base_rate_metrics,
     changes_table,
     escape,
@@ -42,6 +43,7 @@ __all__ = [
     "switching_table",
     "options_html",
     "delay_html",
+    "stage_waits_html",
     "responses_table",
     "responses_html",
     "stakeholder_html",
@@ -329,6 +331,36 @@ def delay_html(site: Site, appraisal: Appraisal) -> str:
     return table_html(
         t,
         _("Vehicle-hours of delay per average day in {year}").format(year=first),
+        index=True,
+    )
+
+
+def stage_waits_html(site: Site, appraisal: Appraisal) -> str:
+    """Mean wait at each stage of each stream, first year of operation, by option
+    (minutes, over the vehicles that reach the stage)."""
+    w = appraisal.stage_waits
+    if w is None or w.empty:
+        return ""
+    names = {oid: o.name for oid, o in site.file.options.items()}
+    t = w.pivot_table(
+        index=["stream", "stage"],
+        columns="option",
+        values="wait_minutes",
+        aggfunc="sum",
+        sort=False,
+    )
+    t = t.map(lambda x: fmt_num(x, 1))
+    t.columns = [names[c] for c in t.columns]
+    t.index = [
+        f"{site.file.streams[s].description}: {_(STAGE_NAMES.get(g, g))}"
+        for s, g in t.index
+    ]
+    return table_html(
+        t,
+        _(
+            "Mean wait at each stage in {year}, over the vehicles that reach it "
+            "(minutes)"
+        ).format(year=site.info.base_year + 1),
         index=True,
     )
 

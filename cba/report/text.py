@@ -59,6 +59,7 @@ __all__ = [
     "verdict_text",
     "describe_option",
     "STAGE_OF_LEVER",
+    "STAGE_NAMES",
     "changes_table",
     "waits_alt",
     "components_alt",
@@ -661,6 +662,14 @@ def _cost_lines(opt, start: int) -> list[str]:
         out.append(line)
     return out
 
+
+#: Plain names of the stages of a crossing.
+STAGE_NAMES = {
+    "mx_export": N_("Mexican export"),
+    "mx_exam": N_("Mexican export exam"),
+    "primary": N_("CBP primary"),
+    "secondary": N_("CBP secondary"),
+}
 
 #: The stage of a crossing each lever acts on.
 STAGE_OF_LEVER = {
