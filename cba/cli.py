@@ -380,6 +380,14 @@ def new_site(site_id, port_code, name, params_dir, force):
         try:
             common = load_common(Path(params_dir) / "common")[0]
             days["days_per_year"] = float(common["days_per_year"].value)
+            days["weekend"] = {
+                mode: (
+                    float(common[f"saturday_ratio_{mode}"].value),
+                    float(common[f"sunday_ratio_{mode}"].value),
+                )
+                for mode in ("truck", "passenger_vehicle")
+                if f"saturday_ratio_{mode}" in common
+            }
         except (CBAError, KeyError):
             pass
         text = render_site_yaml(new_site_document(site_id, port_code, name, **days))

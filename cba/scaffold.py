@@ -20,7 +20,12 @@ from . import demand
 from .exceptions import ParameterError
 from .vocab import is_slug
 
-__all__ = ["new_site_document", "render_site_yaml", "SCAFFOLD_UTILISATION"]
+__all__ = [
+    "new_site_document",
+    "render_site_yaml",
+    "busiest_day_factor",
+    "SCAFFOLD_UTILISATION",
+]
 
 _STREAM_MEASURE = {
     "trucks_standard": "Trucks",
@@ -37,7 +42,11 @@ def _template() -> dict:
 
 
 def new_site_document(
-    site_id: str, port_code: str, name: str | None = None, days_per_year: float = 365.0
+    site_id: str,
+    port_code: str,
+    name: str | None = None,
+    days_per_year: float = 365.0,
+    weekend: dict[str, tuple[float, float]] | None = None,
 ) -> dict:
     """A valid site document for ``port_code`` from the template and the data.
 
@@ -52,6 +61,10 @@ def new_site_document(
     days_per_year : float
         Operating days a year (the shared ``days_per_year``), to size booths on
         the average day. [days/year]
+    weekend : dict, optional
+        Mode -> (Saturday, Sunday) traffic relative to a weekday (the shared
+        ``saturday_ratio_<mode>``, ``sunday_ratio_<mode>``), to size lanes and
+        secondary positions for the busiest day. [/1]
 
     Raises
     ------
@@ -80,24 +93,40 @@ def new_site_document(
                 opt.get("changes", {}).pop(sid, None)
             continue
         doc["streams"][sid]["volume"]["port_code"] = port_code
+        busy = busiest_day_factor(
+            port_code, measure, (weekend or {}).get(doc["streams"][sid]["mode"])
+        )
         _size_booths(
             doc["streams"][sid],
             port_code,
             measure,
             doc["site"]["base_year"],
             days_per_year,
+            busy,
         )
-        _size_lanes(doc, sid)
+        _size_lanes(doc, sid, busy)
     return doc
 
 
-def _size_lanes(doc: dict, sid: str) -> None:
-    """Lanes of a scaffold stream: the most booths any hour of the status quo or
-    of an option staffs (less the lanes the option builds), a labelled assumption
-    to replace with the lanes that exist."""
+def busiest_day_factor(
+    port_code: str, measure: str, weekend: tuple[float, float] | None
+) -> float:
+    """Traffic of the busiest day relative to the average day: the busiest
+    month's mean day in the port's BTS series (recent complete years), times a
+    weekday's share of the week, ``7 / (5 + saturday + sunday)``. [factor]"""
+    months = demand.month_factors(demand.monthly_crossings(port_code, measure))
+    week = 1.0 if weekend is None else 7.0 / (5.0 + weekend[0] + weekend[1])
+    return float(max(months)) * week
+
+
+def _size_lanes(doc: dict, sid: str, busy: float = 1.0) -> None:
+    """Lanes of a scaffold stream: the most booths any hour of the status quo
+    staffs on its busiest day (the schedule grows with the day's traffic,
+    ``busy`` times the average day's) or an option staffs (less the lanes the
+    option builds), a labelled assumption to replace with the lanes that exist."""
     stream = doc["streams"][sid]
     base = [float(b) for b in stream["booths_open"]["value"]]
-    most = max(base)
+    most = math.ceil(max(base) * busy)
     for opt in doc["options"].values():
         ch = opt.get("changes", {}).get(sid, {})
         extra = ch.get("extra_booths", {}).get("value")
@@ -110,8 +139,8 @@ def _size_lanes(doc: dict, sid: str) -> None:
         **stream["lanes"],
         "value": max(int(math.ceil(most)), 1),
         "source": {
-            "assumption": "Lanes: the most booths the scaffold's status quo or an "
-            "option opens in any hour.",
+            "assumption": "Lanes: the most booths the scaffold's status quo opens "
+            "in any hour of its busiest day, or an option opens.",
             "rationale": "Scaffold default; replace with the lanes that exist at the "
             "crossing (they bound every hour's staffing).",
             "owner": "site analyst",
@@ -124,16 +153,22 @@ SCAFFOLD_UTILISATION = 0.85
 
 
 def _size_booths(
-    stream: dict, port_code: str, measure: str, base_year: int, days_per_year: float
+    stream: dict,
+    port_code: str,
+    measure: str,
+    base_year: int,
+    days_per_year: float,
+    busy: float = 1.0,
 ) -> None:
     """Open enough booths, hour by hour, for the base-year forecast of the stream.
 
     A template's booth counts are generic; a busy port would get queues that
     never clear. The scaffold sizes primary booths so that no hour runs above
     :data:`SCAFFOLD_UTILISATION` at the base-year volume (forecast mean x share
-    over the operating days), and secondary positions likewise over the day. Both
-    are labelled assumptions to replace with the lanes that exist and the
-    crossing's staffing.
+    over the operating days), and secondary positions likewise over the
+    busiest day (``busy`` times the average day; secondary staffing does not
+    follow the day's traffic). Both are labelled assumptions to replace with
+    the lanes that exist and the crossing's staffing.
     """
     outlook = demand.annual_outlook(port_code, measure, base_year, base_year)
     daily = float(outlook.loc[base_year, "mean"]) * stream["volume"]["share"]["value"]
@@ -160,7 +195,7 @@ def _size_booths(
             "owner": "site analyst",
         },
     }
-    referred = daily * stream["secondary_referral_share"]["value"]
+    referred = daily * busy * stream["secondary_referral_share"]["value"]
     sec_minutes = stream["secondary_minutes"]["value"]
     needed = math.ceil(referred * sec_minutes / 60.0 / 24.0 / SCAFFOLD_UTILISATION)
     if needed > stream["secondary_booths"]["value"]:

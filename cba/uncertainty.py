@@ -14,12 +14,40 @@ from scipy import stats
 from .exceptions import ModelDomainError
 
 __all__ = [
+    "weighted_quantile",
     "sample",
     "quantile",
     "pert_alpha_beta",
     "from_uniform",
     "correlate_uniforms",
 ]
+
+
+def weighted_quantile(values, weights, q: float):
+    """The ``q`` quantile over the first axis of ``values`` with ``weights``.
+
+    The smallest value whose weighted share of values at or below it reaches
+    ``q``; NaN values take no weight (NaN where all are NaN). ``values``
+    ``(K, ...)``, ``weights`` ``(K,)``; returns ``values.shape[1:]``.
+
+    Examples
+    --------
+    >>> float(weighted_quantile([1.0, 2.0, 3.0], [0.9, 0.06, 0.04], 0.95))
+    2.0
+    """
+    v = np.asarray(values, dtype=float)
+    w = np.broadcast_to(
+        np.asarray(weights, dtype=float).reshape((-1,) + (1,) * (v.ndim - 1)), v.shape
+    )
+    w = np.where(np.isnan(v), 0.0, w)
+    key = np.where(np.isnan(v), np.inf, v)
+    order = np.argsort(key, axis=0, kind="stable")
+    vs = np.take_along_axis(key, order, axis=0)
+    cum = np.cumsum(np.take_along_axis(w, order, axis=0), axis=0)
+    total = cum[-1]
+    idx = np.argmax(cum >= q * total - 1e-12 * np.maximum(total, 1.0), axis=0)
+    out = np.take_along_axis(vs, idx[None], axis=0)[0]
+    return np.where(total > 0, out, np.nan)
 
 
 def pert_alpha_beta(low: float, mode: float, high: float, lamb: float = 4.0):

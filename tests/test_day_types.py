@@ -141,3 +141,89 @@ def test_staffing_follows_the_season_within_the_lanes(tmp_path):
     assert (
         _staffed_for(busy, stream, base).stage("primary").servers.max() > booths.max()
     )
+
+
+def test_weekdays_saturdays_and_sundays_weigh_to_the_year_and_keep_volumes():
+    """Every shipped site with data: 9 day types (3 seasons x weekday,
+    Saturday, Sunday) whose weights sum to the year and whose factors keep
+    each stream's volume; the same with drawn weekend ratios (per draw)."""
+    for path in sorted(SITES.glob("*.yaml")):
+        site = params.load_site(path, COMMON)
+        dts = day_types_for(site)
+        if dts == (appraisal.inputs.AVERAGE_DAY,):
+            continue
+        assert len(dts) == 9 and {d.weekday for d in dts} == {
+            "weekday",
+            "saturday",
+            "sunday",
+        }
+        assert sum(d.weight for d in dts) == pytest.approx(1.0, abs=1e-12)
+        for sid in site.file.streams:
+            kept = sum(d.weight * np.asarray(d.factor(sid)) for d in dts)
+            np.testing.assert_allclose(kept, 1.0, atol=1e-12)
+        inp = appraisal.model_inputs(site, n_draws=50, seed=3)
+        drawn = day_types_for(site, inp)
+        for sid in site.file.streams:
+            kept = sum(d.weight * np.asarray(d.factor(sid)) for d in drawn)
+            np.testing.assert_allclose(kept, np.ones(50), atol=1e-12)
+
+
+def test_weekday_factors_by_hand():
+    """Trucks with a Saturday at half a weekday and a Sunday at a fifth carry
+    7 / 5.7 of the average day on a weekday; Santa Teresa's commercial lanes
+    close at weekends, so its weekday carries 7/5 of its average day."""
+    from cba.appraisal.traffic import with_weekdays
+
+    class S:
+        def __init__(self, week):
+            self.week = week
+
+    class Inp:
+        streams = {"t": S((np.array([0.5]), np.array([0.2]))), "c": S(None)}
+
+    (wk, sat, sun) = with_weekdays((DayType("all", 1.0),), Inp())
+    assert float(wk.factor("t")[0]) == pytest.approx(7 / 5.7, rel=1e-12)
+    assert float(sat.factor("t")[0]) == pytest.approx(0.5 * 7 / 5.7, rel=1e-12)
+    assert float(sun.factor("t")[0]) == pytest.approx(0.2 * 7 / 5.7, rel=1e-12)
+    assert wk.factor("c") == 1.0 and (wk.weight, sat.weight) == (5 / 7, 1 / 7)
+    st = params.load_site(SITES / "santa_teresa.yaml", COMMON)
+    for d in day_types_for(st):
+        season = {"weekday": 7 / 5, "saturday": 0.0, "sunday": 0.0}[d.weekday]
+        base = [x for x in day_types_for(_plain(st)) if x.months == d.months][0]
+        f = float(np.asarray(d.factor("trucks_standard")).ravel()[0])
+        assert f == pytest.approx(season * base.factor("trucks_standard"), rel=1e-12)
+
+
+def _plain(site):
+    """The same site evaluated on seasons only."""
+    info = site.info.model_copy(update={"day_types": "seasons"})
+    file = site.file.model_copy(update={"site": info})
+    return replace(site, file=file)
+
+
+def test_weighted_quantile_of_days_by_hand():
+    """The 95th percentile over days: the smallest wait whose share of days at
+    or below it reaches 95 %; days without traffic (NaN) take no weight."""
+    from cba.uncertainty import weighted_quantile
+
+    w = [0.9, 0.06, 0.04]
+    assert float(weighted_quantile([1.0, 2.0, 3.0], w, 0.95)) == 2.0
+    assert float(weighted_quantile([3.0, 2.0, 1.0], [0.04, 0.06, 0.9], 0.95)) == 2.0
+    assert float(weighted_quantile([1.0, 2.0, 3.0], [0.9, 0.04, 0.06], 0.95)) == 3.0
+    assert float(weighted_quantile([np.nan, 2.0, 3.0], w, 0.95)) == 3.0
+    assert np.isnan(weighted_quantile([np.nan, np.nan], [0.5, 0.5], 0.95))
+    out = weighted_quantile(np.arange(12.0).reshape(3, 2, 2), w, 0.5)
+    np.testing.assert_array_equal(out, [[0.0, 1.0], [2.0, 3.0]])
+
+
+def test_reports_show_the_95th_percentile_wait_of_the_years_days():
+    """Every hour's 95th-percentile wait over the year's days lies between the
+    shortest and the longest of the day types' waits, and at or above the mean
+    somewhere in the day."""
+    site = params.load_site(SITES / "pharr_reynosa.yaml", COMMON)
+    w = appraisal.appraise(site).waits
+    sq = w[(w.option == "status_quo") & (w.stream == "trucks_standard")]
+    assert "wait_days_p95_minutes" in sq
+    assert (sq.wait_days_p95_minutes >= sq.wait_minutes - 1e-9).any()
+    assert (sq.wait_days_p95_minutes.fillna(0) >= 0).all()
+    assert sq.wait_days_p95_minutes.max() >= sq.wait_minutes.max() - 1e-9

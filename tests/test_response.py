@@ -127,7 +127,7 @@ def test_rule_of_half_against_a_hand_calculation():
         ),
     }
     out = _over_day_types(Inp(), raw)
-    delay, _shown, _peak, saved, trips, lost, stages = out[("opt", "s")]
+    delay, _shown, _peak, saved, trips, lost, stages, _p95 = out[("opt", "s")]
     assert float(stages["primary"][0]) == pytest.approx(0.4)
     assert float(saved[0, 0]) == pytest.approx(55.0, abs=1e-12)
     assert float(trips[0, 0]) == 120.0 and float(delay[0, 0]) == 60.0
@@ -239,7 +239,9 @@ def test_stage_waits_add_up_to_the_time_at_the_crossing(site_id):
             d = d[(d.option == oid) & (d.stream == sid) & (d.year == year)]
             r = a.responses
             r = r[(r.option == oid) & (r.stream == sid) & (r.year == year)]
-            per = 60.0 * float(d.delay_vehicle_hours_per_day.iloc[0]) / float(
-                r.trips_made_per_day.iloc[0]
+            per = (
+                60.0
+                * float(d.delay_vehicle_hours_per_day.iloc[0])
+                / float(r.trips_made_per_day.iloc[0])
             )
             assert total == pytest.approx(per, rel=2e-3), (sid, total, per)

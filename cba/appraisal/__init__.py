@@ -221,12 +221,12 @@ def appraise(
         reference = {sid: float(v[0, 0]) for sid, v in central.items()}
     else:
         reference = None
-    day_types = day_types_for(site)
     acc = Accumulator(inp, n_draws, inp.n_draws)
     step = max(-(-int(chunk_size) // REDUCE_BLOCK), 1) * REDUCE_BLOCK
     for a in range(0, inp.n_draws, step):
         b = min(a + step, inp.n_draws)
-        part = replace(build_inputs(site, draws.slice(a, b)), day_types=day_types)
+        part = build_inputs(site, draws.slice(a, b))
+        part = replace(part, day_types=day_types_for(site, part))
         acc.add(
             option_flows(part, {k: v[a:b] for k, v in vols.items()}, reference), b - a
         )

@@ -175,6 +175,9 @@ class Accumulator:
         for o, sid, w in block.peak_waits:
             w = np.broadcast_to(w, (n,) + np.shape(w)[-1:])
             self._sum(("wait_peak", o, sid), w, n)
+        for o, sid, w in block.days_p95_waits:
+            w = np.broadcast_to(w, (n,) + np.shape(w)[-1:])
+            self._sum(("wait_days_p95", o, sid), w, n)
         for o, sid, d in block.delay:
             self._sum(("delay", o, sid), np.broadcast_to(d, (n,) + np.shape(d)[-1:]), n)
         for o, sid, name, w in block.stage_waits:
@@ -298,6 +301,14 @@ class Accumulator:
         if peak:
             waits["wait_busiest_minutes"] = [
                 float(peak[(o, s)][h]) / N * MINUTES_PER_HOUR
+                for o, s, h in zip(
+                    waits["option"], waits["stream"], waits["hour"], strict=True
+                )
+            ]
+        p95 = {k: w for k, w in self._totals("wait_days_p95")}
+        if p95:
+            waits["wait_days_p95_minutes"] = [
+                float(p95[(o, s)][h]) / N * MINUTES_PER_HOUR
                 for o, s, h in zip(
                     waits["option"], waits["stream"], waits["hour"], strict=True
                 )

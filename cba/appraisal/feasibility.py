@@ -100,17 +100,18 @@ def _check_capacity(site: Site) -> None:
     for sid, s in site.file.streams.items():
         base = f"streams.{sid}"
         per_booth = MINUTES_PER_HOUR / float(s.processing_minutes.value)
-        busiest = max(day_types, key=lambda d: d.factor(sid))
+        busiest = max(day_types, key=lambda d: float(np.max(d.factor(sid))))
+        f_busy = float(np.max(busiest.factor(sid)))
         booths = np.asarray(s.booths_open.value, dtype=float)
         if busiest.staffing_follows:  # booths follow the day's traffic, within lanes
-            booths = np.minimum(
-                float(s.lanes.value), np.round(booths * busiest.factor(sid))
-            )
+            booths = np.minimum(float(s.lanes.value), np.round(booths * f_busy))
         capacity = float(np.sum(booths)) * per_booth
-        daily = {sid: average[sid] * busiest.factor(sid)}
+        daily = {sid: average[sid] * f_busy}
         which = (
             "the average day"
             if busiest.name == "average"
+            else f"a {busiest.name} (months {list(busiest.months)})"
+            if busiest.weekday
             else f"a day of the {busiest.name} (months {list(busiest.months)})"
         )
         if daily[sid] > capacity:
@@ -128,9 +129,7 @@ def _check_capacity(site: Site) -> None:
         if e is not None:
             mods = np.asarray(e.booths_open.value, dtype=float)
             if busiest.staffing_follows:
-                mods = np.minimum(
-                    float(e.lanes.value), np.round(mods * busiest.factor(sid))
-                )
+                mods = np.minimum(float(e.lanes.value), np.round(mods * f_busy))
             modules = float(np.sum(mods)) * (
                 MINUTES_PER_HOUR / float(e.processing_minutes.value)
             )

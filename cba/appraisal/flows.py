@@ -17,7 +17,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .. import benefits, costs, emissions, funding, options, queueing, staffing
+from .. import (
+    benefits,
+    costs,
+    emissions,
+    funding,
+    options,
+    queueing,
+    staffing,
+    uncertainty,
+)
 from ..vocab import POLLUTANTS
 from .inputs import Inputs, OptionInputs
 from .queue_jobs import (
@@ -29,6 +38,9 @@ from .queue_jobs import (
 )
 
 __all__ = ["Flow", "FlowBlock", "option_volumes", "option_flows"]
+
+#: Quantile of the year's days shown beside the mean wait by hour.
+DAYS_QUANTILE = 0.95
 
 #: Key prefix of an option's queue on days its reimbursed hours are displaced.
 DISPLACED = "displaced:"
@@ -67,6 +79,9 @@ class FlowBlock:
     #: (option, stream, stage, mean wait at the stage (D,) [hours]) in the first
     #: year of operation, options at full effect, over the year's vehicles.
     stage_waits: tuple[tuple, ...] = ()
+    #: (option, stream, wait by hour exceeded on 5 % of the year's days (D, H)
+    #: [hours]), as ``waits``.
+    days_p95_waits: tuple[tuple, ...] = ()
 
 
 def _book(
@@ -112,16 +127,22 @@ def _staffed_for(dt, stream, queue):
     modules) scale with the day's traffic, rounded, within the lanes that
     exist; otherwise the schedule as given."""
     f = dt.factor(stream.id)
-    if not dt.staffing_follows or f == 1.0:
+    if not dt.staffing_follows or np.all(np.asarray(f) == 1.0):
         return queue
+    f = np.reshape(f, (-1, 1, 1)) if np.ndim(f) else f
     out = queue
     for name, lanes in (("primary", stream.lanes), ("mx_export", stream.export_lanes)):
         if lanes is None or name not in [s.name for s in queue.stages]:
             continue
         st = out.stage(name)
-        booths = np.maximum(
-            np.minimum(lanes[:, None, None], np.round(st.servers * f)), 0
+        # Hours the schedule staffs keep at least one booth on a day with
+        # traffic (a quiet Sunday's rounding must not close the port).
+        booths = np.where(
+            (st.servers > 0) & (np.asarray(f) > 0),
+            np.maximum(np.round(st.servers * f), 1.0),
+            0.0,
         )
+        booths = np.minimum(lanes[:, None, None], booths)
         out = out.with_stage(replace(st, servers=booths, grown=booths))
     return out
 
@@ -208,12 +229,12 @@ def option_flows(
         }
         reference = {}
         for sid, q in staffed.items():
-            f = dt.factor(sid)
+            f = dt.column(sid)
             reference[sid] = len(jobs)
             jobs.append(QueueJob(q, vols[sid] * f / days, scale[sid]))
             keys.append((k, "status_quo", sid))
         for (oid, sid), q in changed.items():
-            f = dt.factor(sid)
+            f = dt.column(sid)
             name = oid.removeprefix(DISPLACED)
             if staffed[sid] is not base_queues[sid]:
                 q = _queue_under(inp, name, sid, staffed[sid], displaced=oid != name)
@@ -252,6 +273,9 @@ def option_flows(
         for name, w in base_stages[sid].items()
     ]
     wait_rows, delay_rows, peak_rows, response_rows = [], [], [], []
+    days_rows = [
+        ("status_quo", sid, results[("status_quo", sid)][7]) for sid in base_queues
+    ]
     for sid in base_queues:
         wait_rows.append(("status_quo", sid, base_wait[sid]))
         peak_rows.append(("status_quo", sid, base_peak[sid]))
@@ -276,7 +300,7 @@ def option_flows(
         ramp = options.ramp_factor(years, opt.start_year, opt.ramp_up_years)[None, :]
         made: dict[str, np.ndarray] = {}  # trips made a day under the option
         for sid, s in inp.streams.items():
-            odelay, w, peak, saved, trips, lost, st_waits = results.get(
+            odelay, w, peak, saved, trips, lost, st_waits, p95 = results.get(
                 (oid, sid),
                 (
                     base_delay[sid],
@@ -286,8 +310,10 @@ def option_flows(
                     base_trips[sid],
                     base_lost[sid],
                     base_stages[sid],
+                    results[("status_quo", sid)][7],
                 ),
             )
+            days_rows.append((oid, sid, p95))
             stage_rows.extend((oid, sid, name, x) for name, x in st_waits.items())
             wait_rows.append((oid, sid, w))
             peak_rows.append((oid, sid, peak))
@@ -408,7 +434,7 @@ def option_flows(
                     -revenue * (1 - us),
                 )
     if len(inp.day_types) == 1:
-        peak_rows = []  # one day type: its waits are the year's
+        peak_rows = days_rows = []  # one day type: its waits are the year's
     return FlowBlock(
         rows,
         wait_rows,
@@ -417,6 +443,7 @@ def option_flows(
         peak_rows,
         tuple(response_rows),
         tuple(stage_rows),
+        tuple(days_rows),
     )
 
 
@@ -445,11 +472,15 @@ def _over_day_types(inp: Inputs, raw: dict) -> dict:
     type by day type), the trips made a day, the trips lost to the crossing a
     day and each stage's mean wait over the year's vehicles.
     [vehicle-hours/day], [hours], [hours], [vehicle-hours/day], [vehicles/day],
-    [vehicles/day], {stage: [hours]}"""
+    [vehicles/day], {stage: [hours]}; and by hour the wait exceeded on 5 % of
+    the year's days (:data:`DAYS_QUANTILE` over the day types weighted by
+    their days) [hours]."""
     out = {}
     busiest = max(
         range(len(inp.day_types)),
-        key=lambda k: sum(inp.day_types[k].factor(s) for s in inp.streams),
+        key=lambda k: float(
+            np.mean(sum(inp.day_types[k].factor(s) for s in inp.streams))
+        ),
     )
 
     def per_trip(d, v):
@@ -460,6 +491,7 @@ def _over_day_types(inp: Inputs, raw: dict) -> dict:
         if k0 != 0:
             continue
         delay = saved = trips = lost = wsum = wts = 0.0
+        by_day = []
         stage_sum: dict = {}
         stage_weight = 0.0
         for k, dt in enumerate(inp.day_types):
@@ -468,14 +500,17 @@ def _over_day_types(inp: Inputs, raw: dict) -> dict:
             delay = delay + dt.weight * d
             trips = trips + dt.weight * v
             lost = lost + dt.weight * x
-            share = dt.weight * dt.factor(sid)
+            # the stage waits are of the first year of operation: weighted by
+            # that year's trips made, as the delay per trip is
+            share = dt.weight * v[..., min(1, v.shape[-1] - 1)]
             stage_weight = stage_weight + share
             for name, wait in sw.items():
                 stage_sum[name] = stage_sum.get(name, 0.0) + share * wait
             saved = saved + dt.weight * 0.5 * (v0 + v) * (
                 per_trip(d0, v0) - per_trip(d, v)
             )
-            vw = dt.weight * dt.factor(sid)
+            by_day.append(w)
+            vw = dt.weight * dt.column(sid)
             wsum = wsum + vw * np.nan_to_num(w)
             wts = wts + vw * ~np.isnan(w)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -488,6 +523,9 @@ def _over_day_types(inp: Inputs, raw: dict) -> dict:
             trips,
             lost,
             {n: w / stage_weight for n, w in stage_sum.items()},
+            uncertainty.weighted_quantile(
+                by_day, [dt.weight for dt in inp.day_types], DAYS_QUANTILE
+            ),
         )
     return out
 

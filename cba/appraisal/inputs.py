@@ -264,18 +264,29 @@ class DayType:
         the year's volume is kept. [factor]
     months : tuple of int
         Calendar months (1-12) the day type stands for (empty: the whole year).
+
+    A factor is a number, or an array over the draws ``(D,)`` where it comes
+    from drawn inputs (the weekend ratios).
     """
 
     name: str
     weight: float = 1.0
-    volume_factors: tuple[tuple[str, float], ...] = ()
+    volume_factors: tuple[tuple[str, object], ...] = ()
     months: tuple[int, ...] = ()
     #: Booths open follow the day's traffic (rounded, within the lanes).
     staffing_follows: bool = False
+    #: ``"weekday"``, ``"saturday"`` or ``"sunday"``; empty: any day.
+    weekday: str = ""
 
-    def factor(self, stream: str) -> float:
-        """The stream's traffic relative to its average day. [factor]"""
+    def factor(self, stream: str):
+        """The stream's traffic relative to its average day, a number or (D,).
+        [factor]"""
         return dict(self.volume_factors).get(stream, 1.0)
+
+    def column(self, stream: str):
+        """:meth:`factor` shaped to multiply ``(D, T)`` or ``(D, H)`` arrays."""
+        f = self.factor(stream)
+        return np.reshape(f, (-1, 1)) if np.ndim(f) else f
 
 
 #: The average day of the year (a site whose streams have no monthly data).
@@ -356,6 +367,9 @@ class StreamInputs:
     cargo_value: np.ndarray | None  # (D,) [USD/vehicle]
     users_us_share: np.ndarray  # (D,) [/1]
     sibling: SiblingInputs | None = None
+    #: Saturday and Sunday traffic relative to a weekday, (D,) each; None:
+    #: every day of the week alike.
+    week: tuple[np.ndarray, np.ndarray] | None = None
 
     def stage(self, name: str) -> Stage:
         """The stage called ``name``."""
@@ -477,6 +491,20 @@ def _shared(site: Site, values: dict[str, np.ndarray], name: str) -> np.ndarray:
     return values[key]
 
 
+def _week(site: Site, values, p: str, mode: str):
+    """A stream's (Saturday, Sunday) ratios to a weekday: its own, else its
+    mode's shared ones, else None."""
+    if p + "week.saturday" in values:
+        return values[p + "week.saturday"], values[p + "week.sunday"]
+    try:
+        return (
+            _shared(site, values, f"saturday_ratio_{mode}"),
+            _shared(site, values, f"sunday_ratio_{mode}"),
+        )
+    except KeyError:
+        return None
+
+
 def _maybe(values: dict[str, np.ndarray], key: str) -> np.ndarray | None:
     return values.get(key)
 
@@ -572,6 +600,7 @@ def _stream(site: Site, values: dict[str, np.ndarray], sid: str) -> StreamInputs
         idle_fuel=idle,
         cargo_value=_maybe(values, p + "cargo_value"),
         users_us_share=values[p + "users_us_share"],
+        week=_week(site, values, p, s.mode),
         sibling=None
         if s.sibling is None
         else SiblingInputs(

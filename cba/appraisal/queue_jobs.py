@@ -447,11 +447,14 @@ def _run_group(jobs, anchors, n_periods, response, refs):
     shown = np.where(arrivals > 0, time_per_vehicle, np.nan)
     first = int(np.searchsorted(anchors, min(1, n_periods - 1)))
     # Each stage's mean wait in the first year of operation, over the
-    # vehicles that reach it (one more queue call, at that anchor only).
-    _a, _t, res = solve(made, (slice(None), slice(None), slice(first, first + 1)), True)
+    # vehicles that reach it, by the hour they arrive at the crossing (as the
+    # time per vehicle adds them up; one more queue call, at that anchor only).
+    a_first, _t, res = solve(
+        made, (slice(None), slice(None), slice(first, first + 1)), True
+    )
     stage_waits = []
     for i in range(n_stages):
-        reach = res.stage_arrivals[i][:, :, 0, :]
+        reach = a_first[:, :, 0, :]
         n_reach = reach.sum(axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
             stage_waits.append(

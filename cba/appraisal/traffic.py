@@ -24,7 +24,7 @@ import pandas as pd
 from .. import demand
 from ..i18n import N_
 from ..params import Site
-from .inputs import AVERAGE_DAY, DayType, Inputs
+from .inputs import AVERAGE_DAY, DayType, Inputs, build_inputs, draw_values
 
 __all__ = [
     "port_outlook",
@@ -35,6 +35,8 @@ __all__ = [
     "forecast_chart",
     "SEASON_NAMES",
     "day_types_for",
+    "with_weekdays",
+    "WEEK_DAYS",
 ]
 
 
@@ -187,10 +189,13 @@ def _month_factors(port_code: str, measure: str) -> tuple[float, ...]:
     )
 
 
-def day_types_for(site: Site) -> tuple[DayType, ...]:
-    """The days a site's year is evaluated on: its average day, or with
+def day_types_for(site: Site, inp: Inputs | None = None) -> tuple[DayType, ...]:
+    """The days a site's year is evaluated on: its average day; with
     ``site.day_types: seasons`` one per season of equal length
-    (:data:`SEASON_NAMES`), from the monthly BTS series of its streams.
+    (:data:`SEASON_NAMES`), from the monthly BTS series of its streams; with
+    ``seasons_and_weekdays`` (the default) a weekday, a Saturday and a Sunday
+    of each season (:func:`with_weekdays`, the weekend ratios of ``inp``, or
+    of the site's central values when None).
 
     The months are ranked by the lead stream's traffic (its first data-based
     truck stream, else its first data-based stream) and cut into seasons; every
@@ -206,6 +211,63 @@ def day_types_for(site: Site) -> tuple[DayType, ...]:
     }
     if not data or site.info.day_types == "average":
         return (AVERAGE_DAY,)
+    seasons = _seasons(site, data)
+    if site.info.day_types == "seasons":
+        return seasons
+    if inp is None:
+        inp = build_inputs(site, draw_values(site, 0))
+    return with_weekdays(seasons, inp)
+
+
+#: The days of a week each kind of day stands for.
+WEEK_DAYS = (("weekday", 5), ("saturday", 1), ("sunday", 1))
+
+
+def with_weekdays(seasons: tuple[DayType, ...], inp: Inputs) -> tuple[DayType, ...]:
+    """Each day type split into a weekday, a Saturday and a Sunday.
+
+    A stream with weekend ratios ``(s, u)`` to a weekday carries, relative to
+    its average day, ``7 / (5 + s + u)`` on a weekday, ``s`` times that on a
+    Saturday and ``u`` times that on a Sunday (so its week keeps its volume);
+    weights are 5/7, 1/7 and 1/7 of the season's. Streams without ratios are
+    alike on every day. Without any ratios the seasons are returned as they are.
+    """
+    weeks = {sid: s.week for sid, s in inp.streams.items() if s.week is not None}
+    if not weeks:
+        return seasons
+    out = []
+    for season in seasons:
+        for kind, n_days in WEEK_DAYS:
+            factors = []
+            for sid in inp.streams:
+                f = season.factor(sid)
+                if sid in weeks:
+                    sat, sun = (np.asarray(x, dtype=float) for x in weeks[sid])
+                    per_weekday = 7.0 / (5.0 + sat + sun)
+                    f = (
+                        f
+                        * {
+                            "weekday": per_weekday,
+                            "saturday": sat * per_weekday,
+                            "sunday": sun * per_weekday,
+                        }[kind]
+                    )
+                factors.append((sid, f))
+            out.append(
+                DayType(
+                    f"{kind} of the {season.name}",
+                    season.weight * n_days / 7.0,
+                    tuple(factors),
+                    season.months,
+                    staffing_follows=True,
+                    weekday=kind,
+                )
+            )
+    return tuple(out)
+
+
+def _seasons(site: Site, data: dict) -> tuple[DayType, ...]:
+    """One day type per season (see :func:`day_types_for`)."""
     trucks = [sid for sid in data if site.file.streams[sid].mode == "truck"]
     lead = (trucks or list(data))[0]
     factors = {

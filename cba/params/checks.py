@@ -64,7 +64,7 @@ def semantic_checks(model: BaseModel) -> None:
             )
         if s.volume.growth is not None:
             check_param(s.volume.growth, f"{base}.volume.growth", RATE)
-        for block in ("export", "sibling"):
+        for block in ("export", "sibling", "week"):
             b = getattr(s, block)
             if b is None:
                 continue

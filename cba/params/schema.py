@@ -454,6 +454,14 @@ class Sibling(_Strict):
     utilisation: Param
 
 
+class Week(_Strict):
+    """A stream's traffic on Saturdays and Sundays relative to a weekday's (0 on
+    a day the port does not serve it)."""
+
+    saturday: Param
+    sunday: Param
+
+
 class Stream(_Strict):
     """One traffic stream (direction x mode x lane program) at a site."""
 
@@ -483,6 +491,9 @@ class Stream(_Strict):
     export: ExportStage | None = None
     #: The crossing this stream's users divert to when waits grow.
     sibling: Sibling | None = None
+    #: Saturday and Sunday traffic relative to a weekday (default: the shared
+    #: ratios of the stream's mode).
+    week: Week | None = None
 
 
 class StreamChange(_Strict):
@@ -574,10 +585,13 @@ class SiteInfo(_Strict):
     base_year: Annotated[Year, Field(ge=1996, le=2100)]
     horizon_years: WholeNumber
     report_dollar_year: Year
-    #: The days a year is evaluated on: one day per season (quiet, middle and
-    #: busy months from the monthly BTS series, staffing following each
-    #: season's traffic within the lanes that exist), or the average day.
-    day_types: Literal["average", "seasons"] = "seasons"
+    #: The days a year is evaluated on: a weekday, a Saturday and a Sunday of
+    #: each season (quiet, middle and busy months from the monthly BTS series;
+    #: staffing follows each day's traffic within the lanes that exist), one
+    #: day per season, or the average day.
+    day_types: Literal["seasons_and_weekdays", "seasons", "average"] = (
+        "seasons_and_weekdays"
+    )
 
     @field_validator("id")
     @classmethod

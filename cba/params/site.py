@@ -411,6 +411,7 @@ def iter_params(site: Site) -> Iterator[tuple[str, Param]]:
     overrides and read in the report's appendix: ``common.<name>``,
     ``site.<name>``, ``streams.<id>.<field>``, ``streams.<id>.volume.<field>``,
     ``streams.<id>.export.<field>``, ``streams.<id>.sibling.<field>``,
+    ``streams.<id>.week.<day>``,
     ``options.<id>.changes.<stream>.<lever>``, ``options.<id>.costs[<i>].amount``,
     ``options.<id>.costs[<i>].asset_life_years`` and
     ``options.<id>.funding.toll_surcharge``. Shared tables by year (price index,
@@ -433,7 +434,7 @@ def iter_params(site: Site) -> Iterator[tuple[str, Param]]:
                 yield f"streams.{sid}.volume.{fname}", v
         if s.volume.growth is not None:
             yield f"streams.{sid}.volume.growth", s.volume.growth
-        for block in ("export", "sibling"):
+        for block in ("export", "sibling", "week"):
             b = getattr(s, block)
             if b is None:
                 continue

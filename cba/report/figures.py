@@ -187,11 +187,11 @@ def plot_waits(site: Site, appraisal: Appraisal):
                     alpha=0.15,
                     lw=0,
                 )
-        if "wait_busiest_minutes" in sub.columns:
+        if "wait_days_p95_minutes" in sub.columns:
             for oid, g in sub.groupby("option", sort=False):
                 ax.plot(
                     g["hour"],
-                    g["wait_busiest_minutes"],
+                    g["wait_days_p95_minutes"],
                     color=option_colors(site)[oid],
                     lw=1.0,
                     ls="--",
@@ -205,13 +205,13 @@ def plot_waits(site: Site, appraisal: Appraisal):
         if leg is not None:
             leg.set_bbox_to_anchor((1.02, 1))
             leg.set_loc("upper left")
-        if "wait_busiest_minutes" in w.columns:
+        if "wait_days_p95_minutes" in w.columns:
             fig.text(
                 0.01,
                 -0.02,
                 _(
-                    "Solid: mean over the year's vehicles; dashed: a day of the busy "
-                    "months."
+                    "Solid: mean over the year's vehicles; dashed: the wait exceeded "
+                    "on 5 % of the year's days at that hour."
                 ),
                 fontsize=8,
             )

@@ -362,6 +362,15 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
     caveat = (
         _(
             "<strong>Main caveat:</strong> {n} of the inputs are labelled "
+            "assumptions (processing times, booth schedules, lane shares and the "
+            "weekend share of traffic are not published per crossing); waits are "
+            "modelled for a weekday, a Saturday and a Sunday in each season (quiet, "
+            "middle and busy months, from the monthly BTS counts) with staffing "
+            "that follows each day's traffic within the lanes."
+        )
+        if site.info.day_types == "seasons_and_weekdays"
+        else _(
+            "<strong>Main caveat:</strong> {n} of the inputs are labelled "
             "assumptions (processing times, booth schedules and lane shares are not "
             "published per crossing); waits are modelled for a day in each season "
             "(quiet, middle and busy months, from the monthly BTS counts) with "
