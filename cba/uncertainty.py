@@ -8,6 +8,8 @@ Every draw comes from a :class:`numpy.random.Generator` passed in by the caller
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import stats
 
@@ -27,8 +29,9 @@ def weighted_quantile(values, weights, q: float):
     """The ``q`` quantile over the first axis of ``values`` with ``weights``.
 
     The smallest value whose weighted share of values at or below it reaches
-    ``q``; NaN values take no weight (NaN where all are NaN). ``values``
-    ``(K, ...)``, ``weights`` ``(K,)``; returns ``values.shape[1:]``.
+    ``q`` (numpy's ``inverted_cdf`` method); NaN values take no weight (NaN
+    where all are NaN). ``values`` ``(K, ...)``, ``weights`` ``(K,)``; returns
+    ``values.shape[1:]``.
 
     Examples
     --------
@@ -39,15 +42,9 @@ def weighted_quantile(values, weights, q: float):
     w = np.broadcast_to(
         np.asarray(weights, dtype=float).reshape((-1,) + (1,) * (v.ndim - 1)), v.shape
     )
-    w = np.where(np.isnan(v), 0.0, w)
-    key = np.where(np.isnan(v), np.inf, v)
-    order = np.argsort(key, axis=0, kind="stable")
-    vs = np.take_along_axis(key, order, axis=0)
-    cum = np.cumsum(np.take_along_axis(w, order, axis=0), axis=0)
-    total = cum[-1]
-    idx = np.argmax(cum >= q * total - 1e-12 * np.maximum(total, 1.0), axis=0)
-    out = np.take_along_axis(vs, idx[None], axis=0)[0]
-    return np.where(total > 0, out, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices
+        return np.nanquantile(v, q, axis=0, weights=w, method="inverted_cdf")
 
 
 def pert_alpha_beta(low: float, mode: float, high: float, lamb: float = 4.0):
