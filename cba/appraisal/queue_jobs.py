@@ -317,13 +317,7 @@ def _run_group(jobs, anchors, n_periods, response, refs):
     spread = np.broadcast_to(spread, shape[:-1])
     # Where spread trips go: the hours with spare capacity at the first main
     # stage of the reference job in the base period (its demand otherwise).
-    cap = np.stack(
-        [
-            np.broadcast_to(servers_of(st, 0, j), shape[1:])
-            * np.broadcast_to(st.stages[0].services_per_hour, shape[1:])
-            for j, (st, _v, _a) in enumerate(seen)
-        ]
-    )[refs][:, :, :1]  # (J, D, 1, H)
+    cap = (servers[0] * mus[0])[refs][:, :, :1]  # (J, D, 1, H)
     spare = np.maximum(cap - demand[refs][:, :, :1], 0.0)
     total_spare = spare.sum(axis=-1, keepdims=True)
     profile = demand[refs][:, :, :1]
@@ -335,10 +329,13 @@ def _run_group(jobs, anchors, n_periods, response, refs):
             profile / np.where(profile_total > 0, profile_total, 1.0),
         )
     quiet = np.broadcast_to(quiet, shape)
-    volume_all = demand.sum(axis=-1)  # (J, D, A)
     # Trips re-timed fill at most SPREAD_FILL of today's spare capacity: the
     # quiet hours stay quiet (the others are lost to the crossing).
     room = np.broadcast_to(SPREAD_FILL * total_spare[..., 0], shape[:-1])
+
+    def moved(made, sel):
+        """Trips a day re-timed to quieter hours, on the rows ``sel``."""
+        return np.minimum(spread[sel] * (1.0 - made[sel]) * volume[sel], room[sel])
 
     def solve(made, rows=None, full=False):
         """Time per vehicle by hour with the share ``made`` of trips made at
@@ -348,8 +345,10 @@ def _run_group(jobs, anchors, n_periods, response, refs):
             sel = (slice(None),) * 3
         else:
             sel = rows
-        moved = np.minimum(spread[sel] * (1.0 - made[sel]) * volume_all[sel], room[sel])
-        arrivals = demand[sel] * made[sel][..., None] + moved[..., None] * quiet[sel]
+        arrivals = (
+            demand[sel] * made[sel][..., None]
+            + moved(made, sel)[..., None] * quiet[sel]
+        )
         res = queueing.tandem_hourly_waits(
             arrivals,
             [
@@ -375,10 +374,9 @@ def _run_group(jobs, anchors, n_periods, response, refs):
     arrivals, time_per_vehicle = solve(made)
     arrivals, time_per_vehicle = np.array(arrivals), np.array(time_per_vehicle)
     if response is not None:
-        total = demand.sum(axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_t = np.where(
-                total > 0, (demand * time_per_vehicle).sum(axis=-1) / total, 0.0
+                volume > 0, (demand * time_per_vehicle).sum(axis=-1) / volume, 0.0
             )
         t0 = mean_t[refs][:, :, :1]  # (J, D, 1): the reference's base period
         beta = np.broadcast_to(
@@ -452,10 +450,10 @@ def _run_group(jobs, anchors, n_periods, response, refs):
     a_first, _t, res = solve(
         made, (slice(None), slice(None), slice(first, first + 1)), True
     )
+    reach = a_first[:, :, 0, :]
+    n_reach = reach.sum(axis=-1)
     stage_waits = []
     for i in range(n_stages):
-        reach = a_first[:, :, 0, :]
-        n_reach = reach.sum(axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
             stage_waits.append(
                 np.where(
@@ -466,6 +464,12 @@ def _run_group(jobs, anchors, n_periods, response, refs):
                 )
             )  # (J, D)
     names = [s.name for s in seen[0][0].stages]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kept = made + np.where(
+            volume > 0,
+            moved(made, (slice(None),) * 3) / np.where(volume > 0, volume, 1.0),
+            0.0,
+        )  # share of the trips made here, at their hour or a quieter one
     t = np.arange(n_periods)
 
     def interpolate(d):
@@ -487,16 +491,8 @@ def _run_group(jobs, anchors, n_periods, response, refs):
                 delay_a[j] / arrivals[j].sum(axis=-1),
                 0.0,
             )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            moved_share = np.where(
-                volume_all[j] > 0,
-                np.minimum(spread[j] * (1.0 - made[j]) * volume_all[j], room[j])
-                / np.where(volume_all[j] > 0, volume_all[j], 1.0),
-                0.0,
-            )
-        kept = made[j] + moved_share
-        trips = interpolate(kept) * actual
-        lost = interpolate(1.0 - kept) * actual
+        trips = interpolate(kept[j]) * actual
+        lost = interpolate(1.0 - kept[j]) * actual
         out.append(
             (
                 interpolate(per_vehicle) * trips,
