@@ -297,22 +297,24 @@ class Accumulator:
             ],
             columns=["site", "option", "stream", "hour", "wait_minutes"],
         )
-        peak = {k: w for k, w in self._totals("wait_peak")}
-        if peak:
-            waits["wait_busiest_minutes"] = [
-                float(peak[(o, s)][h]) / N * MINUTES_PER_HOUR
+
+        def by_hour(values, per=1):
+            """A column of ``waits`` from (option, stream) -> (H,) hours
+            (divided by ``per``), in minutes."""
+            return [
+                float(values[(o, s)][h]) / per * MINUTES_PER_HOUR
                 for o, s, h in zip(
                     waits["option"], waits["stream"], waits["hour"], strict=True
                 )
             ]
-        p95 = {k: w for k, w in self._totals("wait_days_p95")}
-        if p95:
-            waits["wait_days_p95_minutes"] = [
-                float(p95[(o, s)][h]) / N * MINUTES_PER_HOUR
-                for o, s, h in zip(
-                    waits["option"], waits["stream"], waits["hour"], strict=True
-                )
-            ]
+
+        for kind, column in (
+            ("wait_peak", "wait_busiest_minutes"),
+            ("wait_days_p95", "wait_days_p95_minutes"),
+        ):
+            sums = dict(self._totals(kind))
+            if sums:
+                waits[column] = by_hour(sums, N)
         if self.wait_draws:
             bands = {k: np.concatenate(v) for k, v in self.wait_draws.items()}
             with warnings.catch_warnings():
@@ -320,18 +322,8 @@ class Accumulator:
                     "ignore", RuntimeWarning
                 )  # hours without arrivals
                 q = {k: np.nanpercentile(a, [5, 95], axis=0) for k, a in bands.items()}
-            waits["wait_p05"] = [
-                float(q[(o, s)][0][h]) * MINUTES_PER_HOUR
-                for o, s, h in zip(
-                    waits["option"], waits["stream"], waits["hour"], strict=True
-                )
-            ]
-            waits["wait_p95"] = [
-                float(q[(o, s)][1][h]) * MINUTES_PER_HOUR
-                for o, s, h in zip(
-                    waits["option"], waits["stream"], waits["hour"], strict=True
-                )
-            ]
+            waits["wait_p05"] = by_hour({k: v[0] for k, v in q.items()})
+            waits["wait_p95"] = by_hour({k: v[1] for k, v in q.items()})
         delay = pd.DataFrame(
             [
                 (self.site_id, o, s, int(y), float(d[i]) / N)

@@ -64,18 +64,9 @@ def semantic_checks(model: BaseModel) -> None:
             )
         if s.volume.growth is not None:
             check_param(s.volume.growth, f"{base}.volume.growth", RATE)
-        for block in ("export", "sibling", "week"):
-            b = getattr(s, block)
-            if b is None:
-                continue
-            for fname in type(b).model_fields:
-                val = getattr(b, fname)
-                if isinstance(val, Param):
-                    check_param(
-                        val,
-                        f"{base}.{block}.{fname}",
-                        STREAM_RULES.get(fname, NONNEG),
-                    )
+        for name, val in s.block_params():
+            field_name = name.split(".", 1)[1]
+            check_param(val, f"{base}.{name}", STREAM_RULES.get(field_name, NONNEG))
         _check_capacity(s, base)
         total = sum(s.arrival_profile.value)
         if abs(total - 1.0) > 1e-3:

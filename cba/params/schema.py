@@ -495,6 +495,18 @@ class Stream(_Strict):
     #: ratios of the stream's mode).
     week: Week | None = None
 
+    def block_params(self):
+        """``(block.field, Param)`` of the stream's optional blocks (``export``,
+        ``sibling``, ``week``) that it declares."""
+        for block in ("export", "sibling", "week"):
+            b = getattr(self, block)
+            if b is None:
+                continue
+            for fname in type(b).model_fields:
+                v = getattr(b, fname)
+                if isinstance(v, Param):
+                    yield f"{block}.{fname}", v
+
 
 class StreamChange(_Strict):
     """What an option changes for one stream (each key optional)."""

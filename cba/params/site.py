@@ -434,14 +434,8 @@ def iter_params(site: Site) -> Iterator[tuple[str, Param]]:
                 yield f"streams.{sid}.volume.{fname}", v
         if s.volume.growth is not None:
             yield f"streams.{sid}.volume.growth", s.volume.growth
-        for block in ("export", "sibling", "week"):
-            b = getattr(s, block)
-            if b is None:
-                continue
-            for fname in type(b).model_fields:
-                v = getattr(b, fname)
-                if isinstance(v, Param):
-                    yield f"streams.{sid}.{block}.{fname}", v
+        for name, v in s.block_params():
+            yield f"streams.{sid}.{name}", v
     for oid, o in f.options.items():
         for sid, ch in o.changes.items():
             for fname in LEVERS:
