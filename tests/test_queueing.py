@@ -588,6 +588,18 @@ def _ciw_service(mu, cv):
     return ciw.dists.Gamma(shape, 1.0 / (mu * shape))
 
 
+def _ciw_arrivals(per_hour, days):
+    """Poisson arrivals at the given rate in each hour of the day, repeated for
+    ``days`` days."""
+    import ciw
+
+    return ciw.dists.PoissonIntervals(
+        [float(v) for v in per_hour],
+        [float(h + 1) for h in range(24)],
+        max_sample_date=24.0 * days,
+    )
+
+
 def _ciw_servers(servers):
     """Constant booths, or a daily schedule with one shift per change.
 
@@ -626,11 +638,7 @@ def _simulate(name, days, seed):
     s = SCENARIOS[name]
     ciw.seed(seed)
     total_days = days + 1
-    arrivals = ciw.dists.PoissonIntervals(
-        [float(v) for v in s["arrivals"]],
-        [float(h + 1) for h in range(24)],
-        max_sample_date=24.0 * total_days,
-    )
+    arrivals = _ciw_arrivals(s["arrivals"], total_days)
     sec = s.get("secondary")
     if sec is None:
         network = ciw.create_network(

@@ -9,7 +9,7 @@ import pytest
 from cba.exceptions import ModelDomainError
 from cba.queueing import TandemStage, tandem_hourly_waits, two_stage_hourly_waits
 
-from .test_queueing import _block, _ciw_servers, _ciw_service
+from .test_queueing import _block, _ciw_arrivals, _ciw_servers, _ciw_service
 
 
 def test_main_and_side_stage_equal_the_two_stage_model():
@@ -94,11 +94,7 @@ def _simulate_tandem(spec, days, seed):
 
     ciw.seed(seed)
     total = days + 1
-    arrivals = ciw.dists.PoissonIntervals(
-        [float(v) for v in spec["arrivals"]],
-        [float(h + 1) for h in range(24)],
-        max_sample_date=24.0 * total,
-    )
+    arrivals = _ciw_arrivals(spec["arrivals"], total)
     st = spec["stages"]
     p, q = float(st[1][3]), float(st[3][3])
     network = ciw.create_network(
