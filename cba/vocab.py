@@ -53,6 +53,9 @@ __all__ = [
 
 #: Hours of a day; hour 0 runs from midnight to 1 am.
 HOURS = 24
+
+#: The days of the week, as option windows name them (Monday first).
+DAYS_OF_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_HOUR = 60.0
 
 #: Stakeholder accounts every cash flow is booked to.

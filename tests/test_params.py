@@ -21,6 +21,17 @@ BROKEN = [
         "options.sponsor_staffing.changes.trucks.extra_booths.value[9]",
     ),
     (
+        "bad_window_exceeds_lanes.yaml",
+        "option sponsor_staffing, stream trucks, primary, sat, hour 18: 5 booths "
+        "staffed but 4 lanes exist",
+        "options.sponsor_staffing.changes.trucks.windows[0].extra_booths.value[18]",
+    ),
+    (
+        "bad_window_repeats_day.yaml",
+        "a window names a day twice: sat, fri, sat; allowed: each of mon, tue",
+        "options.sponsor_staffing.changes.trucks.windows[0]",
+    ),
+    (
         "bad_unknown_key.yaml",
         "did you mean 'processing_minutes'",
         "streams.trucks.proccessing_minutes",

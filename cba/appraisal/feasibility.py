@@ -23,7 +23,7 @@ import numpy as np
 from .. import demand
 from ..exceptions import ParameterError, did_you_mean
 from ..params import Site, option_parts
-from ..vocab import HOURS, MINUTES_PER_HOUR
+from ..vocab import DAYS_OF_WEEK, HOURS, MINUTES_PER_HOUR
 from .traffic import base_year_traffic, day_types_for, outlook_key, port_outlook
 
 __all__ = ["check_site", "known_series"]
@@ -180,12 +180,16 @@ def _check_options(site: Site) -> None:
     options = site.file.options
     for oid in options:
         for sid, s in site.file.streams.items():
-            booths = np.asarray(s.booths_open.value, dtype=float)
-            for part in option_parts(options, oid):
-                ch = options[part].changes.get(sid)
-                if ch is not None and ch.extra_booths is not None:
-                    booths = booths + np.asarray(ch.extra_booths.value, dtype=float)
-            if np.maximum(booths, 0.0).sum() == 0:
+            open_hours = 0.0
+            for day in DAYS_OF_WEEK:
+                booths = np.asarray(s.booths_open.value, dtype=float)
+                for part in option_parts(options, oid):
+                    ch = options[part].changes.get(sid)
+                    extra = None if ch is None else ch.booths_on(day)
+                    if extra is not None:
+                        booths = booths + np.asarray(extra, dtype=float)
+                open_hours += np.maximum(booths, 0.0).sum()
+            if open_hours == 0:
                 _fail(
                     site,
                     f"options.{oid}.changes.{sid}.extra_booths",

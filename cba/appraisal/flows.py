@@ -27,7 +27,7 @@ from .. import (
     staffing,
     uncertainty,
 )
-from ..vocab import POLLUTANTS
+from ..vocab import DAYS_OF_WEEK, POLLUTANTS
 from .inputs import Inputs, OptionInputs
 from .queue_jobs import (
     QueueJob,
@@ -106,18 +106,26 @@ def option_volumes(
     return options.shift_traffic(vols, shifts)
 
 
-def _queue_under(inp: Inputs, oid: str, sid: str, queue, displaced: bool = False):
-    """The stream's queue under option ``oid``; with ``displaced``, on a day when
-    its reimbursed officer-hours replace regular ones (their booths not added)."""
+def _queue_under(
+    inp: Inputs,
+    oid: str,
+    sid: str,
+    queue,
+    displaced: bool = False,
+    days: tuple[str, ...] = DAYS_OF_WEEK,
+):
+    """The stream's queue under option ``oid`` on ``days`` (the booths its
+    windows add on them); with ``displaced``, on a day when its reimbursed
+    officer-hours replace regular ones (their booths not added)."""
     changes = [
-        inp.options[p].changes[sid]
+        replace(
+            ch,
+            extra_booths=None if displaced and ch.reimbursed else ch.booths_on(days),
+            windows=(),
+        )
         for p in inp.options[oid].parts
-        if sid in inp.options[p].changes
+        if (ch := inp.options[p].changes.get(sid)) is not None
     ]
-    if displaced:
-        changes = [
-            replace(ch, extra_booths=None) if ch.reimbursed else ch for ch in changes
-        ]
     return apply_changes(queue, changes)
 
 
@@ -165,7 +173,7 @@ def _within_lanes(inp: Inputs, oid: str, sid: str, queue):
 
 def _displaceable(inp: Inputs, oid: str, sid: str) -> bool:
     return any(
-        ch.reimbursed and ch.extra_booths is not None and (ch.extra_booths > 0).any()
+        ch.reimbursed and ch.booth_hours_a_day() > 0
         for p in inp.options[oid].parts
         for s, ch in inp.options[p].changes.items()
         if s == sid
@@ -233,11 +241,12 @@ def option_flows(
             reference[sid] = len(jobs)
             jobs.append(QueueJob(q, vols[sid] * f / days, scale[sid]))
             keys.append((k, "status_quo", sid))
-        for (oid, sid), q in changed.items():
+        for oid, sid in changed:
             f = dt.column(sid)
             name = oid.removeprefix(DISPLACED)
-            if staffed[sid] is not base_queues[sid]:
-                q = _queue_under(inp, name, sid, staffed[sid], displaced=oid != name)
+            q = _queue_under(
+                inp, name, sid, staffed[sid], oid != name, days=dt.week_days
+            )
             q = _within_lanes(inp, name, sid, q)
             ov = option_vols[name][sid]
             jobs.append(QueueJob(q, ov * f / days, scale[sid], reference[sid]))
@@ -538,12 +547,7 @@ def _book_part_costs(
     Both are booked to ``oid``.
     """
     eco = inp.economy
-    booth_hours_added = 0.0
-    for ch in part.changes.values():
-        if ch.extra_booths is not None:
-            booth_hours_added = (
-                booth_hours_added + np.clip(ch.extra_booths, 0, None).sum()
-            )
+    booth_hours_added = sum(ch.booth_hours_a_day() for ch in part.changes.values())
     if part.staffing is not None and booth_hours_added > 0:
         hours = (
             staffing.officer_hours_per_year(

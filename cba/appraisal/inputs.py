@@ -38,7 +38,7 @@ from ..params import (
 )
 from ..params.checks import correlated_keys, correlation_matrix
 from ..params.schema import short_repr
-from ..vocab import FUELS, POLLUTANTS, VALUE_OF_TIME_PARAMS
+from ..vocab import DAYS_OF_WEEK, FUELS, POLLUTANTS, VALUE_OF_TIME_PARAMS
 
 __all__ = [
     "Draws",
@@ -277,6 +277,20 @@ class DayType:
     staffing_follows: bool = False
     #: ``"weekday"``, ``"saturday"`` or ``"sunday"``; empty: any day.
     weekday: str = ""
+    #: The days of the week it stands for (:data:`~cba.vocab.DAYS_OF_WEEK`);
+    #: empty: those of ``weekday`` (every day when that is empty too).
+    days: tuple[str, ...] = ()
+
+    @property
+    def week_days(self) -> tuple[str, ...]:
+        """The days of the week the day type stands for."""
+        if self.days:
+            return self.days
+        return {
+            "weekday": DAYS_OF_WEEK[:5],
+            "saturday": ("sat",),
+            "sunday": ("sun",),
+        }.get(self.weekday, DAYS_OF_WEEK)
 
     def factor(self, stream: str):
         """The stream's traffic relative to its average day, a number or (D,).
@@ -395,6 +409,33 @@ class ChangeInputs:
     export_exam_factor: np.ndarray | None = None
     #: Primary lanes the option builds. (D,) [booths]
     extra_lanes: np.ndarray | None = None
+    #: Booths bought on named days of the week only: (days, (H,) [booths]).
+    windows: tuple[tuple[tuple[str, ...], np.ndarray], ...] = ()
+
+    def booths_on(self, days: tuple[str, ...]) -> np.ndarray | None:
+        """Booths added in each hour on the average of ``days`` (days of
+        :data:`~cba.vocab.DAYS_OF_WEEK`): ``extra_booths`` plus the windows of
+        those days; None when the change adds none on any of them. (H,)
+        [booths]"""
+        if not self.windows:
+            return self.extra_booths
+        total = None
+        for w_days, booths in self.windows:
+            n = sum(d in w_days for d in days)
+            if n:
+                add = booths * (n / len(days))
+                total = add if total is None else total + add
+        if self.extra_booths is None:
+            return total
+        return self.extra_booths if total is None else self.extra_booths + total
+
+    def booth_hours_a_day(self) -> float:
+        """Booth-hours bought on the average day of the week (positive
+        additions only). [booth-hours/day]"""
+        per_day = [self.booths_on((d,)) for d in DAYS_OF_WEEK]
+        return sum(
+            float(np.clip(b, 0, None).sum()) for b in per_day if b is not None
+        ) / len(DAYS_OF_WEEK)
 
 
 @dataclass(frozen=True)
@@ -629,6 +670,10 @@ def _option(site: Site, values: dict[str, np.ndarray], oid: str) -> OptionInputs
             reimbursed=reimbursed,
             export_exam_factor=_maybe(values, c + "export_exam_factor"),
             extra_lanes=_maybe(values, c + "extra_lanes"),
+            windows=tuple(
+                (tuple(w.days), values[f"{c}windows[{i}].extra_booths"])
+                for i, w in enumerate(ch.windows)
+            ),
         )
     costs = tuple(
         CostInputs(

@@ -17,6 +17,7 @@ process runs; ``port_outlook.cache_clear()`` empties it.
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,8 @@ __all__ = [
     "SEASON_NAMES",
     "day_types_for",
     "with_weekdays",
+    "split_for_windows",
+    "window_days",
     "WEEK_DAYS",
 ]
 
@@ -204,6 +207,10 @@ def day_types_for(site: Site, inp: Inputs | None = None) -> tuple[DayType, ...]:
     a typed annual volume keep factor 1. A site without data-based streams is
     evaluated on its average day.
     """
+    return split_for_windows(_day_types(site, inp), window_days(site))
+
+
+def _day_types(site: Site, inp: Inputs | None) -> tuple[DayType, ...]:
     data = {
         sid: s.volume
         for sid, s in site.file.streams.items()
@@ -217,6 +224,56 @@ def day_types_for(site: Site, inp: Inputs | None = None) -> tuple[DayType, ...]:
     if inp is None:
         inp = build_inputs(site, draw_values(site, 0))
     return with_weekdays(seasons, inp)
+
+
+def window_days(site: Site) -> tuple[tuple[str, ...], ...]:
+    """The sets of days of the week the options' staffing windows name."""
+    return tuple(
+        dict.fromkeys(
+            tuple(w.days)
+            for o in site.file.options.values()
+            for ch in o.changes.values()
+            for w in ch.windows
+        )
+    )
+
+
+def split_for_windows(
+    day_types: tuple[DayType, ...], day_sets: tuple[tuple[str, ...], ...]
+) -> tuple[DayType, ...]:
+    """Each day type split into the groups of its days that the same windows
+    cover (a weekday becomes Monday-Wednesday and Thursday-Friday for a window
+    on Thursdays and Fridays), each with its share of the weight; traffic is
+    that of the day type. Without windows, the day types as they are.
+
+    Examples
+    --------
+    >>> parts = split_for_windows((DayType("weekday", 1.0, weekday="weekday"),),
+    ...                           (("thu", "fri"),))
+    >>> [(p.days, round(p.weight, 2)) for p in parts]
+    [(('mon', 'tue', 'wed'), 0.6), (('thu', 'fri'), 0.4)]
+    """
+    if not day_sets:
+        return day_types
+    out = []
+    for dt in day_types:
+        groups: dict[tuple[bool, ...], list[str]] = {}
+        for d in dt.week_days:
+            groups.setdefault(tuple(d in s for s in day_sets), []).append(d)
+        if len(groups) == 1:
+            out.append(dt)
+            continue
+        n = len(dt.week_days)
+        for days in groups.values():
+            out.append(
+                replace(
+                    dt,
+                    name=f"{dt.name} ({'-'.join(days)})",
+                    weight=dt.weight * len(days) / n,
+                    days=tuple(days),
+                )
+            )
+    return tuple(out)
 
 
 #: The days of a week each kind of day stands for.

@@ -42,6 +42,7 @@ from .schema import (
     Stream,
     StreamChange,
     Volume,
+    Window,
 )
 from .site import (
     REQUIRED_COMMON,
@@ -69,6 +70,7 @@ __all__ = [
     "Volume",
     "Stream",
     "StreamChange",
+    "Window",
     "CostItem",
     "Staffing",
     "Funding",

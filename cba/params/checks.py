@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from ..exceptions import ParameterError, did_you_mean
-from ..vocab import LEVERS, OPTION_KINDS, is_slug
+from ..vocab import DAYS_OF_WEEK, OPTION_KINDS, is_slug
 from .rules import NONNEG, POSITIVE, RATE, SHARE, STREAM_RULES, check_param, rule_for
 from .schema import CommonFile, Correlation, Option, Param, SiteFile, Stream, short_repr
 
@@ -102,12 +102,12 @@ def semantic_checks(model: BaseModel) -> None:
                     "streams of this site: " + ", ".join(model.streams),
                     key_path=f"{base}.changes.{sid}",
                 )
-            for fname in LEVERS:
-                val = getattr(ch, fname)
-                if val is not None:
-                    check_param(
-                        val, f"{base}.changes.{sid}.{fname}", STREAM_RULES[fname]
-                    )
+            for key, val in ch.lever_params():
+                check_param(
+                    val,
+                    f"{base}.changes.{sid}.{key}",
+                    STREAM_RULES[key.rsplit(".", 1)[-1]],
+                )
             if ch.export_exam_factor is not None and model.streams[sid].export is None:
                 raise ParameterError(
                     f"stream {sid} has no Mexican export stage for the export exam "
@@ -120,16 +120,19 @@ def semantic_checks(model: BaseModel) -> None:
                     f"{did_you_mean(ch.shift_to, model.streams)}",
                     key_path=f"{base}.changes.{sid}.shift_to",
                 )
-            if ch.extra_booths is not None:
-                booths = model.streams[sid].booths_open.value
-                for h, (b, e) in enumerate(
-                    zip(booths, ch.extra_booths.value, strict=True)
-                ):
+            booths = model.streams[sid].booths_open.value
+            for day in DAYS_OF_WEEK:
+                extra = ch.booths_on(day)
+                if extra is None:
+                    continue
+                for h, (b, e) in enumerate(zip(booths, extra, strict=True)):
                     if b + e < 0:
+                        key = _pattern_key(ch, day)
+                        when = f"{day}, " if ch.windows else ""
                         raise ParameterError(
-                            f"hour {h}: {b:g} booths open plus {e:g} extra is "
-                            "negative; allowed: extra >= -booths open",
-                            key_path=f"{base}.changes.{sid}.extra_booths.value",
+                            f"{when}hour {h}: {b:g} booths open plus {e:g} extra "
+                            "is negative; allowed: extra >= -booths open",
+                            key_path=f"{base}.changes.{sid}.{key}.value",
                         )
         if opt.funding is not None:
             if opt.funding.toll_surcharge is not None:
@@ -221,30 +224,36 @@ def check_lanes(model: SiteFile) -> None:
                 )
         for oid, opt in model.options.items():
             parts = [*opt.combines, oid] if opt.combines else [oid]
-            booths = list(base)
+            changes = []
             built = 0.0
-            where = None
             for p in parts:
                 ch = model.options[p].changes.get(sid) if p in model.options else None
                 if ch is None:
                     continue
                 if ch.extra_lanes is not None:
                     built += float(ch.extra_lanes.value)
-                if ch.extra_booths is not None:
-                    where = f"options.{p}.changes.{sid}.extra_booths.value"
-                    booths = [
-                        b + float(e)
-                        for b, e in zip(booths, ch.extra_booths.value, strict=True)
-                    ]
-            for h, b in enumerate(booths):
-                if b > lanes + built:
-                    raise ParameterError(
-                        f"option {oid}, stream {sid}, primary, hour {h:02d}: {b:g} "
-                        f"booths staffed but {lanes + built:g} lanes exist"
-                        + (f" ({lanes:g} + {built:g} built)" if built else "")
-                        + "; allowed: at most the lanes that exist",
-                        key_path=f"{where}[{h}]" if where else f"options.{oid}",
-                    )
+                changes.append((p, ch))
+            for day in DAYS_OF_WEEK:
+                booths = list(base)
+                where = None
+                for p, ch in changes:
+                    extra = ch.booths_on(day)
+                    if extra is not None:
+                        where = f"options.{p}.changes.{sid}.{_pattern_key(ch, day)}"
+                        booths = [b + e for b, e in zip(booths, extra, strict=True)]
+                when = f"{day}, " if any(ch.windows for _p, ch in changes) else ""
+                for h, b in enumerate(booths):
+                    if b > lanes + built:
+                        raise ParameterError(
+                            f"option {oid}, stream {sid}, primary, {when}hour "
+                            f"{h:02d}: {b:g} booths staffed but {lanes + built:g} "
+                            "lanes exist"
+                            + (f" ({lanes:g} + {built:g} built)" if built else "")
+                            + "; allowed: at most the lanes that exist",
+                            key_path=f"{where}.value[{h}]"
+                            if where
+                            else f"options.{oid}",
+                        )
 
 
 def levers_used(opt: Option) -> set[str]:
@@ -257,10 +266,19 @@ def levers_used(opt: Option) -> set[str]:
     """
     used = set()
     for ch in opt.changes.values():
-        for lever in LEVERS:
-            if getattr(ch, lever) is not None:
-                used.add(lever)
+        for key, _p in ch.lever_params():
+            used.add(key.rsplit(".", 1)[-1])
     return used
+
+
+def _pattern_key(ch, day: str) -> str:
+    """Key (relative to the change) of the last set of booths ``ch`` adds on
+    ``day``: a window of that day, else ``extra_booths``."""
+    key = "extra_booths"
+    for days, k, _p in ch.booth_patterns():
+        if day in days:
+            key = k
+    return key
 
 
 def check_option(oid: str, opt, options: dict) -> None:
@@ -347,22 +365,21 @@ def check_option(oid: str, opt, options: dict) -> None:
                 f"got {got}; allowed: staffing.payer: sponsor",
                 key_path=f"{base}.staffing",
             )
-    net = [
-        sum(hour)
-        for hour in zip(
-            *(
-                ch.extra_booths.value
-                for ch in opt.changes.values()
-                if ch.extra_booths is not None
-            ),
-            strict=False,
-        )
-    ]
+    net, at = [], ""
+    for day in DAYS_OF_WEEK:
+        added = [ch.booths_on(day) for ch in opt.changes.values()]
+        by_day = [
+            sum(hour)
+            for hour in zip(*(b for b in added if b is not None), strict=False)
+        ]
+        if by_day and (not net or max(by_day) > max(net)):
+            windowed = any(ch.windows for ch in opt.changes.values())
+            net, at = by_day, f" on {day}" if windowed else ""
     if net and max(net) > 0 and opt.staffing is None:
         h = max(range(len(net)), key=net.__getitem__)
         raise ParameterError(
             f"the option opens {net[h]:g} more booth(s) net of conversions at hour "
-            f"{h} but says nobody staffs them; allowed: a 'staffing' block "
+            f"{h}{at} but says nobody staffs them; allowed: a 'staffing' block "
             "(payer us_federal, mx_federal or sponsor; pay overtime or "
             "straight_time), or booths converted between streams "
             "(extra booths summing to 0 or less in every hour)",

@@ -28,7 +28,9 @@ from pydantic import (
 from ..exceptions import did_you_mean
 from ..units import MONEY_UNITS, UNITS
 from ..vocab import (
+    DAYS_OF_WEEK,
     FUELS,
+    LEVERS,
     MODES,
     OPTION_KINDS,
     PAYERS,
@@ -50,6 +52,7 @@ __all__ = [
     "ExportStage",
     "Stream",
     "StreamChange",
+    "Window",
     "CostItem",
     "Staffing",
     "Funding",
@@ -508,10 +511,31 @@ class Stream(_Strict):
                     yield f"{block}.{fname}", v
 
 
+class Window(_Strict):
+    """Booths an option adds on some days of the week only, as agreements
+    state their windows (e.g. Thursday-Friday 16-22 h): the days, and the
+    booths added in each hour of those days (24 values)."""
+
+    days: Annotated[list[Literal[DAYS_OF_WEEK]], Field(min_length=1)]
+    extra_booths: Param
+
+    @model_validator(mode="after")
+    def _unique(self):
+        if len(set(self.days)) != len(self.days):
+            raise ValueError(
+                f"a window names a day twice: {', '.join(self.days)}; allowed: "
+                f"each of {', '.join(DAYS_OF_WEEK)} at most once"
+            )
+        return self
+
+
 class StreamChange(_Strict):
     """What an option changes for one stream (each key optional)."""
 
+    #: Booths added in each hour of every day (24 values). [booths]
     extra_booths: Param | None = None
+    #: Booths added on named days of the week only, on top of ``extra_booths``.
+    windows: list[Window] = []
     #: Primary lanes the option builds (donated infrastructure). [booths]
     extra_lanes: Param | None = None
     processing_factor: Param | None = None
@@ -527,6 +551,34 @@ class StreamChange(_Strict):
         if (self.shift_share is None) != (self.shift_to is None):
             raise ValueError("'shift_share' and 'shift_to' go together")
         return self
+
+    def booth_patterns(self):
+        """``(days, key, Param)`` of each set of added booths: ``extra_booths``
+        on every day, then each window on its days (``key`` relative to the
+        change, e.g. ``windows[0].extra_booths``)."""
+        if self.extra_booths is not None:
+            yield DAYS_OF_WEEK, "extra_booths", self.extra_booths
+        for i, w in enumerate(self.windows):
+            yield tuple(w.days), f"windows[{i}].extra_booths", w.extra_booths
+
+    def booths_on(self, day: str) -> list[float] | None:
+        """Booths added in each hour of ``day`` (None: the change adds none)."""
+        out = None
+        for days, _key, p in self.booth_patterns():
+            if day in days:
+                v = [float(x) for x in p.value]
+                out = v if out is None else [a + b for a, b in zip(out, v, strict=True)]
+        return out
+
+    def lever_params(self):
+        """``(key, Param)`` of every lever the change pulls, windows included
+        (``key`` relative to the change)."""
+        for fname in LEVERS:
+            v = getattr(self, fname)
+            if v is not None:
+                yield fname, v
+        for i, w in enumerate(self.windows):
+            yield f"windows[{i}].extra_booths", w.extra_booths
 
 
 class CostItem(_Strict):

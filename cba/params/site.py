@@ -17,7 +17,6 @@ import pandas as pd
 
 from .. import units
 from ..exceptions import ParameterError, did_you_mean
-from ..vocab import LEVERS
 from .checks import check_correlations, parse
 from .rules import check_param, rule_for
 from .schema import (
@@ -412,7 +411,9 @@ def iter_params(site: Site) -> Iterator[tuple[str, Param]]:
     ``site.<name>``, ``streams.<id>.<field>``, ``streams.<id>.volume.<field>``,
     ``streams.<id>.export.<field>``, ``streams.<id>.sibling.<field>``,
     ``streams.<id>.week.<day>``,
-    ``options.<id>.changes.<stream>.<lever>``, ``options.<id>.costs[<i>].amount``,
+    ``options.<id>.changes.<stream>.<lever>``,
+    ``options.<id>.changes.<stream>.windows[<i>].extra_booths``,
+    ``options.<id>.costs[<i>].amount``,
     ``options.<id>.costs[<i>].asset_life_years`` and
     ``options.<id>.funding.toll_surcharge``. Shared tables by year (price index,
     exchange rate) are not listed: they are not drawn.
@@ -438,10 +439,8 @@ def iter_params(site: Site) -> Iterator[tuple[str, Param]]:
             yield f"streams.{sid}.{name}", v
     for oid, o in f.options.items():
         for sid, ch in o.changes.items():
-            for fname in LEVERS:
-                v = getattr(ch, fname)
-                if v is not None:
-                    yield f"options.{oid}.changes.{sid}.{fname}", v
+            for key, v in ch.lever_params():
+                yield f"options.{oid}.changes.{sid}.{key}", v
         for i, c in enumerate(o.costs):
             yield f"options.{oid}.costs[{i}].amount", c.amount
             if c.asset_life_years is not None:

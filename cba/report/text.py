@@ -34,7 +34,7 @@ from ..params import (
     option_timing,
     parameter_table,
 )
-from ..vocab import BASE_RATE, OPTION_KINDS, STAKEHOLDER_NAMES
+from ..vocab import BASE_RATE, DAYS_OF_WEEK, OPTION_KINDS, STAKEHOLDER_NAMES
 
 __all__ = [
     "escape",
@@ -556,6 +556,36 @@ def _hours_text(hours: list[int]) -> str:
     return ", ".join(runs)
 
 
+#: Names of the days of the week, as windows list them.
+DAY_NAMES = {
+    "mon": N_("Monday"),
+    "tue": N_("Tuesday"),
+    "wed": N_("Wednesday"),
+    "thu": N_("Thursday"),
+    "fri": N_("Friday"),
+    "sat": N_("Saturday"),
+    "sun": N_("Sunday"),
+}
+
+
+def _days_text(days) -> str:
+    """'Thursday-Friday, Sunday' style list of runs of days (Monday first)."""
+    order = [d for d in DAYS_OF_WEEK if d in days]
+    runs, run = [], []
+    for d in order:
+        if run and DAYS_OF_WEEK.index(d) == DAYS_OF_WEEK.index(run[-1]) + 1:
+            run.append(d)
+        else:
+            if run:
+                runs.append(run)
+            run = [d]
+    runs.append(run)
+    return ", ".join(
+        _(DAY_NAMES[r[0]]) + ("" if len(r) == 1 else "-" + _(DAY_NAMES[r[-1]]))
+        for r in runs
+    )
+
+
 def _money_short(x: float) -> str:
     if language() == "es":
         return fmt_usd(x)
@@ -599,6 +629,22 @@ def _change_lines(site, opt) -> list[str]:
                         stream=stream,
                         booth_hours=f"{-sum(e for e in extra if e < 0):g}",
                         hours=_hours_text(cut),
+                    )
+                )
+        for w in ch.windows:
+            extra = [float(e) for e in w.extra_booths.value]
+            added = [h for h, e in enumerate(extra) if e > 0]
+            if added:
+                out.append(
+                    _(
+                        "{stream}: up to {most} more booth(s) open on {days} in "
+                        "{hours} ({booth_hours} booth-hours each of those days)"
+                    ).format(
+                        stream=stream,
+                        most=f"{max(extra):g}",
+                        days=_days_text(w.days),
+                        hours=_hours_text(added),
+                        booth_hours=f"{sum(e for e in extra if e > 0):g}",
                     )
                 )
         if ch.processing_factor is not None:
