@@ -20,10 +20,13 @@ SITE = "el_paso_ysleta_zaragoza"
 DAYTIME = [0] * 8 + [2] * 10 + [0] * 6
 
 
-def _site(tmp_path, windows=None, extra=None, name="x"):
+def _site(tmp_path, windows=None, extra=None, name="x", edit=None):
     """El Paso with its sponsor option's truck booths replaced: ``windows`` a
-    list of (days, 24 values); ``extra`` 24 values on every day."""
+    list of (days, 24 values); ``extra`` 24 values on every day; ``edit``
+    changes the file's document first."""
     doc = yaml.safe_load((SITES / f"{SITE}.yaml").read_text())
+    if edit is not None:
+        edit(doc)
     ch = doc["options"]["sponsor_staffing"]["changes"]["trucks_standard"]
     ch.pop("windows", None)
     ch.pop("extra_booths", None)
@@ -59,9 +62,7 @@ def test_the_shipped_windows_split_each_weekday_into_their_days():
     # every day of the week is in exactly one day type of each season
     seasons = {d.name.split(" of the ")[1].split(" (")[0] for d in dts}
     for season in seasons:
-        days = [
-            day for d in dts if f"of the {season}" in d.name for day in d.week_days
-        ]
+        days = [day for d in dts if f"of the {season}" in d.name for day in d.week_days]
         assert sorted(days) == sorted(DAYS_OF_WEEK)
     split = [d for d in dts if d.weekday == "weekday"]
     assert [d.days for d in split[:2]] == [("mon", "tue", "wed"), ("thu", "fri")]
@@ -102,9 +103,11 @@ def test_a_window_on_every_day_is_the_same_as_extra_booths(tmp_path):
 
 
 def test_a_window_costs_its_days_only_and_helps_only_on_them(tmp_path):
-    """Officer time of a Thursday-Friday window is 2/7 of the same booths
-    every day (hand calculation: booth-hours x officers x days / 7 x 2); its
-    benefits are positive and smaller than every day's."""
+    """Officer time of a Thursday-Friday window is 2/6 of the same booths
+    every day (hand calculation: booth-hours x officers x days / 7 x 2, against
+    x 6 for every day the truck lanes open: Ysleta's are closed on Sundays, and
+    no booth is bought on a closed day); its benefits are positive and smaller
+    than every day's."""
     every = appraisal.appraise(_site(tmp_path, extra=DAYTIME, name="every"))
     thu_fri = appraisal.appraise(
         _site(tmp_path, windows=[(["thu", "fri"], DAYTIME)], name="thu_fri")
@@ -116,10 +119,33 @@ def test_a_window_costs_its_days_only_and_helps_only_on_them(tmp_path):
     # run without truck booths at all
     cars = appraisal.appraise(_site(tmp_path, name="cars"))
     c_cars = _component(cars, "sponsor_staffing", "officer_time")
-    assert (c1 - c_cars) == pytest.approx((c0 - c_cars) * 2 / 7, rel=1e-9)
+    assert (c1 - c_cars) == pytest.approx((c0 - c_cars) * 2 / 6, rel=1e-9)
 
     def benefits(a):
         m = a.metrics
         return float(m[(m.option == "sponsor_staffing")].pv_benefits.iloc[0])
 
     assert benefits(cars) < benefits(thu_fri) < benefits(every)
+
+
+def test_no_booth_is_bought_on_a_day_the_lanes_are_closed(tmp_path):
+    """The same booths every day cost 6/7 as much when the stream's lanes close
+    on Sundays (``week.sunday: 0``) as when they open every day."""
+
+    def sunday(value):
+        def edit(doc):
+            for sid in ("trucks_standard", "trucks_fast"):
+                day = doc["streams"][sid]["week"]["sunday"]
+                day["value"] = value
+                day.pop("distribution", None)
+
+        return edit
+
+    def officer_time(**kw):
+        a = appraisal.appraise(_site(tmp_path, **kw))
+        return _component(a, "sponsor_staffing", "officer_time")
+
+    cars = officer_time(name="cars")
+    closed = officer_time(extra=DAYTIME, name="closed", edit=sunday(0.0))
+    open_ = officer_time(extra=DAYTIME, name="open", edit=sunday(0.2))
+    assert closed - cars == pytest.approx((open_ - cars) * 6 / 7, rel=1e-9)

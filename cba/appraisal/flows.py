@@ -547,11 +547,16 @@ def _book_part_costs(
     Both are booked to ``oid``.
     """
     eco = inp.economy
-    booth_hours_added = sum(ch.booth_hours_a_day() for ch in part.changes.values())
-    if part.staffing is not None and booth_hours_added > 0:
+    # booths are bought on the days the stream's lanes open (none on a day
+    # its week closes them)
+    booth_hours_added = sum(
+        ch.booth_hours_a_day(inp.streams[sid].open_days(inp.n_draws))
+        for sid, ch in part.changes.items()
+    )
+    if part.staffing is not None and np.any(booth_hours_added > 0):
         hours = (
             staffing.officer_hours_per_year(
-                np.full((inp.n_draws, 1), booth_hours_added),
+                np.broadcast_to(booth_hours_added, (inp.n_draws,))[:, None],
                 eco.officers_per_booth[:, None],
                 days,
             )

@@ -385,6 +385,15 @@ class StreamInputs:
     #: every day of the week alike.
     week: tuple[np.ndarray, np.ndarray] | None = None
 
+    def open_days(self, n_draws: int) -> np.ndarray:
+        """1 on the days of the week the stream's lanes open, 0 on the days
+        its ``week`` ratio is 0 (closed), by draw. (D, 7) [/1]"""
+        out = np.ones((n_draws, len(DAYS_OF_WEEK)))
+        if self.week is not None:
+            for k, ratio in zip((5, 6), self.week, strict=True):
+                out[:, k] = np.broadcast_to(np.asarray(ratio) > 0, (n_draws,))
+        return out
+
     def stage(self, name: str) -> Stage:
         """The stage called ``name``."""
         for s in self.stages:
@@ -429,13 +438,20 @@ class ChangeInputs:
             return total
         return self.extra_booths if total is None else self.extra_booths + total
 
-    def booth_hours_a_day(self) -> float:
+    def booth_hours_a_day(self, open_days=None):
         """Booth-hours bought on the average day of the week (positive
-        additions only). [booth-hours/day]"""
-        per_day = [self.booths_on((d,)) for d in DAYS_OF_WEEK]
-        return sum(
-            float(np.clip(b, 0, None).sum()) for b in per_day if b is not None
-        ) / len(DAYS_OF_WEEK)
+        additions only), on the days the stream is open: ``open_days`` (7,) or
+        (D, 7) of 1 (open) and 0 (its lanes closed that day); None: every day.
+        A number, or (D,) with ``open_days`` by draw. [booth-hours/day]"""
+        booths = [self.booths_on((d,)) for d in DAYS_OF_WEEK]
+        per_day = np.array(
+            [0.0 if b is None else np.clip(b, 0, None).sum() for b in booths]
+        )
+        if open_days is None:
+            return float(per_day.sum()) / len(DAYS_OF_WEEK)
+        return (np.asarray(open_days, dtype=float) * per_day).sum(axis=-1) / len(
+            DAYS_OF_WEEK
+        )
 
 
 @dataclass(frozen=True)
