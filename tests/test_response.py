@@ -144,12 +144,21 @@ def test_spread_trips_move_to_quiet_hours_and_every_vehicle_is_accounted_for():
     beta = np.array([0.3])
     # a peaked day: lanes full at the peak, spare capacity at night
     plain = QueueJob(_queue(np.full(24, 4), lanes=4), demand)
+    half = np.full((1, 1), 0.5)
     spread = QueueJob(
-        _queue(np.full(24, 4), lanes=4), demand, spread=np.full((1, 1), 0.5)
+        _queue(np.full(24, 4), lanes=4), demand, spread=half, spread_fill=half
     )
-    (d0, _w0, v0, x0, _s0), (d1, _w1, v1, x1, _s1) = run_queue_jobs(
-        [plain, spread], anchors, 10, beta
+    # re-timed trips may fill no spare capacity: as without spreading
+    none = QueueJob(
+        _queue(np.full(24, 4), lanes=4),
+        demand,
+        spread=half,
+        spread_fill=np.zeros((1, 1)),
     )
+    (d0, _w0, v0, x0, _s0), (d1, _w1, v1, x1, _s1), (d2, *_r2) = run_queue_jobs(
+        [plain, spread, none], anchors, 10, beta
+    )
+    np.testing.assert_allclose(d2, d0, rtol=1e-12)
     np.testing.assert_allclose(v1 + x1, demand, rtol=0, atol=1e-9)
     np.testing.assert_allclose(v0 + x0, demand, rtol=0, atol=1e-9)
     assert (v1[0, 1:] > v0[0, 1:]).all() and (x1[0, 1:] < x0[0, 1:]).all()
@@ -177,7 +186,10 @@ def test_diverted_and_forgone_trips_add_up_to_demand_on_a_shipped_site():
             if oid != "status_quo":
                 q = _within_lanes(inp, oid, sid, _queue_under(inp, oid, sid, q))
             job = QueueJob(
-                q, vols[sid] / days, spread=inp.economy.peak_spread_share[:, None]
+                q,
+                vols[sid] / days,
+                spread=inp.economy.peak_spread_share[:, None],
+                spread_fill=inp.economy.peak_spread_fill[:, None],
             )
             ((_d, _w, made, lost, _s),) = run_queue_jobs(
                 [job],
@@ -205,7 +217,9 @@ def test_a_stage_that_cannot_clear_its_day_does_not_run_away():
     from dataclasses import replace as _replace
 
     q = q.with_stage(_replace(sec, servers=np.full((1, 1, 1), 1.0)))
-    job = QueueJob(q, demand, spread=np.full((1, 1), 0.3))
+    job = QueueJob(
+        q, demand, spread=np.full((1, 1), 0.3), spread_fill=np.full((1, 1), 0.5)
+    )
     ((delay, _w, trips, lost, _s),) = run_queue_jobs(
         [job], anchors, 10, np.array([0.1])
     )
@@ -245,3 +259,10 @@ def test_stage_waits_add_up_to_the_time_at_the_crossing(site_id):
                 / float(r.trips_made_per_day.iloc[0])
             )
             assert total == pytest.approx(per, rel=2e-3), (sid, total, per)
+
+
+def test_a_job_that_spreads_trips_must_say_how_much_spare_capacity_they_fill():
+    with pytest.raises(ValueError, match="spread_fill"):
+        QueueJob(
+            _queue(np.full(24, 4), lanes=4), _growing(600.0), spread=np.ones((1, 1))
+        )

@@ -253,7 +253,8 @@ def option_flows(
             keys.append((k, oid, sid))
     response = eco.trips_lost_per_hour_of_delay
     spread = eco.peak_spread_share[:, None]
-    jobs = [replace(job, spread=spread) for job in jobs]
+    fill = eco.peak_spread_fill[:, None]
+    jobs = [replace(job, spread=spread, spread_fill=fill) for job in jobs]
     raw = dict(zip(keys, run_queue_jobs(jobs, anchors, T, response), strict=True))
     results = _over_day_types(inp, raw)
     # Reimbursed officer-hours replace regular ones on a share of the days

@@ -518,6 +518,8 @@ class EconomyInputs:
     staffing_substitution_share: np.ndarray  # (D,) [/1]
     trips_lost_per_hour_of_delay: np.ndarray  # (D,) [/hour]
     peak_spread_share: np.ndarray  # (D,) [/1]
+    #: Share of today's spare capacity re-timed trips may fill. (D,) [/1]
+    peak_spread_fill: np.ndarray
     days_per_year: np.ndarray  # (D,) [days/year]
     discount_rates: tuple[tuple[str, float], ...]  # (name, rate), the base rate first
 
@@ -751,6 +753,7 @@ def _economy(site: Site, values: dict[str, np.ndarray]) -> EconomyInputs:
         staffing_substitution_share=g("staffing_substitution_share"),
         trips_lost_per_hour_of_delay=g("trips_lost_per_hour_of_delay"),
         peak_spread_share=g("peak_spread_share"),
+        peak_spread_fill=g("peak_spread_fill"),
         days_per_year=g("days_per_year"),
         discount_rates=_discount_rates(site, values),
     )

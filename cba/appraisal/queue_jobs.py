@@ -174,6 +174,13 @@ class QueueJob:
     #: Share of the trips not made at their usual hour that are made at a
     #: quieter hour of the same day (peak spreading), ``(D, 1)``; None: none.
     spread: np.ndarray | None = None
+    #: Share of today's spare capacity the re-timed trips may fill, ``(D, 1)``;
+    #: needed with ``spread``.
+    spread_fill: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.spread is not None and self.spread_fill is None:
+            raise ValueError("a queue job with 'spread' needs 'spread_fill'")
 
 
 def _cv(stage: StageQueue):
@@ -197,7 +204,7 @@ def run_queue_jobs(
     job's in the base period. Of the others, the job's ``spread`` share
     crosses at a quieter hour of the same day (spread over the hours in
     proportion to the spare capacity of the reference's first main stage in
-    the base period, filling at most :data:`SPREAD_FILL` of it) and the rest
+    the base period, filling at most the job's ``spread_fill`` of it) and the rest
     are lost to this crossing (diverted to another or forgone; the caller
     splits them). Solved as a fixed point (regula falsi, Illinois variant, on
     ``m``) at every anchor. None: every trip is made as usual.
@@ -236,10 +243,6 @@ def run_queue_jobs(
             out[j] = res
     return out
 
-
-#: Share of today's spare capacity (the reference's first main stage, in the
-#: base period) that trips re-timed to quieter hours may fill.
-SPREAD_FILL = 0.5
 
 #: Most steps of the users' response fixed point, and its tolerance (on
 #: ``m - exp(-b (T - T0))``, or the width of the bracket on the share made).
@@ -315,6 +318,17 @@ def _run_group(jobs, anchors, n_periods, response, refs):
         ]
     )  # (J, D, 1)
     spread = np.broadcast_to(spread, shape[:-1])
+    fill = np.stack(
+        [
+            np.broadcast_to(
+                0.0
+                if job.spread_fill is None
+                else np.asarray(job.spread_fill, dtype=float),
+                (shape[1], 1),
+            )
+            for job in jobs
+        ]
+    )  # (J, D, 1)
     # Where spread trips go: the hours with spare capacity at the first main
     # stage of the reference job in the base period (its demand otherwise).
     cap = (servers[0] * mus[0])[refs][:, :, :1]  # (J, D, 1, H)
@@ -329,9 +343,9 @@ def _run_group(jobs, anchors, n_periods, response, refs):
             profile / np.where(profile_total > 0, profile_total, 1.0),
         )
     quiet = np.broadcast_to(quiet, shape)
-    # Trips re-timed fill at most SPREAD_FILL of today's spare capacity: the
-    # quiet hours stay quiet (the others are lost to the crossing).
-    room = np.broadcast_to(SPREAD_FILL * total_spare[..., 0], shape[:-1])
+    # Trips re-timed fill at most the share ``fill`` of today's spare capacity:
+    # the quiet hours stay quiet (the others are lost to the crossing).
+    room = np.broadcast_to(fill * total_spare[..., 0], shape[:-1])
 
     def moved(made, sel):
         """Trips a day re-timed to quieter hours, on the rows ``sel``."""

@@ -130,6 +130,7 @@ NAME_RULES = {
     "days_per_year": Rule(0.0, 366.0, low_open=True),
     "trips_lost_per_hour_of_delay": Rule(0.0, 10.0),
     "peak_spread_share": Rule(0.0, 1.0, units=("/1",)),
+    "peak_spread_fill": Rule(0.0, 1.0, units=("/1",)),
     "saturday_ratio_truck": Rule(0.0, 3.0, units=("/1",)),
     "sunday_ratio_truck": Rule(0.0, 3.0, units=("/1",)),
     "saturday_ratio_passenger_vehicle": Rule(0.0, 3.0, units=("/1",)),

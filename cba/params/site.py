@@ -188,6 +188,7 @@ REQUIRED_COMMON = (
     "inventory_carrying_rate",
     "trips_lost_per_hour_of_delay",
     "peak_spread_share",
+    "peak_spread_fill",
     "days_per_year",
 )
 
