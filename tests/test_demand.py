@@ -656,3 +656,26 @@ def test_single_threaded_blas_guard_restores_thread_setting():
         after = blas_threads()
     assert inside == [1] * len(before)
     assert after == before
+
+
+def test_streams_of_one_port_series_share_each_drawn_path():
+    """Standard and FAST trucks are shares of the same port's BTS series: in
+    every draw their traffic is high or low together (ratio fixed by the
+    shares), not two independent forecasts."""
+    from cba.appraisal.inputs import build_inputs, draw_values
+    from cba.appraisal.traffic import volume_paths
+    from cba.params import load_site
+
+    site = load_site("parameters/sites/pharr_reynosa.yaml")
+    inp = build_inputs(site, draw_values(site, 50, seed=3))
+    vols = volume_paths(inp, rng=np.random.default_rng(3))
+    a, b = (site.file.streams[s].volume for s in ("trucks_standard", "trucks_fast"))
+    assert (a.port_code, a.measure) == (b.port_code, b.measure)
+    ratio = vols["trucks_standard"] / vols["trucks_fast"]
+    shares = (
+        inp.streams["trucks_standard"].volume.share
+        / inp.streams["trucks_fast"].volume.share
+    )
+    np.testing.assert_allclose(ratio, np.broadcast_to(shares[:, None], ratio.shape))
+    # and the paths do vary between draws
+    assert np.std(vols["trucks_standard"][:, -1] / a.share.value) > 0

@@ -86,11 +86,14 @@ def volume_paths(
     """Annual volume of each stream, shape (D, T). [vehicles/year]
 
     Data-based streams follow their port's outlook (its mean at central
-    values; a drawn path per draw when ``rng`` is given); typed volumes grow
-    at their own rate from the base year.
+    values; a drawn path per draw when ``rng`` is given, one for all the
+    streams that share a port series: its standard and FAST lanes carry the
+    same port's traffic, high or low together); typed volumes grow at their
+    own rate from the base year.
     """
     years = inp.years
     out = {}
+    drawn: dict[str, np.ndarray] = {}
     for sid, s in inp.streams.items():
         vol = s.volume
         if vol.annual is not None:
@@ -98,12 +101,15 @@ def volume_paths(
             growth = 0.0 if vol.growth is None else vol.growth[:, None]
             out[sid] = base * (1.0 + growth) ** (years - inp.base_year)[None, :]
             continue
-        ol = (outlooks or {}).get(outlook_key(vol.port_code, vol.measure))
+        key = outlook_key(vol.port_code, vol.measure)
+        ol = (outlooks or {}).get(key)
         if ol is None:
             ol = port_outlook(vol.port_code, vol.measure, int(years[0]), int(years[-1]))
         share = vol.share[:, None]
         if rng is not None and inp.n_draws > 1:
-            paths = demand.sample_annual_paths(ol.loc[years], inp.n_draws, rng)
+            if key not in drawn:
+                drawn[key] = demand.sample_annual_paths(ol.loc[years], inp.n_draws, rng)
+            paths = drawn[key]
         else:
             paths = np.broadcast_to(
                 ol.loc[years, "mean"].to_numpy(dtype=float), (inp.n_draws, len(years))
