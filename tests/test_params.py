@@ -32,6 +32,16 @@ BROKEN = [
         "options.sponsor_staffing.changes.trucks.windows[0]",
     ),
     (
+        "bad_part_of_unknown.yaml",
+        "unknown stream 'carz' (did you mean 'cars'?); allowed: another stream",
+        "streams.cars_sentri.volume.part_of",
+    ),
+    (
+        "bad_parts_take_all.yaml",
+        "the streams carved out of cars (cars_sentri) may take 1 of its traffic",
+        "streams.cars_sentri.volume.share",
+    ),
+    (
         "bad_unknown_key.yaml",
         "did you mean 'processing_minutes'",
         "streams.trucks.proccessing_minutes",

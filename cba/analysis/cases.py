@@ -135,9 +135,14 @@ def el_paso_rsp_comparison(site: Site, case: dict[str, Param]) -> pd.DataFrame:
     year = int(v["case_year"])
     streams = site.file.streams
     vols = {}
-    for sid, s in streams.items():
-        series = demand.monthly_crossings(s.volume.port_code, s.volume.measure)
-        vols[sid] = float(series[str(year)].sum()) * s.volume.share.value
+    for sid in streams:
+        _src, vol = site.file.volume_source(sid)
+        series = demand.monthly_crossings(vol.port_code, vol.measure)
+        vols[sid] = (
+            float(series[str(year)].sum())
+            * vol.share.value
+            * site.file.volume_factor(sid)
+        )
     truck_ids = [sid for sid, s in streams.items() if s.mode == "truck"]
     car_ids = [sid for sid, s in streams.items() if s.mode == "passenger_vehicle"]
     extra = {

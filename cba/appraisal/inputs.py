@@ -587,7 +587,11 @@ def _discount_rates(
 def _stream(site: Site, values: dict[str, np.ndarray], sid: str) -> StreamInputs:
     s = site.file.streams[sid]
     p = f"streams.{sid}."
-    v = s.volume
+    # a lane programme carved out of another stream: that stream's series,
+    # times its share (and the other keeps the rest)
+    src_id, src = site.file.volume_source(sid)
+    q = f"streams.{src_id}."
+    factor = site.file.volume_factor(sid, lambda k: values[f"streams.{k}.volume.share"])
 
     def shared_or_none(name):
         try:
@@ -645,11 +649,11 @@ def _stream(site: Site, values: dict[str, np.ndarray], sid: str) -> StreamInputs
         fuel=s.fuel,
         value_of_time_class=s.value_of_time_class,
         volume=VolumeInputs(
-            v.port_code,
-            v.measure,
-            _maybe(values, p + "volume.share"),
-            _maybe(values, p + "volume.annual"),
-            _maybe(values, p + "volume.growth"),
+            src.port_code,
+            src.measure,
+            None if src.share is None else values[q + "volume.share"] * factor,
+            None if src.annual is None else values[q + "volume.annual"] * factor,
+            _maybe(values, q + "volume.growth"),
         ),
         arrival_profile=values[p + "arrival_profile"],
         stages=stages,

@@ -129,16 +129,17 @@ def base_year_traffic(site: Site, outlooks: dict[str, pd.DataFrame]) -> pd.DataF
     days = site.param("days_per_year").value
     rows = []
     for sid, s in site.file.streams.items():
-        v = s.volume
+        _src, v = site.file.volume_source(sid)
+        factor = site.file.volume_factor(sid)
         if v.port_code is not None:
             ol = outlooks[outlook_key(v.port_code, v.measure)]
             port_total = float(ol.loc[y0, "mean"])
-            share = v.share.value
+            share = v.share.value * factor
             vol = port_total * share
             lo, hi = ol.loc[y0, "lower_80"] * share, ol.loc[y0, "upper_80"] * share
         else:
             port_total = share = lo = hi = float("nan")
-            vol = v.annual.value
+            vol = v.annual.value * factor
         rows.append(
             {
                 "stream": sid,
@@ -218,10 +219,9 @@ def day_types_for(site: Site, inp: Inputs | None = None) -> tuple[DayType, ...]:
 
 def _day_types(site: Site, inp: Inputs | None) -> tuple[DayType, ...]:
     data = {
-        sid: s.volume
-        for sid, s in site.file.streams.items()
-        if s.volume.port_code is not None
-    }
+        sid: site.file.volume_source(sid)[1] for sid in site.file.streams
+    }  # a lane programme carved out of a stream follows that stream's months
+    data = {sid: v for sid, v in data.items() if v.port_code is not None}
     if not data or site.info.day_types == "average":
         return (AVERAGE_DAY,)
     seasons = _seasons(site, data)

@@ -67,6 +67,7 @@ def semantic_checks(model: BaseModel) -> None:
         for name, val in s.block_params():
             field_name = name.split(".", 1)[1]
             check_param(val, f"{base}.{name}", STREAM_RULES.get(field_name, NONNEG))
+        _check_part_of(model, sid, s)
         _check_capacity(s, base)
         total = sum(s.arrival_profile.value)
         if abs(total - 1.0) > 1e-3:
@@ -254,6 +255,42 @@ def check_lanes(model: SiteFile) -> None:
                             if where
                             else f"options.{oid}",
                         )
+
+
+def _check_part_of(model: SiteFile, sid: str, s) -> None:
+    """A stream carved out of another (``volume.part_of``) names a stream of the
+    site that is not itself carved; the parts of one stream leave it traffic
+    in every draw (their shares' highest values sum to less than 1)."""
+    parent = s.volume.part_of
+    if parent is None:
+        return
+    key = f"streams.{sid}.volume.part_of"
+    if parent not in model.streams or parent == sid:
+        others = [k for k in model.streams if k != sid]
+        raise ParameterError(
+            f"unknown stream '{parent}'{did_you_mean(parent, others)}; allowed: "
+            "another stream of this site: " + ", ".join(others),
+            key_path=key,
+        )
+    if model.streams[parent].volume.part_of is not None:
+        raise ParameterError(
+            f"stream {parent} is itself part of "
+            f"{model.streams[parent].volume.part_of}; allowed: a stream with its "
+            "own volume",
+            key_path=key,
+        )
+    parts = [k for k, o in model.streams.items() if o.volume.part_of == parent]
+    highest = 0.0
+    for k in parts:
+        p = model.streams[k].volume.share
+        highest += p.distribution.support()[1] if p.distribution else float(p.value)
+    if highest >= 1.0:
+        raise ParameterError(
+            f"the streams carved out of {parent} ({', '.join(parts)}) may take "
+            f"{highest:g} of its traffic at their shares' highest values; allowed: "
+            "less than 1 in all",
+            key_path=f"streams.{sid}.volume.share",
+        )
 
 
 def levers_used(opt: Option) -> set[str]:

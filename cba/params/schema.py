@@ -385,18 +385,34 @@ class Param(_Strict):
 
 
 class Volume(_Strict):
-    """Base-year volume of a stream: from the shipped BTS data, or a typed value."""
+    """Base-year volume of a stream: from the shipped BTS data, a typed value,
+    or a share of another stream's traffic (``part_of``: a lane programme such
+    as SENTRI or Ready lanes carved out of a crossing's passenger vehicles;
+    that stream keeps the rest)."""
 
     port_code: Text | None = None
     measure: Text | None = None
     share: Param | None = None
     annual: Param | None = None
     growth: Param | None = None
+    #: Id of the stream whose traffic this one is a ``share`` of.
+    part_of: Text | None = None
     note: Text | None = None
 
     @model_validator(mode="after")
     def _form(self):
         data = self.port_code is not None or self.measure is not None
+        if self.part_of is not None:
+            if data or self.annual is not None or self.growth is not None:
+                raise ValueError(
+                    "a volume that is 'part_of' another stream takes only 'share' "
+                    "(its port series and growth are that stream's)"
+                )
+            if self.share is None:
+                raise ValueError(
+                    "a volume that is 'part_of' another stream needs 'share'"
+                )
+            return self
         if data and self.annual is not None:
             raise ValueError(
                 "give either {port_code, measure, share} or 'annual', not both"
@@ -703,6 +719,34 @@ class SiteFile(_Strict):
     streams: dict[str, Stream]
     options: dict[str, Option]
     correlations: list[Correlation] = []
+
+    def volume_source(self, sid: str) -> tuple[str, Volume]:
+        """The stream whose volume block stream ``sid``'s traffic comes from
+        (its own, or the one it is ``part_of``), and that block."""
+        parent = self.streams[sid].volume.part_of
+        own = sid if parent is None else parent
+        return own, self.streams[own].volume
+
+    def volume_parts(self, sid: str) -> list[str]:
+        """Streams carved out of stream ``sid`` (``volume.part_of: sid``)."""
+        return [k for k, s in self.streams.items() if s.volume.part_of == sid]
+
+    def volume_factor(self, sid: str, value=None) -> object:
+        """Stream ``sid``'s traffic relative to that of its volume source:
+        its share for a part, one less its parts' shares otherwise.
+        ``value(k)`` gives stream ``k``'s ``volume.share`` (a number or draws);
+        by default its central value."""
+        if value is None:
+
+            def value(k):
+                return self.streams[k].volume.share.value
+
+        if self.streams[sid].volume.part_of is not None:
+            return value(sid)
+        parts = self.volume_parts(sid)
+        if not parts:
+            return 1.0
+        return 1.0 - sum(value(k) for k in parts)
 
 
 class CommonFile(_Strict):

@@ -236,7 +236,8 @@ def traffic_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
     y0 = site.info.base_year
     rows = []
     for r in appraisal.traffic.itertuples():
-        v = site.file.streams[r.stream].volume
+        own = site.file.streams[r.stream].volume
+        _src, v = site.file.volume_source(r.stream)
         if r.port_code is not None:
             src = _(
                 "BTS port {port} '{measure}' forecast for {year} ({total}) x share "
@@ -255,6 +256,19 @@ def traffic_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
         else:
             src = v.annual.source.label()
             band = ""
+        if own.part_of is not None:
+            src += "; " + _("lane programme, {share} of {stream}: {source}").format(
+                share=f"{own.share.value:g}",
+                stream=site.file.streams[own.part_of].description,
+                source=own.share.source.label(),
+            )
+        elif site.file.volume_parts(r.stream):
+            src += "; " + _("less its lane programmes: {streams}").format(
+                streams=", ".join(
+                    site.file.streams[k].description
+                    for k in site.file.volume_parts(r.stream)
+                )
+            )
         rows.append(
             {
                 _("Stream"): r.description,
