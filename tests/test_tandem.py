@@ -243,3 +243,38 @@ def test_export_stage_is_checked_like_the_others(tmp_path):
         _load_doc(tmp_path, doc)
     with pytest.raises(ParameterError, match="export exam cannot clear its day"):
         check_site(_load_doc(tmp_path, _export_doc(positions=0)))
+
+
+@pytest.mark.parametrize("site_id", ["nogales_mariposa", "colombia_solidarity"])
+def test_unified_processing_acts_on_the_mexican_export_exam_only(site_id):
+    """Unified cargo processing replaces the participants' Mexican export exam
+    by the joint exam at US secondary: under the option the share of trucks
+    sent to the Mexican exam is today's times the share that does not take
+    part, and the US stages are as they were; the report names the stage."""
+    from cba.appraisal import model_inputs
+    from cba.appraisal.flows import _queue_under
+    from cba.appraisal.queue_jobs import stream_queue
+    from cba.params import load_site
+    from cba.report.text import describe_option
+
+    site = load_site(f"parameters/sites/{site_id}.yaml")
+    inp = model_inputs(site)
+    stream = inp.streams["trucks_standard"]
+    base = stream_queue(stream)
+    ucp = _queue_under(inp, "unified_processing", "trucks_standard", base)
+    factor = (
+        site.file.options["unified_processing"]
+        .changes["trucks_standard"]
+        .export_exam_factor.value
+    )
+    np.testing.assert_allclose(
+        ucp.stage("mx_exam").share, base.stage("mx_exam").share * factor
+    )
+    for name in ("mx_export", "primary", "secondary"):
+        b, u = base.stage(name), ucp.stage(name)
+        np.testing.assert_array_equal(u.servers, b.servers)
+        np.testing.assert_array_equal(u.services_per_hour, b.services_per_hour)
+        np.testing.assert_array_equal(np.asarray(u.share), np.asarray(b.share))
+    assert describe_option(site, "unified_processing")["stages"] == (
+        "Mexican export exam (trucks examined)"
+    )

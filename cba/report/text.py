@@ -600,6 +600,12 @@ def _payer(who: str) -> str:
     return _(STAKEHOLDER_NAMES[who]) if who in STAKEHOLDER_NAMES else who
 
 
+def _lower_first(text: str) -> str:
+    """``text`` with its first letter in lower case (acronyms such as SENTRI
+    and FAST kept)."""
+    return text[:1].lower() + text[1:]
+
+
 def _change_lines(site, opt) -> list[str]:
     out = []
     for sid, ch in opt.changes.items():
@@ -664,13 +670,22 @@ def _change_lines(site, opt) -> list[str]:
                     stream=stream, factor=f"{f:.2f}", change=f"{(f - 1) * 100:+.0f}"
                 )
             )
+        if ch.export_exam_factor is not None:
+            f = float(ch.export_exam_factor.value)
+            out.append(
+                _(
+                    "{stream}: separate Mexican export exams x {factor} ({change} %)"
+                ).format(
+                    stream=stream, factor=f"{f:.2f}", change=f"{(f - 1) * 100:+.0f}"
+                )
+            )
         if ch.shift_share is not None:
             to = site.file.streams[ch.shift_to].description
             out.append(
                 _("{share} of {stream} moves to {to}").format(
                     share=fmt_pct(float(ch.shift_share.value)),
-                    stream=stream.lower(),
-                    to=to.lower(),
+                    stream=_lower_first(stream),
+                    to=_lower_first(to),
                 )
             )
     return out
@@ -732,6 +747,7 @@ STAGE_OF_LEVER = {
     "extra_lanes": N_("CBP primary (lanes built)"),
     "processing_factor": N_("CBP primary (processing time)"),
     "secondary_referral_factor": N_("CBP secondary (referrals)"),
+    "export_exam_factor": N_("Mexican export exam (trucks examined)"),
     "shift_share": N_("lane programme (traffic moves to another stream)"),
 }
 
@@ -756,7 +772,7 @@ def describe_option(site: Site, oid: str) -> dict[str, str]:
     fund = funding_of(options, oid)
     if fund is not None and fund.toll_surcharge is not None:
         streams = ", ".join(
-            site.file.streams[s].description.lower() for s in fund.tolled_streams
+            _lower_first(site.file.streams[s].description) for s in fund.tolled_streams
         )
         toll = float(fund.toll_surcharge.value)
         fund_text = _(
@@ -787,8 +803,9 @@ def describe_option(site: Site, oid: str) -> dict[str, str]:
     stages = []
     for p in option_parts(options, oid):
         for ch in options[p].changes.values():
+            pulled = {key.rsplit(".", 1)[-1] for key, _p in ch.lever_params()}
             for lever, stage in STAGE_OF_LEVER.items():
-                if getattr(ch, lever) is not None and stage not in stages:
+                if lever in pulled and stage not in stages:
                     stages.append(stage)
     kind = _(OPTION_KINDS[opt.kind].label)
     if opt.combines:
