@@ -278,3 +278,27 @@ def test_unified_processing_acts_on_the_mexican_export_exam_only(site_id):
     assert describe_option(site, "unified_processing")["stages"] == (
         "Mexican export exam (trucks examined)"
     )
+
+
+def test_a_fixed_bridge_time_is_reported_and_changes_no_result():
+    """El Paso's trucks cross the bridge in 7.6 minutes at free flow (FHWA
+    2002): the stage table shows it for every option, and a longer bridge
+    time moves no benefit, cost or NPV (it is the same under every option)."""
+    from cba.appraisal import appraise
+    from cba.params import load_site
+
+    site = load_site("parameters/sites/el_paso_ysleta_zaragoza.yaml")
+    key = "streams.trucks_standard.bridge_minutes"
+    base = appraise(site, overrides={key: 7.6})
+    longer = appraise(site, overrides={key: 30.0})
+    for a, minutes in ((base, 7.6), (longer, 30.0)):
+        w = a.stage_waits
+        bridge = w[(w.stream == "trucks_standard") & (w.stage == "bridge")]
+        assert set(bridge.option) == set(site.file.options)
+        np.testing.assert_allclose(bridge.wait_minutes, minutes)
+        stages = list(w[(w.stream == "trucks_standard")].stage.unique())
+        assert stages == ["bridge", "primary", "secondary"]
+    cols = ["pv_benefits", "pv_costs", "npv"]
+    np.testing.assert_allclose(
+        longer.metrics[cols].to_numpy(), base.metrics[cols].to_numpy(), rtol=1e-12
+    )

@@ -473,6 +473,17 @@ def _diverted(stream, lost):
     return diverted, diverted * per_vehicle
 
 
+def _with_bridge(stream, stages: dict) -> dict:
+    """The stage waits with the stream's fixed bridge time (``bridge``, the
+    same under every option) between the Mexican and the US stages. [hours]"""
+    if stream.bridge_minutes is None:
+        return stages
+    out = {n: w for n, w in stages.items() if n.startswith("mx_")}
+    out["bridge"] = stream.bridge_minutes / 60.0
+    out.update((n, w) for n, w in stages.items() if not n.startswith("mx_"))
+    return out
+
+
 def _over_day_types(inp: Inputs, raw: dict) -> dict:
     """Each (option, stream) over the year: its daily delay on the average day
     (the day types' delays weighted by their shares of the year), its shown
@@ -532,7 +543,9 @@ def _over_day_types(inp: Inputs, raw: dict) -> dict:
             saved,
             trips,
             lost,
-            {n: w / stage_weight for n, w in stage_sum.items()},
+            _with_bridge(
+                inp.streams[sid], {n: w / stage_weight for n, w in stage_sum.items()}
+            ),
             uncertainty.weighted_quantile(
                 by_day, [dt.weight for dt in inp.day_types], DAYS_QUANTILE
             ),

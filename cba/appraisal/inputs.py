@@ -384,6 +384,9 @@ class StreamInputs:
     #: Saturday and Sunday traffic relative to a weekday, (D,) each; None:
     #: every day of the week alike.
     week: tuple[np.ndarray, np.ndarray] | None = None
+    #: Free-flow time over the bridge between the Mexican and US stages, the
+    #: same under every option (reported, not queued). (D,) [minutes]
+    bridge_minutes: np.ndarray | None = None
 
     def open_days(self, n_draws: int) -> np.ndarray:
         """1 on the days of the week the stream's lanes open, 0 on the days
@@ -664,6 +667,7 @@ def _stream(site: Site, values: dict[str, np.ndarray], sid: str) -> StreamInputs
         cargo_value=_maybe(values, p + "cargo_value"),
         users_us_share=values[p + "users_us_share"],
         week=_week(site, values, p, s.mode),
+        bridge_minutes=values.get(p + "bridge_minutes"),
         sibling=None
         if s.sibling is None
         else SiblingInputs(

@@ -94,6 +94,7 @@ STREAM_RULES = {
     "lanes": Rule(1.0, MAX_BOOTHS, integer=True, units=("booths",)),
     "extra_lanes": Rule(0.0, MAX_BOOTHS, integer=True, units=("booths",)),
     "processing_minutes": MINUTES,
+    "bridge_minutes": MINUTES,
     "processing_cv": CV,
     "secondary_referral_share": SHARE,
     "secondary_booths": Rule(0.0, MAX_BOOTHS, integer=True, units=("booths",)),

@@ -513,6 +513,9 @@ class Stream(_Strict):
     #: Saturday and Sunday traffic relative to a weekday (default: the shared
     #: ratios of the stream's mode).
     week: Week | None = None
+    #: Free-flow time to cross the bridge between the Mexican and the US
+    #: stages: a fixed time, the same under every option. [minutes]
+    bridge_minutes: Param | None = None
 
     def block_params(self):
         """``(block.field, Param)`` of the stream's optional blocks (``export``,

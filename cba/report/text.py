@@ -737,6 +737,7 @@ def _cost_lines(opt, start: int) -> list[str]:
 STAGE_NAMES = {
     "mx_export": N_("Mexican export"),
     "mx_exam": N_("Mexican export exam"),
+    "bridge": N_("bridge (fixed free-flow time, the same under every option)"),
     "primary": N_("CBP primary"),
     "secondary": N_("CBP secondary"),
 }
