@@ -152,6 +152,12 @@ BROKEN = [
 # (cba.batch.load_checked_site), with the same one-line message.
 UNFEASIBLE = [
     (
+        "bad_state_inspection_cannot_clear.yaml",
+        "the state safety inspection cannot clear its day: 100 trucks a day are "
+        "inspected, but 1 bays at 45 minutes inspect at most 32",
+        "streams.trucks.state_inspection.positions",
+    ),
+    (
         "bad_cannot_clear.yaml",
         "the status quo cannot clear its day: 100,000 vehicles arrive",
         "streams.trucks.booths_open",

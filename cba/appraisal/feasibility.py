@@ -158,6 +158,25 @@ def _check_capacity(site: Site) -> None:
                     f"positions at {float(e.exam_minutes.value):g} minutes examine at "
                     f"most {exams:,.0f}; allowed: enough exam positions",
                 )
+        dps = s.state_inspection
+        if dps is not None:
+            inspected = daily[sid] * float(dps.share.value)
+            bays = (
+                HOURS
+                * float(dps.positions.value)
+                * MINUTES_PER_HOUR
+                / float(dps.minutes.value)
+            )
+            if inspected > bays:
+                _fail(
+                    site,
+                    f"{base}.state_inspection.positions",
+                    f"the state safety inspection cannot clear its day: "
+                    f"{inspected:,.0f} trucks a day are inspected, but "
+                    f"{float(dps.positions.value):g} bays at "
+                    f"{float(dps.minutes.value):g} minutes inspect at most "
+                    f"{bays:,.0f}; allowed: enough inspection bays",
+                )
         referred = daily[sid] * float(s.secondary_referral_share.value)
         secondary = (
             HOURS

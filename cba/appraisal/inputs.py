@@ -314,7 +314,8 @@ class Stage:
     Attributes
     ----------
     name : str
-        ``"mx_export"``, ``"mx_exam"``, ``"primary"`` or ``"secondary"``.
+        ``"mx_export"``, ``"mx_exam"``, ``"primary"``, ``"secondary"`` or
+        ``"state_inspection"``.
     servers : ndarray
         Booths (or bays) open, ``(1, H)`` by hour or ``(D, 1)`` the same in
         every hour. [booths]
@@ -625,6 +626,18 @@ def _stream(site: Site, values: dict[str, np.ndarray], sid: str) -> StreamInputs
             side=True,
         ),
     )
+    if s.state_inspection is not None:
+        d = p + "state_inspection."
+        stages = stages + (
+            Stage(
+                "state_inspection",
+                values[d + "positions"][:, None],
+                values[d + "minutes"],
+                values.get(d + "cv"),
+                values[d + "share"],
+                side=True,
+            ),
+        )
     if s.export is not None:
         e = p + "export."
         stages = (

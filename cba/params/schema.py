@@ -454,6 +454,20 @@ class ExportStage(_Strict):
     exam_cv: Param | None = None
 
 
+class StateInspection(_Strict):
+    """A state safety inspection after CBP (Texas DPS at its border safety
+    inspection facilities): a share of the trucks is inspected in bays."""
+
+    description: Text
+    description_es: Text | None = None
+    #: Share of the trucks inspected. [/1]
+    share: Param
+    #: Inspection bays staffed. [booths]
+    positions: Param
+    minutes: Param
+    cv: Param | None = None
+
+
 class Sibling(_Strict):
     """The nearby crossing a stream's users turn to when waits here grow.
 
@@ -516,11 +530,13 @@ class Stream(_Strict):
     #: Free-flow time to cross the bridge between the Mexican and the US
     #: stages: a fixed time, the same under every option. [minutes]
     bridge_minutes: Param | None = None
+    #: State safety inspection after CBP (Texas DPS), for a share of trucks.
+    state_inspection: StateInspection | None = None
 
     def block_params(self):
         """``(block.field, Param)`` of the stream's optional blocks (``export``,
-        ``sibling``, ``week``) that it declares."""
-        for block in ("export", "sibling", "week"):
+        ``sibling``, ``week``, ``state_inspection``) that it declares."""
+        for block in ("export", "sibling", "week", "state_inspection"):
             b = getattr(self, block)
             if b is None:
                 continue

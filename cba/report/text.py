@@ -740,6 +740,7 @@ STAGE_NAMES = {
     "bridge": N_("bridge (fixed free-flow time, the same under every option)"),
     "primary": N_("CBP primary"),
     "secondary": N_("CBP secondary"),
+    "state_inspection": N_("state safety inspection (Texas DPS)"),
 }
 
 #: The stage of a crossing each lever acts on.
