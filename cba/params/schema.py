@@ -395,7 +395,8 @@ class Volume(_Strict):
     share: Param | None = None
     annual: Param | None = None
     growth: Param | None = None
-    #: Id of the stream whose traffic this one is a ``share`` of.
+    #: Id of the stream whose traffic this one is a ``share`` of (of all of
+    #: it, before its parts are carved out).
     part_of: Text | None = None
     note: Text | None = None
 

@@ -257,7 +257,10 @@ def traffic_table(site: Site, appraisal: Appraisal) -> pd.DataFrame:
             src = v.annual.source.label()
             band = ""
         if own.part_of is not None:
-            src += "; " + _("lane programme, {share} of {stream}: {source}").format(
+            src += "; " + _(
+                "lane programme, {share} of the traffic of {stream} with its lane "
+                "programmes: {source}"
+            ).format(
                 share=f"{own.share.value:g}",
                 stream=site.file.streams[own.part_of].description,
                 source=own.share.source.label(),
