@@ -8,8 +8,6 @@ Every draw comes from a :class:`numpy.random.Generator` passed in by the caller
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from scipy import stats
 
@@ -29,7 +27,7 @@ def weighted_quantile(values, weights, q: float):
     """The ``q`` quantile over the first axis of ``values`` with ``weights``.
 
     The smallest value whose weighted share of values at or below it reaches
-    ``q`` (numpy's ``inverted_cdf`` method); NaN values take no weight (NaN
+    ``q`` in (0, 1] (numpy's ``inverted_cdf`` method); NaN values take no weight (NaN
     where all are NaN). ``values`` ``(K, ...)``, ``weights`` ``(K,)``; returns
     ``values.shape[1:]``.
 
@@ -38,13 +36,26 @@ def weighted_quantile(values, weights, q: float):
     >>> float(weighted_quantile([1.0, 2.0, 3.0], [0.9, 0.06, 0.04], 0.95))
     2.0
     """
+    if not 0.0 < q <= 1.0:
+        raise ValueError(f"quantile {q!r} must be in (0, 1]")
     v = np.asarray(values, dtype=float)
     w = np.broadcast_to(
         np.asarray(weights, dtype=float).reshape((-1,) + (1,) * (v.ndim - 1)), v.shape
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices
-        return np.nanquantile(v, q, axis=0, weights=w, method="inverted_cdf")
+    # NaN values get no weight: numpy's quantile with zero weights on them
+    # (never the chosen value for q > 0) is the same as nanquantile, and is
+    # vectorised where nanquantile loops over every slice. A slice of NaN only
+    # gets a dummy weight and then NaN.
+    nan = np.isnan(v)
+    w = np.where(nan, 0.0, w)
+    empty = w.sum(axis=0) <= 0
+    first = np.zeros(v.shape, dtype=bool)
+    first[:1] = True
+    w = np.where(first & empty, 1.0, w)
+    out = np.quantile(
+        np.where(nan, 0.0, v), q, axis=0, weights=w, method="inverted_cdf"
+    )
+    return np.where(empty, np.nan, out)
 
 
 def pert_alpha_beta(low: float, mode: float, high: float, lamb: float = 4.0):

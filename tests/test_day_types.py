@@ -255,3 +255,28 @@ def test_reports_show_the_95th_percentile_wait_of_the_years_days(monkeypatch):
     )
     assert (sq.wait_days_p95_minutes >= sq.wait_minutes - 1e-9).any()
     assert sq.wait_days_p95_minutes.max() >= sq.wait_minutes.max() - 1e-9
+
+
+def test_weighted_quantile_agrees_with_numpy_nanquantile_on_random_inputs():
+    """The vectorised weighted quantile (zero weight on NaN) equals numpy's
+    nanquantile with the same weights, slice by slice, NaN slices included."""
+    import warnings
+
+    from cba.uncertainty import weighted_quantile
+
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        k = int(rng.integers(1, 13))
+        extra = rng.integers(1, 5, size=int(rng.integers(0, 3)))
+        shape = (k, *(int(x) for x in extra))
+        v = rng.random(shape)
+        v[rng.random(shape) < 0.3] = np.nan
+        w = rng.random(k)
+        q = float(rng.choice([0.05, 0.5, 0.95, 1.0]))
+        wb = np.broadcast_to(w.reshape((-1,) + (1,) * (v.ndim - 1)), v.shape)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices
+            expected = np.nanquantile(v, q, axis=0, weights=wb, method="inverted_cdf")
+        np.testing.assert_array_equal(weighted_quantile(v, w, q), expected)
+    with pytest.raises(ValueError, match="must be in"):
+        weighted_quantile([1.0, 2.0], [0.5, 0.5], 0.0)
