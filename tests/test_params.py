@@ -42,6 +42,11 @@ BROKEN = [
         "streams.cars_sentri.volume.share",
     ),
     (
+        "bad_state_inspection_no_bays.yaml",
+        "0 state inspection bays, but trucks are inspected",
+        "streams.trucks.state_inspection.positions.value",
+    ),
+    (
         "bad_unknown_key.yaml",
         "did you mean 'processing_minutes'",
         "streams.trucks.proccessing_minutes",
@@ -151,6 +156,11 @@ BROKEN = [
 # Files that parse but cannot be appraised: refused by cba validate and cba run
 # (cba.batch.load_checked_site), with the same one-line message.
 UNFEASIBLE = [
+    (
+        "bad_window_closes_a_day.yaml",
+        "the option closes every booth of this stream in every hour on sat",
+        "options.sponsor_staffing.changes.trucks.windows[0].extra_booths",
+    ),
     (
         "bad_state_inspection_cannot_clear.yaml",
         "the state safety inspection cannot clear its day: 100 trucks a day are "

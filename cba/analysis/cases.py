@@ -80,7 +80,7 @@ def staffing_wait_effect(
     -------
     DataFrame
         ``stream, wait_before_minutes, wait_after_minutes, reduction`` where the
-        wait is the daily mean of queueing time (primary and secondary, without
+        wait is the daily mean of queueing time (at every stage, without
         processing) per vehicle.
     """
     inp = model_inputs(site)
@@ -88,17 +88,21 @@ def staffing_wait_effect(
     rows = []
     for sid, vol in annual_volumes.items():
         st = stream_queue(inp.streams[sid])
-        primary, secondary = st.stage("primary"), st.stage("secondary")
+        primary = st.stage("primary")
         daily = np.array([[vol / days]])
         extra = extra_booths.get(sid, np.zeros(HOURS))[None, None, :]
         after = st.with_stage(replace(primary, servers=primary.servers + extra))
         (d0, *_r0), (d1, *_r1) = run_queue_jobs(
             [QueueJob(st, daily), QueueJob(after, daily)], anchor_periods(1), 1
         )
-        service = (
-            1.0 / primary.services_per_hour
-            + secondary.share / secondary.services_per_hour
-        ).item()
+        # processing at every stage (side stages for their share): what is
+        # left of the time at the crossing is queueing
+        service = float(
+            sum(
+                np.mean((stage.share if stage.side else 1.0) / stage.services_per_hour)
+                for stage in st.stages
+            )
+        )
         w0 = d0.item() / (vol / days) - service
         w1 = d1.item() / (vol / days) - service
         rows.append(
@@ -124,8 +128,12 @@ def el_paso_rsp_comparison(site: Site, case: dict[str, Param]) -> pd.DataFrame:
     -------
     DataFrame
         One row per stream group (trucks, cars): traffic of the case year,
-        extra booth-hours a day, modelled wait before and after, predicted and
-        reported reduction.
+        extra booth-hours a day, modelled wait before and after (weighted by
+        each stream's traffic), predicted and reported reduction.
+
+    The reimbursed hours open booths of the group's first stream (standard
+    trucks; the general car lanes, the Ready and SENTRI lanes keeping their
+    own booths): no split of the hours by lane is published.
     """
     v = {k: p.value for k, p in case.items()}
     hours_per_year = v["case_officer_hours"] / v["case_years"]

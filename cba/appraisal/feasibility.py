@@ -23,6 +23,7 @@ import numpy as np
 from .. import demand
 from ..exceptions import ParameterError, did_you_mean
 from ..params import Site, option_parts
+from ..params.checks import booth_pattern_key
 from ..vocab import DAYS_OF_WEEK, HOURS, MINUTES_PER_HOUR
 from .traffic import base_year_traffic, day_types_for, outlook_key, port_outlook
 
@@ -109,7 +110,7 @@ def _check_capacity(site: Site) -> None:
         daily = {sid: average[sid] * f_busy}
         which = (
             "the average day"
-            if busiest.name == "average"
+            if busiest.name.startswith("average")
             else f"a {busiest.name} (months {list(busiest.months)})"
             if busiest.weekday
             else f"a day of the {busiest.name} (months {list(busiest.months)})"
@@ -195,26 +196,49 @@ def _check_capacity(site: Site) -> None:
             )
 
 
+def _closed_days(s) -> set[str]:
+    """Days of the week a stream's lanes are closed (its ``week`` ratio 0)."""
+    if s.week is None:
+        return set()
+    return {
+        day
+        for day, p in (("sat", s.week.saturday), ("sun", s.week.sunday))
+        if float(p.value) == 0.0
+        and (p.distribution is None or p.distribution.support()[1] == 0.0)
+    }
+
+
 def _check_options(site: Site) -> None:
+    """No option closes every booth of a stream on a day its lanes open."""
     options = site.file.options
     for oid in options:
         for sid, s in site.file.streams.items():
-            open_hours = 0.0
+            closed = _closed_days(s)
             for day in DAYS_OF_WEEK:
+                if day in closed:
+                    continue
                 booths = np.asarray(s.booths_open.value, dtype=float)
+                where, windowed = "extra_booths", False
                 for part in option_parts(options, oid):
                     ch = options[part].changes.get(sid)
                     extra = None if ch is None else ch.booths_on(day)
                     if extra is not None:
                         booths = booths + np.asarray(extra, dtype=float)
-                open_hours += np.maximum(booths, 0.0).sum()
-            if open_hours == 0:
-                _fail(
-                    site,
-                    f"options.{oid}.changes.{sid}.extra_booths",
-                    "the option closes every booth of this stream in every hour; "
-                    "allowed: at least one booth open in some hour",
-                )
+                        where = f"options.{part}.changes.{sid}." + booth_pattern_key(
+                            ch, day
+                        )
+                        windowed = windowed or bool(ch.windows)
+                if np.maximum(booths, 0.0).sum() == 0:
+                    when = f" on {day}" if windowed else ""
+                    _fail(
+                        site,
+                        where
+                        if where.startswith("options.")
+                        else f"options.{oid}.changes.{sid}.extra_booths",
+                        f"the option closes every booth of this stream in every hour"
+                        f"{when}; allowed: at least one booth open in some hour of "
+                        "each day the lanes open",
+                    )
 
 
 def check_site(site: Site) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "check_option",
     "check_lanes",
     "levers_used",
+    "booth_pattern_key",
     "check_correlations",
     "correlated_keys",
     "correlation_matrix",
@@ -128,7 +129,7 @@ def semantic_checks(model: BaseModel) -> None:
                     continue
                 for h, (b, e) in enumerate(zip(booths, extra, strict=True)):
                     if b + e < 0:
-                        key = _pattern_key(ch, day)
+                        key = booth_pattern_key(ch, day)
                         when = f"{day}, " if ch.windows else ""
                         raise ParameterError(
                             f"{when}hour {h}: {b:g} booths open plus {e:g} extra "
@@ -196,6 +197,18 @@ def _check_capacity(s: Stream, base: str) -> None:
             "allowed: at least 1 secondary booth, or a referral share of 0",
             key_path=f"{base}.secondary_booths.value",
         )
+    dps = s.state_inspection
+    if dps is not None:
+        may_inspect = dps.share.value > 0 or (
+            dps.share.distribution is not None
+            and dps.share.distribution.support()[1] > 0
+        )
+        if may_inspect and dps.positions.value == 0:
+            raise ParameterError(
+                "0 state inspection bays, but trucks are inspected; allowed: at "
+                "least 1 bay, or an inspected share of 0",
+                key_path=f"{base}.state_inspection.positions.value",
+            )
 
 
 def check_lanes(model: SiteFile) -> None:
@@ -240,7 +253,9 @@ def check_lanes(model: SiteFile) -> None:
                 for p, ch in changes:
                     extra = ch.booths_on(day)
                     if extra is not None:
-                        where = f"options.{p}.changes.{sid}.{_pattern_key(ch, day)}"
+                        where = (
+                            f"options.{p}.changes.{sid}.{booth_pattern_key(ch, day)}"
+                        )
                         booths = [b + e for b, e in zip(booths, extra, strict=True)]
                 when = f"{day}, " if any(ch.windows for _p, ch in changes) else ""
                 for h, b in enumerate(booths):
@@ -308,7 +323,7 @@ def levers_used(opt: Option) -> set[str]:
     return used
 
 
-def _pattern_key(ch, day: str) -> str:
+def booth_pattern_key(ch, day: str) -> str:
     """Key (relative to the change) of the last set of booths ``ch`` adds on
     ``day``: a window of that day, else ``extra_booths``."""
     key = "extra_booths"

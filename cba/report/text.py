@@ -603,6 +603,8 @@ def _payer(who: str) -> str:
 def _lower_first(text: str) -> str:
     """``text`` with its first letter in lower case (acronyms such as SENTRI
     and FAST kept)."""
+    if text[1:2].isupper():
+        return text
     return text[:1].lower() + text[1:]
 
 
@@ -640,6 +642,18 @@ def _change_lines(site, opt) -> list[str]:
         for w in ch.windows:
             extra = [float(e) for e in w.extra_booths.value]
             added = [h for h, e in enumerate(extra) if e > 0]
+            cut = [h for h, e in enumerate(extra) if e < 0]
+            if cut:
+                out.append(
+                    _(
+                        "{stream}: {booth_hours} fewer booth-hours on {days} in {hours}"
+                    ).format(
+                        stream=stream,
+                        booth_hours=f"{-sum(e for e in extra if e < 0):g}",
+                        days=_days_text(w.days),
+                        hours=_hours_text(cut),
+                    )
+                )
             if added:
                 out.append(
                     _(
