@@ -302,3 +302,27 @@ def test_a_fixed_bridge_time_is_reported_and_changes_no_result():
     np.testing.assert_allclose(
         longer.metrics[cols].to_numpy(), base.metrics[cols].to_numpy(), rtol=1e-12
     )
+
+
+def test_the_method_section_lists_each_stream_s_stages_in_order():
+    """The report's method section names every stage a stream passes, in the
+    order the queue takes them, with the figures that size it."""
+    from cba.params import load_site
+    from cba.report import method_html
+
+    site = load_site("parameters/sites/nogales_mariposa.yaml")
+    html = method_html(site, None)
+    line = html.split("<li>")[1]  # standard trucks
+    order = [
+        "Mexican export (7 modules",
+        "Mexican export exam (8",
+        "CBP primary (7 lanes",
+        "CBP secondary (15",
+    ]
+    at = [line.index(x) for x in order]
+    assert at == sorted(at)
+    assert "weekday, a Saturday and a Sunday" in html
+    paso = method_html(load_site("parameters/sites/el_paso_ysleta_zaragoza.yaml"), None)
+    assert "bridge (7.6 min" in paso and "state safety inspection (2" in paso
+    assert "covers some of them (mon-tue-wed; thu-fri)" in paso.replace("&#x27;", "'")
+    assert "A lane programme: 15%" in paso

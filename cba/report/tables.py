@@ -16,8 +16,9 @@ import pandas as pd
 from ..appraisal import Appraisal
 from ..i18n import N_, _, language
 from ..params import Site, iter_params, parameter_table
-from ..vocab import BASE_RATE, STAKEHOLDER_COUNTRY, STAKEHOLDER_NAMES
+from ..vocab import BASE_RATE, DAYS_OF_WEEK, STAKEHOLDER_COUNTRY, STAKEHOLDER_NAMES
 from .text import (
+    SECTION_TEXT,
     STAGE_NAMES,
     base_rate_metrics,
     changes_table,
@@ -48,6 +49,7 @@ __all__ = [
     "responses_html",
     "stakeholder_html",
     "changes_html",
+    "method_html",
     "sponsor_html",
     "country_split_html",
     "appendix_html",
@@ -605,4 +607,103 @@ def yearly_html(site: Site, appraisal: Appraisal) -> str:
         parts.append(f"<details><summary>{escape(o.name)}</summary>{t}</details>")
     return "".join(parts) or (
         "<p>" + _("No options other than the status quo.") + "</p>"
+    )
+
+
+def _stage_lines(site: Site, sid: str) -> str:
+    """The stages a stream passes, in order, with the figures that size them."""
+    s = site.file.streams[sid]
+    v = float
+    parts = []
+    e = s.export
+    if e is not None:
+        parts.append(
+            _("Mexican export ({n} modules, {m} min a vehicle)").format(
+                n=f"{v(e.lanes.value):g}", m=f"{v(e.processing_minutes.value):g}"
+            )
+        )
+        parts.append(
+            _("Mexican export exam ({share} of the trucks, {m} min each)").format(
+                share=fmt_pct(v(e.exam_share.value)), m=f"{v(e.exam_minutes.value):g}"
+            )
+        )
+    if s.bridge_minutes is not None:
+        parts.append(
+            _("bridge ({m} min at free flow)").format(
+                m=f"{v(s.bridge_minutes.value):g}"
+            )
+        )
+    parts.append(
+        _("CBP primary ({n} lanes, {m} min a vehicle)").format(
+            n=f"{v(s.lanes.value):g}", m=f"{v(s.processing_minutes.value):g}"
+        )
+    )
+    parts.append(
+        _("CBP secondary ({share} referred, {n} positions, {m} min each)").format(
+            share=fmt_pct(v(s.secondary_referral_share.value), 1),
+            n=f"{v(s.secondary_booths.value):g}",
+            m=f"{v(s.secondary_minutes.value):g}",
+        )
+    )
+    d = s.state_inspection
+    if d is not None:
+        parts.append(
+            _("state safety inspection ({share} of the trucks, {m} min each)").format(
+                share=fmt_pct(v(d.share.value), 1), m=f"{v(d.minutes.value):g}"
+            )
+        )
+    line = " → ".join(parts) + "."
+    if s.volume.part_of is not None:
+        line += " " + _(
+            "(A lane programme: {share} of the vehicles of {stream} and its lane "
+            "programmes together.)"
+        ).format(
+            share=fmt_pct(v(s.volume.share.value)),
+            stream=site.file.streams[s.volume.part_of].description,
+        )
+    if s.sibling is not None:
+        line += " " + _("Users who give up a trip here may cross at {sibling}.").format(
+            sibling=s.sibling.name
+        )
+    return line
+
+
+def method_html(site: Site, appraisal: Appraisal) -> str:
+    """How the crossing is modelled, for this site: each stream's stages in
+    order, the kinds of day the year is evaluated on, and how users respond."""
+    from ..appraisal import day_types_for
+
+    items = "".join(
+        f"<li><strong>{escape(s.description)}</strong>: "
+        f"{escape(_stage_lines(site, sid))}</li>"
+        for sid, s in site.file.streams.items()
+    )
+    dts = day_types_for(site)
+    kind = site.info.day_types
+    if len(dts) == 1:
+        days = _("The year is evaluated on its average day.")
+    elif kind == "seasons":
+        days = _(
+            "The year is evaluated on {n} kinds of day, weighted by how often they "
+            "occur: a day of the quiet, the middle and the busy months (from the "
+            "port's monthly counts)."
+        ).format(n=len(dts))
+    else:
+        days = _(
+            "The year is evaluated on {n} kinds of day, weighted by how often they "
+            "occur: a weekday, a Saturday and a Sunday in each of the quiet, middle "
+            "and busy months (from the port's monthly counts)."
+        ).format(n=len(dts))
+        split = sorted(
+            {d.days for d in dts if d.days}, key=lambda g: DAYS_OF_WEEK.index(g[0])
+        )
+        if split:
+            days += " " + _(
+                "Weekdays are split where an option's staffing window covers some "
+                "of them ({groups})."
+            ).format(groups="; ".join("-".join(g) for g in split))
+    return (
+        f"<ul>{items}</ul>"
+        f"<p>{escape(days)}</p>"
+        f"<p>{escape(_(SECTION_TEXT['method']))}</p>"
     )

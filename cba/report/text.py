@@ -399,6 +399,7 @@ SECTIONS = [
     ("yearly", N_("Year by year")),
     ("stakeholders", N_("Who pays, who gains")),
     ("risk", N_("How sure are we")),
+    ("method", N_("How the crossing is modelled")),
     ("appendix", N_("Appendix: every parameter used, with its source")),
 ]
 
@@ -440,6 +441,20 @@ SECTION_TEXT = {
     ),
     "components": N_(
         "Present value at the base discount rate; costs are shown as negative bars."
+    ),
+    "method": N_(
+        "Each stream passes its stages in the order listed: a stage is a queue "
+        "with the lanes or positions that exist, staffed hour by hour, or a fixed "
+        "time. A side stage (an exam, secondary or state inspection) takes its share "
+        "of the vehicles and returns them to the line. Queues left at the end of an "
+        "hour carry into the next, and a stage's departures are the next stage's "
+        "arrivals. Booths open follow each kind of day's traffic within the lanes; "
+        "an option adds booths, lanes or programmes, or changes a stage's times or "
+        "shares, and the option table says which stage. As waits grow, some users "
+        "cross at a quieter hour, and the others are lost to the crossing: diverted "
+        "to the named nearby crossing, where they add delay, or forgone. Time saved "
+        "is valued over the trips made with and without each option (the rule of "
+        "half)."
     ),
     "yearly": N_(
         "Each option's benefits, costs and net benefit by year at the base rate, "
