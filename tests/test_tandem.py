@@ -297,7 +297,14 @@ def test_a_fixed_bridge_time_is_reported_and_changes_no_result():
         assert set(bridge.option) == set(site.file.options)
         np.testing.assert_allclose(bridge.wait_minutes, minutes)
         stages = list(w[(w.stream == "trucks_standard")].stage.unique())
-        assert stages == ["bridge", "primary", "secondary"]
+        assert stages == [
+            "mx_export",
+            "mx_exam",
+            "bridge",
+            "primary",
+            "secondary",
+            "state_inspection",
+        ]
     cols = ["pv_benefits", "pv_costs", "npv"]
     np.testing.assert_allclose(
         longer.metrics[cols].to_numpy(), base.metrics[cols].to_numpy(), rtol=1e-12

@@ -476,10 +476,11 @@ def _diverted(stream, lost):
 def _with_bridge(stream, stages: dict) -> dict:
     """The stage waits with the stream's fixed bridge time (``bridge``, the
     same under every option) between the Mexican and the US stages. [hours]"""
-    if stream.bridge_minutes is None:
+    minutes = getattr(stream, "bridge_minutes", None)
+    if minutes is None:
         return stages
     out = {n: w for n, w in stages.items() if n.startswith("mx_")}
-    out["bridge"] = stream.bridge_minutes / 60.0
+    out["bridge"] = minutes / 60.0
     out.update((n, w) for n, w in stages.items() if not n.startswith("mx_"))
     return out
 
