@@ -307,8 +307,20 @@ def _publish(tmp: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+#: The batch process that started this worker (set by :func:`_die_with_parent`).
+_PARENT: int | None = None
+
+
 def _run_one(args):
-    return run_site(*args)
+    try:
+        return run_site(*args)
+    except KeyboardInterrupt:
+        if _PARENT is not None and os.getppid() != _PARENT:
+            # The batch process is gone (the site has dropped its work): nobody
+            # will collect a result, and the pool's result queue would keep
+            # this worker alive, asleep, for ever.
+            os._exit(1)
+        raise
 
 
 def run_batch(
@@ -426,6 +438,8 @@ def _die_with_parent() -> None:
     reports later; the handler turns SIGTERM into KeyboardInterrupt, so the
     site being rendered drops its unfinished work and shuts its kernel down.
     """
+    global _PARENT
+    _PARENT = os.getppid()
     signal.signal(signal.SIGTERM, _interrupt)
     if sys.platform.startswith("linux"):
         try:

@@ -113,6 +113,15 @@ def test_a_stopped_batch_publishes_nothing_later(tmp_path, sig):
     time.sleep(25)  # a surviving worker would publish within about 20 s
     assert not (out / "good_site" / "report.html").exists()
     assert not list(out.glob(".good_site.*.tmp"))
+    # and no worker is left behind, asleep (Linux: every process's command line)
+    left = []
+    for cmd in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(out).encode() in cmd.read_bytes():
+                left.append(cmd.parent.name)
+        except OSError:
+            pass
+    assert not left, f"processes left running: {left}"
 
 
 def test_dollar_signs_in_names_are_drawn_literally(tmp_path, good_site):
