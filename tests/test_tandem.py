@@ -318,7 +318,7 @@ def test_the_method_section_lists_each_stream_s_stages_in_order():
     from cba.report import method_html
 
     site = load_site("parameters/sites/nogales_mariposa.yaml")
-    html = method_html(site, None)
+    html = method_html(site)
     line = html.split("<li>")[1]  # standard trucks
     order = [
         "Mexican export (7 modules",
@@ -329,7 +329,7 @@ def test_the_method_section_lists_each_stream_s_stages_in_order():
     at = [line.index(x) for x in order]
     assert at == sorted(at)
     assert "weekday, a Saturday and a Sunday" in html
-    paso = method_html(load_site("parameters/sites/el_paso_ysleta_zaragoza.yaml"), None)
+    paso = method_html(load_site("parameters/sites/el_paso_ysleta_zaragoza.yaml"))
     assert "bridge (7.6 min" in paso and "state safety inspection (2" in paso
     assert "covers some of them (mon-tue-wed; thu-fri)" in paso.replace("&#x27;", "'")
     assert "A lane programme: 15%" in paso

@@ -94,6 +94,12 @@ def _base_year_daily(site: Site) -> dict[str, float]:
     return dict(zip(traffic["stream"], traffic["per_day"], strict=True))
 
 
+def _per_day(positions, minutes) -> float:
+    """Vehicles a day that positions staffed around the clock can serve at
+    ``minutes`` each (both Params). [vehicles/day]"""
+    return HOURS * float(positions.value) * MINUTES_PER_HOUR / float(minutes.value)
+
+
 def _check_capacity(site: Site) -> None:
     average = _base_year_daily(site)
     y0 = site.info.base_year
@@ -134,12 +140,7 @@ def _check_capacity(site: Site) -> None:
             modules = float(np.sum(mods)) * (
                 MINUTES_PER_HOUR / float(e.processing_minutes.value)
             )
-            exams = (
-                HOURS
-                * float(e.exam_positions.value)
-                * MINUTES_PER_HOUR
-                / float(e.exam_minutes.value)
-            )
+            exams = _per_day(e.exam_positions, e.exam_minutes)
             selected = daily[sid] * float(e.exam_share.value)
             if daily[sid] > modules:
                 _fail(
@@ -162,12 +163,7 @@ def _check_capacity(site: Site) -> None:
         dps = s.state_inspection
         if dps is not None:
             inspected = daily[sid] * float(dps.share.value)
-            bays = (
-                HOURS
-                * float(dps.positions.value)
-                * MINUTES_PER_HOUR
-                / float(dps.minutes.value)
-            )
+            bays = _per_day(dps.positions, dps.minutes)
             if inspected > bays:
                 _fail(
                     site,
@@ -179,12 +175,7 @@ def _check_capacity(site: Site) -> None:
                     f"{bays:,.0f}; allowed: enough inspection bays",
                 )
         referred = daily[sid] * float(s.secondary_referral_share.value)
-        secondary = (
-            HOURS
-            * float(s.secondary_booths.value)
-            * MINUTES_PER_HOUR
-            / float(s.secondary_minutes.value)
-        )
+        secondary = _per_day(s.secondary_booths, s.secondary_minutes)
         if referred > secondary:
             _fail(
                 site,

@@ -668,7 +668,7 @@ def _stage_lines(site: Site, sid: str) -> str:
     return line
 
 
-def method_html(site: Site, appraisal: Appraisal) -> str:
+def method_html(site: Site) -> str:
     """How the crossing is modelled, for this site: each stream's stages in
     order, the kinds of day the year is evaluated on, and how users respond."""
     from ..appraisal import day_types_for

@@ -623,65 +623,62 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def _booth_lines(stream: str, values, days=None) -> tuple[str, str]:
+    """The option-table lines for booths added and cut by hour (empty where
+    none), on every day or on ``days``."""
+    extra = [float(e) for e in values]
+    added = [h for h, e in enumerate(extra) if e > 0]
+    cut = [h for h, e in enumerate(extra) if e < 0]
+    more = f"{sum(e for e in extra if e > 0):g}"
+    fewer = f"{-sum(e for e in extra if e < 0):g}"
+    add_line = cut_line = ""
+    if added and days is None:
+        add_line = _(
+            "{stream}: up to {most} more booth(s) open in {hours} "
+            "({booth_hours} booth-hours a day)"
+        ).format(
+            stream=stream,
+            most=f"{max(extra):g}",
+            hours=_hours_text(added),
+            booth_hours=more,
+        )
+    elif added:
+        add_line = _(
+            "{stream}: up to {most} more booth(s) open on {days} in "
+            "{hours} ({booth_hours} booth-hours each of those days)"
+        ).format(
+            stream=stream,
+            most=f"{max(extra):g}",
+            days=_days_text(days),
+            hours=_hours_text(added),
+            booth_hours=more,
+        )
+    if cut and days is None:
+        cut_line = _(
+            "{stream}: {booth_hours} fewer booth-hours a day in {hours}"
+        ).format(stream=stream, booth_hours=fewer, hours=_hours_text(cut))
+    elif cut:
+        cut_line = _(
+            "{stream}: {booth_hours} fewer booth-hours on {days} in {hours}"
+        ).format(
+            stream=stream,
+            booth_hours=fewer,
+            days=_days_text(days),
+            hours=_hours_text(cut),
+        )
+    return add_line, cut_line
+
+
 def _change_lines(site, opt) -> list[str]:
     out = []
     for sid, ch in opt.changes.items():
         stream = site.file.streams[sid].description
         if ch.extra_booths is not None:
-            extra = list(ch.extra_booths.value)
-            added = [h for h, e in enumerate(extra) if e > 0]
-            cut = [h for h, e in enumerate(extra) if e < 0]
-            if added:
-                most = max(extra)
-                out.append(
-                    _(
-                        "{stream}: up to {most} more booth(s) open in {hours} "
-                        "({booth_hours} booth-hours a day)"
-                    ).format(
-                        stream=stream,
-                        most=f"{most:g}",
-                        hours=_hours_text(added),
-                        booth_hours=f"{sum(e for e in extra if e > 0):g}",
-                    )
-                )
-            if cut:
-                out.append(
-                    _(
-                        "{stream}: {booth_hours} fewer booth-hours a day in {hours}"
-                    ).format(
-                        stream=stream,
-                        booth_hours=f"{-sum(e for e in extra if e < 0):g}",
-                        hours=_hours_text(cut),
-                    )
-                )
+            added, cut = _booth_lines(stream, ch.extra_booths.value)
+            out += [x for x in (added, cut) if x]
         for w in ch.windows:
-            extra = [float(e) for e in w.extra_booths.value]
-            added = [h for h, e in enumerate(extra) if e > 0]
-            cut = [h for h, e in enumerate(extra) if e < 0]
-            if cut:
-                out.append(
-                    _(
-                        "{stream}: {booth_hours} fewer booth-hours on {days} in {hours}"
-                    ).format(
-                        stream=stream,
-                        booth_hours=f"{-sum(e for e in extra if e < 0):g}",
-                        days=_days_text(w.days),
-                        hours=_hours_text(cut),
-                    )
-                )
-            if added:
-                out.append(
-                    _(
-                        "{stream}: up to {most} more booth(s) open on {days} in "
-                        "{hours} ({booth_hours} booth-hours each of those days)"
-                    ).format(
-                        stream=stream,
-                        most=f"{max(extra):g}",
-                        days=_days_text(w.days),
-                        hours=_hours_text(added),
-                        booth_hours=f"{sum(e for e in extra if e > 0):g}",
-                    )
-                )
+            added, cut = _booth_lines(stream, w.extra_booths.value, w.days)
+            out += [x for x in (cut, added) if x]
         if ch.processing_factor is not None:
             f = float(ch.processing_factor.value)
             out.append(
