@@ -64,6 +64,16 @@ __all__ = [
     "CalibratedFile",
     "CalibrationSpec",
     "Assumed",
+    "STRENGTHS",
+    "METHODS",
+    "METRICS",
+    "Reported",
+    "Band",
+    "Observation",
+    "ObservationsFile",
+    "Outcome",
+    "CaseInfo",
+    "CaseFile",
 ]
 
 SCHEMA_VERSION = 1
@@ -829,3 +839,216 @@ class CalibrationSpec(_Strict):
     lane_share: Assumed
     growth_factor: Assumed
     service_cv: Assumed
+
+
+#: How strong a measurement or report is: official statistics or measured data,
+#: reputable press quoting agencies or operators, one report or an estimate.
+STRENGTHS = ("strong", "moderate", "weak")
+#: How an observation was made. CBP's posted waits are officer estimates, not
+#: measurements (GAO-13-603), so they never grade above ``moderate``.
+METHODS = {
+    "rfid": "measured with RFID readers (travel time between two points)",
+    "bluetooth": "measured with Bluetooth or GPS probes",
+    "cbp_posted": "CBP posted wait estimates (officer estimates)",
+    "agency_report": "reported by an agency or a study for it",
+    "press": "press report quoting officials, operators or drivers",
+}
+#: What an observation or a case outcome measures. ``crossing_time`` is the
+#: mean time from joining the first queue to leaving the last stage (queues,
+#: processing and the bridge); ``wait`` the mean time queueing at the listed
+#: stages (all stages if none are listed); ``peak_wait`` the busiest hour's
+#: wait on the busiest day type; ``wait_reduction`` the share of the wait a
+#: change removes; ``minutes_saved`` the wait it removes per vehicle;
+#: ``peak_wait_ratio`` the busiest hour's wait with the change over without.
+#: All but the two reductions and the ratio are in minutes. [minutes], [/1]
+METRICS = {
+    "crossing_time": "minutes",
+    "wait": "minutes",
+    "peak_wait": "minutes",
+    "wait_reduction": "/1",
+    "minutes_saved": "minutes",
+    "peak_wait_ratio": "/1",
+}
+#: The metrics that are levels (measured under one staffing, not a change).
+LEVEL_METRICS = ("crossing_time", "wait", "peak_wait")
+#: The statistic an observation reports.
+STATISTICS = ("mean", "monthly_mean_range", "typical_range", "peak")
+
+
+class Reported(_Strict):
+    """A reported figure: one value, or a range (``low``-``high``) whose
+    midpoint stands for it."""
+
+    value: Number | None = None
+    low: Number | None = None
+    high: Number | None = None
+
+    @model_validator(mode="after")
+    def _form(self):
+        if (self.value is None) == (self.low is None and self.high is None):
+            raise ValueError(
+                "give either 'value' or both 'low' and 'high' of the reported figure"
+            )
+        if (self.low is None) != (self.high is None):
+            raise ValueError("'low' and 'high' go together")
+        if self.low is not None and self.low > self.high:
+            raise ValueError(f"low {self.low:g} is above high {self.high:g}")
+        return self
+
+    @property
+    def central(self) -> float:
+        """The value, or the range's midpoint."""
+        if self.value is not None:
+            return float(self.value)
+        return 0.5 * (float(self.low) + float(self.high))
+
+
+class Band(_Strict):
+    """The acceptance band of a prediction, in the metric's unit, and the rule
+    it follows (e.g. "the reported reduction +/- 50 %")."""
+
+    low: Number
+    high: Number
+    rule: Text
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.low > self.high:
+            raise ValueError(f"band low {self.low:g} is above high {self.high:g}")
+        return self
+
+
+class Measured(_Strict):
+    """What was measured or reported, by whom, how, and how strong it is."""
+
+    description: Text
+    description_es: Text | None = None
+    #: The streams the figure covers (traffic-weighted where several).
+    streams: Annotated[list[Text], Field(min_length=1)]
+    #: The stages whose queues count (``wait`` and ``peak_wait``; all if empty).
+    stages: list[
+        Literal["mx_export", "mx_exam", "primary", "secondary", "state_inspection"]
+    ] = []
+    metric: Literal[tuple(METRICS)]
+    statistic: Literal[STATISTICS] = "mean"
+    reported: Reported
+    method: Literal[tuple(METHODS)]
+    strength: Literal[STRENGTHS]
+    #: The crossing that was measured, when it is not the modelled one (a
+    #: neighbouring bridge of the same port standing in for it).
+    measured_at: Text | None = None
+    source: Source
+
+    @model_validator(mode="after")
+    def _posted_is_an_estimate(self):
+        if self.method == "cbp_posted" and self.strength == "strong":
+            raise ValueError(
+                "CBP posted waits are officer estimates (GAO-13-603); allowed "
+                "strength: moderate or weak"
+            )
+        return self
+
+
+class Observation(Measured):
+    """A measured level at a site under the staffing of its time."""
+
+    #: Calendar year whose traffic the model is run at for the comparison.
+    year: Year
+    #: Months the figure covers (1-12; all months when empty).
+    months: list[Annotated[int, Field(ge=1, le=12)]] = []
+    band: Band
+    #: What was fitted or chosen to come close to this level, when something
+    #: was: the observation is then "used for calibration", not evidence.
+    used_for_calibration: Text | None = None
+    #: Why the model misses this level, when it does (tested as a strict
+    #: expected failure, so that a fix is noticed).
+    known_miss: Text | None = None
+
+    @model_validator(mode="after")
+    def _a_level(self):
+        if self.metric not in LEVEL_METRICS:
+            raise ValueError(
+                f"metric '{self.metric}' is a change, not a level; allowed for an "
+                "observation: " + ", ".join(LEVEL_METRICS)
+            )
+        return self
+
+
+class ObservationsFile(_Strict):
+    """Schema of a site's measured levels (``parameters/observations/<site>.yaml``)."""
+
+    schema_version: Literal[1]
+    site: Text
+    description: Text
+    observations: Annotated[dict[Text, Observation], Field(min_length=1)]
+
+
+class Outcome(Measured):
+    """A reported outcome of a case and the band its prediction must fall in.
+
+    Level metrics (``crossing_time``, ``wait``, ``peak_wait``) are taken
+    ``under`` the status quo of the period or with the case's changes."""
+
+    under: Literal["status_quo", "changed"] = "changed"
+    band: Band
+    #: Why the model misses this outcome, when it does (the test then expects
+    #: the miss, strictly, so that a fix is noticed).
+    known_miss: Text | None = None
+
+
+class OfficerShift(_Strict):
+    """Officers added (or withdrawn, when negative) for a shift of ``hours``
+    consecutive hours on ``days``, placed at each site where the stream's
+    traffic is busiest: the block of hours with the most arrivals in hours
+    where a lane is free (added) or a booth is open (withdrawn). An officer
+    opens a booth only in the hours of the block where a lane is free."""
+
+    stream: Text
+    officers: Number
+    hours: Annotated[WholeNumber, Field(ge=1, le=24)]
+    days: Annotated[list[Literal[DAYS_OF_WEEK]], Field(min_length=1)]
+    source: Source
+
+
+class CaseInfo(_Strict):
+    id: Text
+    name: Text
+    name_es: Text | None = None
+    description: Text
+    description_es: Text | None = None
+    #: The shipped site whose model is run.
+    site: Text
+    #: Calendar year whose traffic stands for the period.
+    year: Year
+    #: Months of the period (1-12; all months when empty); the traffic is
+    #: scaled to their mean month.
+    months: list[Annotated[int, Field(ge=1, le=12)]] = []
+    #: Other shipped sites where the same changes are computed and shown (not
+    #: tested against the band: they are not where it was reported).
+    compare_at: list[Text] = []
+    #: Key paths of values fitted on this case; empty when it is out of sample.
+    calibrated_on_this: list[Text] = []
+    #: A shift of officers placed at each site's busiest hours (added to
+    #: ``changes``), for cases stated in officers rather than booths.
+    shift: OfficerShift | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v):
+        if not is_slug(v):
+            raise ValueError(f"case id {v!r} must be a slug")
+        return v
+
+
+class CaseFile(_Strict):
+    """Schema of a hindcast case (``parameters/cases/*.yaml``): a site, a
+    period, changes to its status quo (as an option's ``changes``, booths
+    bought or withdrawn on windows, lanes, processing), and what was reported,
+    each with its band. ``parameters`` holds the sourced facts the changes are
+    derived from."""
+
+    schema_version: Literal[1]
+    case: CaseInfo
+    changes: dict[Text, StreamChange] = {}
+    parameters: dict[Text, Param] = {}
+    outcomes: Annotated[dict[Text, Outcome], Field(min_length=1)]

@@ -22,7 +22,9 @@ from .rules import check_param, rule_for
 from .schema import (
     CalibratedFile,
     CalibrationSpec,
+    CaseFile,
     CommonFile,
+    ObservationsFile,
     Option,
     Param,
     SiteFile,
@@ -387,7 +389,8 @@ def validate_file(path: str | Path, common_dir: str | Path | None = None) -> str
     """Validate a parameter file; return its kind.
 
     ``"calibrated"`` (a file with ``command`` and ``values``), ``"calibration
-    spec"`` (with ``target``), ``"site"`` (with ``site`` or ``streams``), else
+    spec"`` (with ``target``), ``"case"`` (with ``case``), ``"observations"``
+    (with ``observations``), ``"site"`` (with ``site`` or ``streams``), else
     ``"common"`` (shared values, or a case file of the same schema).
     """
     data = read_yaml(path)
@@ -397,6 +400,12 @@ def validate_file(path: str | Path, common_dir: str | Path | None = None) -> str
     if "target" in data:
         parse(data, CalibrationSpec, str(path))
         return "calibration spec"
+    if "case" in data:
+        parse(data, CaseFile, str(path))
+        return "case"
+    if "observations" in data:
+        parse(data, ObservationsFile, str(path))
+        return "observations"
     if "streams" in data or isinstance(data.get("site"), dict):
         load_site(path, common_dir)
         return "site"
