@@ -30,7 +30,7 @@ def _outcomes():
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _table(path):
     return cases.run_files([path], ROOT / "parameters")
 
@@ -212,3 +212,25 @@ def test_new_site_bad_port_exit_2(tmp_path):
         cli, ["new-site", "x", "--port", "9999", "--params-dir", str(tmp_path)]
     )
     assert res.exit_code == 2 and "valid port codes" in res.output
+
+
+def test_site_report_shows_model_against_measurement():
+    """The report's table lists every observation of the site with the model's
+    figure; a site with none, or none stronger than a press report, says so
+    in the table and in the summary sentence."""
+    from cba import report
+    from cba.report.text import _measured_sentence
+
+    site = load_site(SITES / "pharr_reynosa.yaml")
+    levels = cases.site_levels(site)
+    assert set(levels.outcome) == {"rfid_2011", "rfid_2012", "txdot_2019"}
+    html = report.measurement_html(site, levels)
+    assert html.count("<tr>") == 1 + len(levels)
+    assert "outside its band" in html and "table3_21.htm" in html
+    assert "0 of 2 out-of-sample" in _measured_sentence(levels)
+    empty = cases.site_levels(load_site(SITES / "colombia_solidarity.yaml"))
+    assert empty.empty
+    assert "not validated" in report.measurement_html(site, empty)
+    assert "rest on assumptions" in _measured_sentence(empty)
+    weak = cases.site_levels(load_site(SITES / "santa_teresa.yaml"))
+    assert "rest on assumptions" in _measured_sentence(weak)

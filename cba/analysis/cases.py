@@ -60,6 +60,8 @@ __all__ = [
     "booth_hours_a_year",
     "shift_change",
     "run_files",
+    "site_levels",
+    "MEASURED_METHODS",
     "verdict",
     "case_table_lines",
 ]
@@ -73,6 +75,7 @@ CASE_COLUMNS = [
     "site",
     "outcome",
     "description",
+    "description_es",
     "metric",
     "unit",
     "statistic",
@@ -418,6 +421,7 @@ def _row(case_id, site_id, oid, m, year, sq, changed, predicted, tested, sample)
         "site": site_id,
         "outcome": oid,
         "description": m.description,
+        "description_es": m.description_es or m.description,
         "metric": m.metric,
         "unit": METRICS[m.metric],
         "statistic": m.statistic,
@@ -641,3 +645,17 @@ def case_table_lines(table: pd.DataFrame) -> list[str]:
     hit = (table["tested"] & table["in_band"]).sum() if len(table) else 0
     out.append(f"{hit} of {n} tested outcomes in their bands")
     return out
+
+
+#: Methods that measure (or an agency reports) rather than estimate or quote.
+MEASURED_METHODS = ("rfid", "bluetooth", "agency_report")
+
+
+def site_levels(site: Site) -> pd.DataFrame:
+    """The site's status quo against its measured levels, from
+    ``observations/<site id>.yaml`` beside its ``sites/`` folder (an empty
+    table of :data:`CASE_COLUMNS` when the site has none)."""
+    path = Path(site.path).parent.parent / "observations" / f"{site.info.id}.yaml"
+    if not path.is_file():
+        return pd.DataFrame(columns=CASE_COLUMNS)
+    return level_comparison(site, load_observations(path), label=str(path))

@@ -60,7 +60,24 @@ __all__ = [
     "traffic_html",
     "yearly_table",
     "yearly_html",
+    "measurement_html",
+    "METHOD_NAMES",
 ]
+
+#: Plain names of how an observation was made.
+METHOD_NAMES = {
+    "rfid": N_("measured (RFID readers)"),
+    "bluetooth": N_("measured (Bluetooth or GPS probes)"),
+    "cbp_posted": N_("CBP posted estimate"),
+    "agency_report": N_("agency report"),
+    "press": N_("press report"),
+}
+#: Plain names of the strength grades.
+STRENGTH_NAMES = {
+    "strong": N_("strong"),
+    "moderate": N_("moderate"),
+    "weak": N_("weak"),
+}
 
 
 def table_html(df: pd.DataFrame, caption: str, index: bool = False) -> str:
@@ -707,3 +724,102 @@ def method_html(site: Site) -> str:
         f"<p>{escape(days)}</p>"
         f"<p>{escape(_(SECTION_TEXT['method']))}</p>"
     )
+
+
+def measurement_html(site: Site, levels: pd.DataFrame) -> str:
+    """ "Model against measurement": each observation of the site (what, by
+    whom, how strong), the status quo's figure for the same year, and whether
+    it falls in its band; a sentence when no observation is stronger than a
+    press report or a posted estimate. ``levels`` is
+    :func:`cba.analysis.cases.site_levels`."""
+    from ..analysis.cases import MEASURED_METHODS, OUT_OF_SAMPLE
+
+    if levels is None or levels.empty:
+        return (
+            "<p><strong>"
+            + escape(
+                _(
+                    "Nothing measured or reported at this crossing has been found to "
+                    "check the model against: its waits are not validated."
+                )
+            )
+            + "</strong></p>"
+        )
+    es = language() == "es"
+    rows = []
+    for _i, r in levels.iterrows():
+        unit = _("minutes")
+        rep = (
+            f"{fmt_num(r['reported_low'], 0)}-{fmt_num(r['reported_high'], 0)}"
+            if r["reported_low"] == r["reported_low"]
+            else fmt_num(r["reported"], 1)
+        )
+        verdict = _("within its band") if r["in_band"] else _("outside its band")
+        sample = (
+            _("out of sample")
+            if r["sample"] == OUT_OF_SAMPLE
+            else _("used for calibration")
+        )
+        where = f" ({escape(r['measured_at'])})" if r["measured_at"] else ""
+        src = escape(r["source"])
+        if r["href"]:
+            src = f'<a href="{escape(r["href"])}">{src}</a>'
+        cls = "cba-ok" if r["in_band"] else "cba-miss"
+        rows.append(
+            "<tr>"
+            f"<td>{escape(r['description_es'] if es else r['description'])}{where}</td>"
+            f"<td>{int(r['year'])}</td>"
+            f"<td>{escape(_(METHOD_NAMES[r['method']]))}; "
+            f"{escape(_(STRENGTH_NAMES[r['strength']]))}</td>"
+            f"<td>{rep} {unit}</td>"
+            f"<td>{fmt_num(r['predicted'], 1)} {unit}</td>"
+            f'<td class="{cls}">{escape(verdict)} '
+            f"({fmt_num(r['band_low'], 0)}-{fmt_num(r['band_high'], 0)}); "
+            f"{escape(sample)}</td>"
+            f"<td>{src}</td>"
+            "</tr>"
+        )
+    head = "".join(
+        f"<th>{escape(h)}</th>"
+        for h in (
+            _("What was measured"),
+            _("Year"),
+            _("How, and how strong"),
+            _("Reported"),
+            _("Model (status quo)"),
+            _("Verdict"),
+            _("Source"),
+        )
+    )
+    out = [
+        '<table class="cba-table"><caption>'
+        + escape(_("The status quo against what was measured or reported"))
+        + f"</caption><thead><tr>{head}</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    ]
+    measured = levels["method"].isin(MEASURED_METHODS).any()
+    n_out = int((levels["sample"] == OUT_OF_SAMPLE).sum())
+    n_hit = int(((levels["sample"] == OUT_OF_SAMPLE) & levels["in_band"]).sum())
+    out.append(
+        "<p>"
+        + escape(
+            _("{hit} of {n} out-of-sample comparisons fall in their bands.").format(
+                hit=n_hit, n=n_out
+            )
+        )
+        + "</p>"
+    )
+    if not measured:
+        out.append(
+            "<p><strong>"
+            + escape(
+                _(
+                    "No measurement stronger than a press report or a CBP posted "
+                    "estimate exists for this crossing: its modelled waits rest on "
+                    "assumptions."
+                )
+            )
+            + "</strong></p>"
+        )
+    return "\n".join(out)

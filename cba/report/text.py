@@ -238,8 +238,44 @@ def verdict_text(verdict: str) -> str:
     return _(verdict)
 
 
-def summary_html(site: Site, appraisal: Appraisal) -> str:
+def _measured_sentence(levels) -> str:
+    """The summary's sentence on the model against measurement ('' without
+    ``levels``)."""
+    if levels is None:
+        return ""
+    from ..analysis.cases import MEASURED_METHODS, OUT_OF_SAMPLE
+
+    if levels.empty or not levels["method"].isin(MEASURED_METHODS).any():
+        return (
+            "<p>"
+            + escape(
+                _(
+                    "No measurement stronger than a press report or a CBP posted "
+                    "estimate exists for this crossing: its modelled waits rest on "
+                    "assumptions."
+                )
+            )
+            + "</p>"
+        )
+    out = levels[levels["sample"] == OUT_OF_SAMPLE]
+    return (
+        "<p>"
+        + escape(
+            _(
+                "Against what was measured here, {hit} of {n} out-of-sample "
+                "comparisons fall in their bands (see Model against measurement)."
+            ).format(hit=int(out["in_band"].sum()), n=len(out))
+        )
+        + "</p>"
+    )
+
+
+def summary_html(site: Site, appraisal: Appraisal, levels=None) -> str:
     """One-screen plain-language summary, generated from the results.
+
+    With ``levels`` (:func:`cba.analysis.cases.site_levels`), a sentence says
+    how the status quo compares with what was measured at the crossing, and
+    warns when nothing stronger than a press report or a posted estimate was.
 
     The headline numbers are the central (deterministic) values; with Monte Carlo
     draws, the median, the 5-95 % range and P(NPV > 0) say how sure they are,
@@ -253,6 +289,7 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
         f"<p><strong>{escape(site.info.name)}</strong>. "
         f"{escape(site.info.description)}</p>",
         sanity_html(site, appraisal),
+        _measured_sentence(levels),
     ]
     v = verdicts(site, appraisal)
     if v.empty:
@@ -392,6 +429,7 @@ def summary_html(site: Site, appraisal: Appraisal) -> str:
 #: Sections of the site report: the anchor of each and its heading.
 SECTIONS = [
     ("summary", N_("Summary")),
+    ("measurement", N_("Model against measurement")),
     ("traffic", N_("The site and its traffic")),
     ("options", N_("Options compared")),
     ("waits", N_("Wait times by hour")),
@@ -405,6 +443,12 @@ SECTIONS = [
 
 #: The paragraph under each heading of the site report (and of its subsections).
 SECTION_TEXT = {
+    "measurement": N_(
+        "What was measured or reported at this crossing, by whom and how strong it "
+        "is, beside what the model's status quo gives on the traffic of the same "
+        "year. A comparison marked 'used for calibration' shaped the model and is "
+        "not evidence for it; only out-of-sample comparisons are."
+    ),
     "intro": N_(
         "Which pre-clearance options are worth doing at this port of entry, who "
         "pays, who gains, and how sure we are. All numbers come from the cba "
