@@ -39,6 +39,7 @@ validate: setup
 	$(BIN)/cba validate
 
 reports: setup
+	$(BIN)/cba case --html reports/validation.html > /dev/null
 	$(BIN)/cba run --seed $(SEED) $(if $(DRAWS),--draws $(DRAWS),) $(if $(JOBS),--jobs $(JOBS),)
 
 # The report texts: code -> cba/locale/cba.pot -> cba/locale/es/LC_MESSAGES/cba.po

@@ -675,6 +675,7 @@ def _write_index(out_root: Path, languages: tuple[str, ...]) -> Path:
         has_mc=has_mc,
         chart=_index_chart(base),
         n_sites=base["site"].nunique() if len(base) else 0,
+        validation=(out_root / "validation.html").is_file(),
         lang=lang,
         report_file=report_name(lang),
         switch=[
@@ -774,3 +775,35 @@ def _num(x):
 
 def _fmt(x):
     return _("n/a") if pd.isna(x) else fmt_num(x, 1)
+
+
+def render_validation(
+    html_path: str | Path,
+    params_dir: str | Path = "parameters",
+    notebook: str | Path = "notebooks/validation.ipynb",
+) -> Path:
+    """Run the validation notebook (every case and measured level) and publish
+    it as ``html_path`` (written whole or not at all)."""
+    import tempfile
+
+    import papermill
+
+    notebook = Path(notebook).resolve()
+    html_path = Path(html_path)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=html_path.parent) as tmp:
+        out_nb = Path(tmp) / "validation.ipynb"
+        papermill.execute_notebook(
+            str(notebook),
+            str(out_nb),
+            parameters={"params_dir": str(Path(params_dir).resolve())},
+            kernel_name="python3",
+            cwd=str(notebook.parent),
+            progress_bar=False,
+            log_output=False,
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
+        page = Path(tmp) / "validation.html"
+        export_html(out_nb, page, title="border-cba: the model against measurements")
+        os.replace(page, html_path)
+    return html_path

@@ -367,7 +367,16 @@ def sites_cmd(params_dir):
     default=None,
     help="Also write every row (predicted, reported, band) to this CSV file.",
 )
-def case_cmd(files, params_dir, csv_path):
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also render every shipped case and level into this page "
+    "(notebooks/validation.ipynb; `make reports` writes reports/validation.html, "
+    "which the index links).",
+)
+def case_cmd(files, params_dir, csv_path, html_path):
     """Run hindcast cases and measured levels: predicted against reported.
 
     FILES are case files (parameters/cases/*.yaml: a site, a period, changes
@@ -409,6 +418,11 @@ def case_cmd(files, params_dir, csv_path):
             Path(csv_path), table.to_csv(index=False, float_format="%.6g")
         )
         click.echo(f"wrote {csv_path}")
+    if html_path:
+        from .batch import render_validation
+
+        render_validation(html_path, params_dir)
+        click.echo(f"wrote {html_path}")
 
 
 @cli.command("new-site")

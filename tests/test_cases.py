@@ -234,3 +234,20 @@ def test_site_report_shows_model_against_measurement():
     assert "rest on assumptions" in _measured_sentence(empty)
     weak = cases.site_levels(load_site(SITES / "santa_teresa.yaml"))
     assert "rest on assumptions" in _measured_sentence(weak)
+
+
+@pytest.mark.slow
+def test_validation_page_renders_and_the_index_links_it(tmp_path):
+    """`cba case --html` renders every case and level into one page (misses in
+    red, the out-of-sample count first); an index written beside it links it."""
+    from cba import batch
+
+    page = tmp_path / "validation.html"
+    res = CliRunner().invoke(cli, ["case", "--html", str(page)])
+    assert res.exit_code == 0, res.output
+    html = page.read_text()
+    assert "out-of-sample comparisons fall in their bands" in html
+    assert "b00020" in html and "used for calibration" in html
+    assert "One more officer" in html
+    batch.write_index(tmp_path, ("en",))
+    assert 'href="validation.html"' in (tmp_path / "index.html").read_text()
