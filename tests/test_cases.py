@@ -251,3 +251,17 @@ def test_validation_page_renders_and_the_index_links_it(tmp_path):
     assert "One more officer" in html
     batch.write_index(tmp_path, ("en",))
     assert 'href="validation.html"' in (tmp_path / "index.html").read_text()
+
+
+def test_summary_flags_a_status_quo_that_misses_its_measurements():
+    """Pharr's levels are compared, so the summary no longer says that nothing
+    was; it flags the out-of-sample misses instead (both RFID years miss)."""
+    from cba import report
+    from cba.appraisal import appraise
+
+    site = load_site(SITES / "pharr_reynosa.yaml")
+    html = report.summary_html(site, appraise(site), cases.site_levels(site))
+    assert "has been compared with the model yet" not in html
+    assert "outside the band of 2 of 2 out-of-sample measurements" in html
+    plain = report.summary_html(site, appraise(site))
+    assert "has been compared with the model yet" in plain

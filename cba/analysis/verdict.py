@@ -123,6 +123,7 @@ def sanity_flags(
     names: dict[str, str],
     measured: bool,
     draft: bool,
+    misses: tuple[int, int] | None = None,
 ) -> list[str]:
     """Plain sentences on anything in a result that deserves a second look.
 
@@ -160,6 +161,15 @@ def sanity_flags(
                 "This site file is a scaffold draft: its values are generic "
                 "assumptions, not this crossing's."
             )
+        )
+    if misses is not None and misses[0] > 0:
+        out.append(
+            _(
+                "The modelled status quo falls outside the band of {miss} of {n} "
+                "out-of-sample measurements at this crossing (see Model against "
+                "measurement): its waits, and the staffing results that rest on "
+                "them, are not yet confirmed by what was measured."
+            ).format(miss=misses[0], n=misses[1])
         )
     if not measured:
         out.append(

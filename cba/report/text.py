@@ -211,17 +211,29 @@ def _draft(site: Site) -> bool:
     )
 
 
-def sanity_html(site: Site, appraisal: Appraisal) -> str:
-    """A boxed list of what deserves a second look (empty when nothing does)."""
+def sanity_html(site: Site, appraisal: Appraisal, levels=None) -> str:
+    """A boxed list of what deserves a second look (empty when nothing does).
+
+    ``levels`` (:func:`cba.analysis.cases.site_levels`) counts as a
+    measurement compared with the model, and its out-of-sample misses are
+    flagged."""
     names = {
         oid: o.name for oid, o in site.file.options.items() if o.kind != "status_quo"
     }
+    has_levels = levels is not None and not levels.empty
+    misses = None
+    if has_levels:
+        from ..analysis.cases import OUT_OF_SAMPLE
+
+        out = levels[levels["sample"] == OUT_OF_SAMPLE]
+        misses = (int((~out["in_band"].astype(bool)).sum()), len(out))
     flags = sanity_flags(
         appraisal.metrics,
         appraisal.waits,
         names,
-        measured=_measured(site),
+        measured=_measured(site) or has_levels,
         draft=_draft(site),
+        misses=misses,
     )
     if not flags:
         return ""
@@ -288,7 +300,7 @@ def summary_html(site: Site, appraisal: Appraisal, levels=None) -> str:
     lines = [
         f"<p><strong>{escape(site.info.name)}</strong>. "
         f"{escape(site.info.description)}</p>",
-        sanity_html(site, appraisal),
+        sanity_html(site, appraisal, levels),
         _measured_sentence(levels),
     ]
     v = verdicts(site, appraisal)
