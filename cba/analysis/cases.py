@@ -173,11 +173,9 @@ def shift_change(site: Site, shift, existing: StreamChange | None = None):
         else -np.minimum(-k, np.maximum(open_ - 1.0, 0.0))
     )
     n = int(shift.hours)
-    best, start = -1.0, 0
-    for h in range(0, 24 - n + 1):
-        score = float(np.sum(profile[h : h + n] * np.abs(room[h : h + n])))
-        if score > best:
-            best, start = score, h
+    # arrivals the shift can act on, summed over each block of n hours (the
+    # first block wins a tie)
+    start = int(np.argmax(np.convolve(profile * np.abs(room), np.ones(n), "valid")))
     booths = np.zeros(24)
     booths[start : start + n] = room[start : start + n]
     p = Param(
@@ -256,17 +254,6 @@ def period_site(
                 file=label,
                 key_path=f"changes.{unknown[0]}",
             )
-        adds = any(
-            max(
-                sum(b)
-                for b in zip(
-                    *[ch.booths_on(d) or [0] * 24 for ch in changes.values()],
-                    strict=True,
-                )
-            )
-            > 0
-            for d in DAYS_OF_WEEK
-        )
         opt = {
             "name": "Case",
             "kind": _kind_for(changes),
@@ -276,10 +263,7 @@ def period_site(
                 k: ch.model_dump(exclude_none=True) for k, ch in changes.items()
             },
         }
-        if adds:
-            opt["staffing"] = Staffing(
-                payer="us_federal", pay="straight_time"
-            ).model_dump()
+        opt["staffing"] = Staffing(payer="us_federal", pay="straight_time").model_dump()
         options[CASE_OPTION] = opt
     data["options"] = options
     try:

@@ -685,6 +685,16 @@ class Option(_Strict):
     source_note: Text | None = None
 
 
+def _slug(v: str, what: str) -> str:
+    """``v`` if it is a slug, else a ValueError naming ``what``."""
+    if not is_slug(v):
+        raise ValueError(
+            f"{what} {v!r} must be a slug: lower-case letters, digits and '_', "
+            "starting with a letter or digit"
+        )
+    return v
+
+
 class SiteInfo(_Strict):
     id: Text
     name: Text
@@ -706,12 +716,7 @@ class SiteInfo(_Strict):
     @field_validator("id")
     @classmethod
     def _slug(cls, v):
-        if not is_slug(v):
-            raise ValueError(
-                f"site id {v!r} must be a slug: lower-case letters, digits and '_', "
-                "starting with a letter or digit"
-            )
-        return v
+        return _slug(v, "site id")
 
     @field_validator("horizon_years")
     @classmethod
@@ -1035,9 +1040,7 @@ class CaseInfo(_Strict):
     @field_validator("id")
     @classmethod
     def _slug(cls, v):
-        if not is_slug(v):
-            raise ValueError(f"case id {v!r} must be a slug")
-        return v
+        return _slug(v, "case id")
 
 
 class CaseFile(_Strict):
