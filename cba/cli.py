@@ -291,15 +291,24 @@ def calibrate(specs, calibrated_on):
     lands in the calibrated-values file its site file refers to, with the
     command and the date. No value is copied by hand.
 
+    A spec of `kind: levels` scales the prior processing times of its
+    targets by one factor so the site's model reproduces its measured levels
+    (parameters/observations/<site>.yaml), weighted by their strength; it
+    takes about 10 s per spec. Other specs fit a lane's processing rate to
+    CBP's hour-by-hour posted waits.
+
     \b
-    Example:
-      cba calibrate parameters/calibration/brownsville_veterans_trucks.yaml
+    Examples:
+      cba calibrate parameters/calibration/pharr_reynosa_trucks_levels.yaml
+      cba calibrate parameters/calibration/*.yaml
     """
     import datetime as dt
     import os
 
     from .analysis.calibration import calibrated_document, calibrated_yaml
+    from .analysis.levels import level_calibrated_document
     from .batch import write_text_atomic
+    from .params import read_yaml
 
     day = calibrated_on or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     try:
@@ -309,10 +318,11 @@ def calibrate(specs, calibrated_on):
         sys.exit(EXIT_BAD_INPUT)
     for spec in specs:
         rel = Path(os.path.relpath(Path(spec).resolve(), Path.cwd()))
+        path = rel if not str(rel).startswith("..") else Path(spec)
         try:
-            doc, out = calibrated_document(
-                rel if not str(rel).startswith("..") else Path(spec), day
-            )
+            levels = (read_yaml(path) or {}).get("kind") == "levels"
+            run = level_calibrated_document if levels else calibrated_document
+            doc, out = run(path, day)
         except CBAError as exc:
             _fail(str(exc))
             sys.exit(EXIT_BAD_INPUT)

@@ -156,7 +156,7 @@ def test_calibrated_file_is_what_the_spec_gives(tmp_path):
 
     from cba.analysis.calibration import calibrated_document, calibrated_yaml
 
-    out = ROOT / "parameters" / "calibrated" / "brownsville_veterans.yaml"
+    out = ROOT / "parameters" / "calibrated" / "brownsville_veterans_hourly.yaml"
     committed = out.read_text(encoding="utf-8")
     day = yaml.safe_load(committed)["calibrated_on"]
     spec = Path("parameters/calibration/brownsville_veterans_trucks.yaml")
@@ -200,7 +200,7 @@ def test_site_reads_its_calibrated_values(tmp_path):
 
     site = load_site(_site_with(tmp_path))
     p = site.file.streams["trucks_standard"].processing_minutes
-    assert p.value == 1.99 and p.source.tag == "calibrated"
+    assert p.value == 2.346 and p.source.tag == "calibrated"
     assert any(k.endswith("calibrated/brownsville_veterans.yaml") for k in site.files)
 
 

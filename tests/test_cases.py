@@ -226,11 +226,15 @@ def test_site_report_shows_model_against_measurement():
     assert set(levels.outcome) == {"rfid_2011", "rfid_2012", "txdot_2019"}
     html = report.measurement_html(site, levels)
     assert html.count("<tr>") == 1 + len(levels)
-    assert "outside its band" in html and "table3_21.htm" in html
-    assert "0 of 2 out-of-sample" in _measured_sentence(levels)
-    empty = cases.site_levels(load_site(SITES / "colombia_solidarity.yaml"))
+    assert html.count("within its band") == 3 and "table3_21.htm" in html
+    assert "2 of 2 out-of-sample" in _measured_sentence(levels)
+    bville = load_site(SITES / "brownsville_veterans.yaml")
+    html = report.measurement_html(bville, cases.site_levels(bville))
+    assert "outside its band" in html  # the posted car waits of August 2026
+    airport = load_site(SITES / "laredo_airport.yaml")
+    empty = cases.site_levels(airport)
     assert empty.empty
-    assert "not validated" in report.measurement_html(site, empty)
+    assert "not validated" in report.measurement_html(airport, empty)
     assert "rest on assumptions" in _measured_sentence(empty)
     weak = cases.site_levels(load_site(SITES / "santa_teresa.yaml"))
     assert "rest on assumptions" in _measured_sentence(weak)
@@ -254,14 +258,20 @@ def test_validation_page_renders_and_the_index_links_it(tmp_path):
 
 
 def test_summary_flags_a_status_quo_that_misses_its_measurements():
-    """Pharr's levels are compared, so the summary no longer says that nothing
-    was; it flags the out-of-sample misses instead (both RFID years miss)."""
+    """A site whose levels are compared no longer says that nothing was; it
+    flags its out-of-sample misses (Brownsville: the posted car waits of
+    August 2026), and says nothing of the kind where they fall in band
+    (Pharr)."""
     from cba import report
     from cba.appraisal import appraise
 
-    site = load_site(SITES / "pharr_reynosa.yaml")
+    site = load_site(SITES / "brownsville_veterans.yaml")
     html = report.summary_html(site, appraise(site), cases.site_levels(site))
     assert "has been compared with the model yet" not in html
-    assert "outside the band of 2 of 2 out-of-sample measurements" in html
-    plain = report.summary_html(site, appraise(site))
+    assert "outside the band of 1 of 1 out-of-sample measurements" in html
+    airport = load_site(SITES / "laredo_airport.yaml")
+    plain = report.summary_html(airport, appraise(airport), cases.site_levels(airport))
     assert "has been compared with the model yet" in plain
+    pharr = load_site(SITES / "pharr_reynosa.yaml")
+    html = report.summary_html(pharr, appraise(pharr), cases.site_levels(pharr))
+    assert "outside the band" not in html

@@ -53,6 +53,7 @@ __all__ = [
     "observation_panel",
     "daily_volume",
     "arrivals_by_lanes",
+    "arrivals_by_profile",
     "modelled_waits_minutes",
     "fit_processing_rate",
     "summary_table",
@@ -303,6 +304,65 @@ def arrivals_by_lanes(daily_vehicles: float, panel: ObservationPanel) -> pd.Data
             "the panel has no open lane-hour (typical lanes are all 0)"
         )
     return panel.lanes * (float(daily_vehicles) / lane_hours)
+
+
+def arrivals_by_profile(
+    daily_vehicles: float, profile: ArrayLike, panel: ObservationPanel
+) -> pd.DataFrame:
+    """Spread daily arrivals over the open hours of each day by an hourly profile.
+
+    Parameters
+    ----------
+    daily_vehicles : float
+        Mean daily arrivals (:func:`daily_volume`). [vehicles/day]
+    profile : array_like
+        Share of the day's arrivals in each clock hour (24 values, e.g. the
+        site's ``arrival_profile``). [/1]
+    panel : ObservationPanel
+        Lanes open by day and hour (:func:`observation_panel`).
+
+    Returns
+    -------
+    DataFrame
+        Arrivals by day and hour: ``daily_vehicles x profile[h]``, rescaled
+        on each day over the hours its lanes are open, so every day carries
+        ``daily_vehicles``. [vehicles/hour]
+
+    Raises
+    ------
+    ModelDomainError
+        Negative volume, a profile that is not 24 non-negative values, or a
+        day whose open hours carry none of the profile.
+
+    Notes
+    -----
+    Unlike :func:`arrivals_by_lanes`, arrivals do not follow the lanes CBP
+    opens (which would make the fit circular: more lanes, more trucks, the
+    same utilisation); the lanes open only set which hours are served.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lanes = pd.DataFrame([[0] * 12 + [2] * 12], index=["d"], columns=range(24))
+    >>> panel = ObservationPanel(lanes, lanes * float("nan"), lanes.iloc[0])
+    >>> prof = [1 / 24] * 24
+    >>> float(arrivals_by_profile(480.0, prof, panel).iloc[0, 12])  # 480 / 12 hours
+    40.0
+    """
+    if float(daily_vehicles) < 0:
+        raise ModelDomainError(f"daily_vehicles must be >= 0; got {daily_vehicles}")
+    prof = np.asarray(profile, dtype=float)
+    if prof.shape != (24,) or np.any(prof < 0) or not np.all(np.isfinite(prof)):
+        raise ModelDomainError("profile must be 24 non-negative finite values")
+    open_ = (panel.lanes.to_numpy(dtype=float) > 0).astype(float)
+    mass = open_ @ prof
+    if np.any(mass <= 0):
+        raise ModelDomainError(
+            "a day's open hours carry none of the arrival profile; allowed: a "
+            "profile with arrivals in the hours the lanes are open"
+        )
+    arr = float(daily_vehicles) * open_ * prof[None, :] / mass[:, None]
+    return pd.DataFrame(arr, index=panel.lanes.index, columns=panel.lanes.columns)
 
 
 # --------------------------------------------------------------------------
@@ -707,6 +767,16 @@ def summary_table(fits: dict[str, ProcessingRateFit]) -> pd.DataFrame:
 # --------------------------------------------------------------------------
 
 
+#: Stands in for the value being calibrated while the site is read for its
+#: other inputs (the arrival profile); never used in a result.
+_PLACEHOLDER = {
+    "description": "Mean primary processing time per vehicle",
+    "value": 1.0,
+    "unit": "minutes/vehicle",
+    "source": {"assumption": "placeholder", "rationale": "read", "owner": "none"},
+}
+
+
 def calibrated_document(spec_path, calibrated_on: str) -> tuple[dict, Path]:
     """Run the calibration a spec describes; the calibrated-values document, its path.
 
@@ -749,9 +819,21 @@ def calibrated_document(spec_path, calibrated_on: str) -> tuple[dict, Path]:
         spec.lane_share.value,
         spec.growth_factor.value,
     )
+    if spec.arrivals == "site_profile":
+        from ..params import load_site
+
+        site_path = spec_path.parent.parent / "sites" / f"{spec.site}.yaml"
+        stream = spec.target.split(".")[1]
+        site = load_site(site_path, fill={spec.target: _PLACEHOLDER})
+        profile = site.file.streams[stream].arrival_profile.value
+        arrivals = arrivals_by_profile(daily, profile, panel)
+        how = f"the site's arrival profile of {stream} over the hours lanes are open"
+    else:
+        arrivals = arrivals_by_lanes(daily, panel)
+        how = "arrivals in proportion to the lanes open"
     fit = fit_processing_rate(
         panel,
-        arrivals_by_lanes(daily, panel),
+        arrivals,
         spec.service_cv.value,
         error_scale=spec.error_scale,
     )
@@ -779,12 +861,14 @@ def calibrated_document(spec_path, calibrated_on: str) -> tuple[dict, Path]:
             "accessed": spec.observations_accessed,
             "tag": "calibrated",
             "note": (
-                f"Weak fit: RMSE {st['rmse_minutes']:.0f} minutes, "
+                f"{'Weak fit' if st['r_squared'] < 0.3 else 'Fit'}: "
+                f"RMSE {st['rmse_minutes']:.0f} minutes, "
                 f"R^2 {st['r_squared']:.2f}, "
                 f"correlation {st['correlation']:.2f}. Only the average level of "
                 "posted waits pins the rate; the volume behind it is an assumed share "
                 f"({spec.crossing_share.value:g} x {spec.lane_share.value:g}) "
-                f"of BTS port {spec.bts_port_code} {spec.bts_measure}, "
+                f"of BTS port {spec.bts_port_code} {spec.bts_measure}, spread by "
+                f"{how}, "
                 "and CBP's posted waits are "
                 "officers' estimates. The distribution spans the 95 % interval."
             ),

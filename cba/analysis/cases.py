@@ -311,8 +311,29 @@ def _month_factor(site: Site, months: list[int]) -> dict[str, float]:
     return out
 
 
-def period_results(site: Site, months: list[int] | None = None) -> dict:
+def staffed_for(site: Site) -> dict[str, float]:
+    """Today's base-year traffic of each stream (central values), the traffic
+    its booth schedule was set for. [vehicles/year]"""
+    from ..appraisal import model_inputs
+    from ..appraisal.traffic import outlooks_for, volume_paths
+
+    vols = volume_paths(model_inputs(site), outlooks_for(site), None)
+    return {sid: float(v[0, 0]) for sid, v in vols.items()}
+
+
+def period_results(
+    site: Site,
+    months: list[int] | None = None,
+    staffed: dict[str, float] | None = None,
+) -> dict:
     """Outcome readers of a period's model (from :func:`period_site`).
+
+    ``staffed``: the traffic each stream's booth schedule was set for
+    (:func:`staffed_for` of today's site). With it, the period's booths are
+    taken to have followed its traffic as the appraisal's follow growth (CBP
+    sizes staff from workload): its queue runs at the utilisation today's
+    schedule gives today's traffic, scaled by the months' share of the year.
+    Without it, today's schedule serves the period's traffic.
 
     Returns a mapping of option id -> function ``(metric, streams, stages)``
     giving the level metrics of that option in the period's year
@@ -320,7 +341,25 @@ def period_results(site: Site, months: list[int] | None = None) -> dict:
     """
     from ..appraisal import appraise, model_inputs
 
-    a = appraise(site, overrides=_month_factor(site, months or []) or None)
+    overrides = _month_factor(site, months or [])
+    reference = None
+    if staffed is not None:
+        # The queue scales every year's traffic by reference / base-year
+        # traffic; the period's year (base + 1) is to see today's traffic, in
+        # the months' proportion to the year.
+        from ..appraisal.traffic import outlooks_for, volume_paths
+
+        vols = volume_paths(model_inputs(site), outlooks_for(site), None)
+        reference = {}
+        for sid, s in site.file.streams.items():
+            key = f"streams.{sid}.volume.share"
+            ratio = 1.0
+            if key in overrides:
+                ratio = overrides[key] / float(s.volume.share.value)
+            base, this = (float(x) for x in vols[sid][0, :2])
+            growth = this / base if base > 0 else 1.0
+            reference[sid] = staffed[sid] * ratio / growth
+    a = appraise(site, overrides=overrides or None, reference=reference)
     inp = model_inputs(site)
     year = site.info.base_year + 1
     resp = a.responses[a.responses.year == year]
@@ -479,7 +518,7 @@ def run_case(
                 continue
             changes[info.shift.stream] = ch
         variant = period_site(site, info.year, changes, label=label)
-        read = period_results(variant, list(info.months))
+        read = period_results(variant, list(info.months), staffed_for(site))
         for oid, m in case.outcomes.items():
             streams = [s for s in m.streams if s in variant.file.streams]
             if not streams:
@@ -538,13 +577,14 @@ def level_comparison(
     """
     rows = []
     runs = {}
+    staffed = staffed_for(site)
     for oid, m in observations.observations.items():
         key = (m.year, tuple(m.months))
         if key not in runs:
             variant = period_site(
                 site, m.year, streams=_observed(observations, key), label=label
             )
-            runs[key] = period_results(variant, list(m.months))["status_quo"]
+            runs[key] = period_results(variant, list(m.months), staffed)["status_quo"]
         streams = [s for s in m.streams if s in site.file.streams]
         if len(streams) != len(m.streams):
             bad = next(s for s in m.streams if s not in site.file.streams)

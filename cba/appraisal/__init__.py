@@ -177,6 +177,7 @@ def appraise(
     outlooks: dict[str, pd.DataFrame] | None = None,
     n_scenarios: int = 0,
     chunk_size: int = CHUNK_DRAWS,
+    reference: dict[str, float] | None = None,
 ) -> Appraisal:
     """Appraise every option of a site against its status quo.
 
@@ -195,6 +196,12 @@ def appraise(
     n_scenarios : int
         Deterministic scenarios evaluated at once (see :func:`draw_values`);
         their NPVs are in ``npv_draws``.
+    reference : dict, optional
+        Base-year traffic of each stream that its booth schedule was set for
+        (vehicles/year). Default: the site's own base-year volume at central
+        values. A hindcast passes today's, so that a past year's queue is
+        staffed for its own traffic as today's is for today's (see
+        :func:`cba.analysis.cases.period_results`).
     chunk_size : int
         Draws evaluated at once, rounded up to a whole number of blocks of
         :data:`REDUCE_BLOCK` draws. All draws are sampled first and every
@@ -216,11 +223,11 @@ def appraise(
     vols = volume_paths(inp, outlooks, rng)
     # Base-year traffic the booth schedules were set for (central values): the
     # queue of every draw or scenario is scaled to it (see option_flows).
-    if n_draws > 0 or overrides or n_scenarios > 0:
+    if reference is not None:
+        reference = {sid: float(reference[sid]) for sid in vols}
+    elif n_draws > 0 or overrides or n_scenarios > 0:
         central = volume_paths(model_inputs(site), outlooks, None)
         reference = {sid: float(v[0, 0]) for sid, v in central.items()}
-    else:
-        reference = None
     acc = Accumulator(inp, n_draws, inp.n_draws)
     step = max(-(-int(chunk_size) // REDUCE_BLOCK), 1) * REDUCE_BLOCK
     for a in range(0, inp.n_draws, step):
@@ -233,7 +240,8 @@ def appraise(
     result = acc.result()
     if n_draws > 0:
         result = _central_with_draws(
-            appraise(site, overrides=overrides, outlooks=outlooks), result
+            appraise(site, overrides=overrides, outlooks=outlooks, reference=reference),
+            result,
         )
     return Appraisal(
         site_id=site.id,

@@ -42,6 +42,7 @@ from ..vocab import (
 
 __all__ = [
     "SCHEMA_VERSION",
+    "LevelCalibrationSpec",
     "FrozenDict",
     "FrozenList",
     "freeze",
@@ -840,10 +841,64 @@ class CalibrationSpec(_Strict):
     bts_measure: Text
     reference_month: Text
     error_scale: Literal["minutes", "log1p"] = "minutes"
+    #: How the day's volume is spread over the hours: by the site's arrival
+    #: profile of the target stream over the open hours, or in proportion to
+    #: the lanes open (circular: kept to compare).
+    arrivals: Literal["site_profile", "lanes"] = "site_profile"
     crossing_share: Assumed
     lane_share: Assumed
     growth_factor: Assumed
     service_cv: Assumed
+
+
+class ScaleBounds(_Strict):
+    """The range a calibration may search (a factor on the prior values)."""
+
+    low: Annotated[Number, Field(gt=0)]
+    high: Annotated[Number, Field(gt=0)]
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.low < 1.0 < self.high:
+            raise ValueError(
+                f"low {self.low:g} and high {self.high:g} must enclose 1 (the prior)"
+            )
+        return self
+
+
+class LevelCalibrationSpec(_Strict):
+    """Schema of a calibration against a site's measured levels
+    (``parameters/calibration/<site>_levels.yaml``, ``kind: levels``).
+
+    ``targets`` are stream values the site file leaves to its calibrated file,
+    each given here with its prior (the value, unit and source it would have
+    without calibration). One factor, common to the targets, is fitted so the
+    site's model reproduces the ``observations`` (ids in
+    ``observations/<site>.yaml``), weighted by their strength; the values
+    written are the priors times the factor (``decimals``).
+    """
+
+    schema_version: Literal[1]
+    kind: Literal["levels"]
+    description: Text
+    site: Text
+    output: Text
+    observations: Annotated[list[Text], Field(min_length=1)]
+    targets: Annotated[dict[Text, Param], Field(min_length=1)]
+    scale_bounds: ScaleBounds
+    decimals: Annotated[WholeNumber, Field(ge=0, le=6)] = 2
+
+    @field_validator("targets")
+    @classmethod
+    def _stream_keys(cls, v):
+        for key in v:
+            parts = key.split(".")
+            if len(parts) != 3 or parts[0] != "streams":
+                raise ValueError(
+                    f"target '{key}' is not a stream value; allowed: "
+                    "streams.<stream>.<field>"
+                )
+        return v
 
 
 #: How strong a measurement or report is: official statistics or measured data,

@@ -24,6 +24,7 @@ from .schema import (
     CalibrationSpec,
     CaseFile,
     CommonFile,
+    LevelCalibrationSpec,
     ObservationsFile,
     Option,
     Param,
@@ -195,7 +196,12 @@ REQUIRED_COMMON = (
 )
 
 
-def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
+def load_site(
+    path: str | Path,
+    common_dir: str | Path | None = None,
+    *,
+    fill: dict[str, dict] | None = None,
+) -> Site:
     """Load and validate a site file with the shared values.
 
     Parameters
@@ -204,6 +210,10 @@ def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
         Site file (``parameters/sites/<id>.yaml``).
     common_dir : str or Path, optional
         Folder of shared values; found next to the site folder when omitted.
+    fill : dict, optional
+        Stream values to use instead of the site's or its calibrated file's,
+        by key path (``streams.<id>.<field>`` -> the value as a file writes
+        it): a calibration tries its candidates this way.
 
     Returns
     -------
@@ -216,7 +226,10 @@ def load_site(path: str | Path, common_dir: str | Path | None = None) -> Site:
     """
     path = Path(path)
     data = read_yaml(path)
-    calibrated = _merge_calibration(data, path)
+    calibrated = _merge_calibration(data, path, skip=set(fill or ()))
+    for key, raw in (fill or {}).items():
+        _, sid, fname = key.split(".")
+        data["streams"][sid][fname] = raw
     model = parse(data, SiteFile, str(path))
     cdir = Path(common_dir) if common_dir is not None else find_common_dir(path)
     common, hashes, origin = load_common(cdir)
@@ -302,8 +315,11 @@ def _check_tables(site: Site, common_dir: Path) -> None:
             )
 
 
-def _merge_calibration(data: dict, path: Path) -> dict[str, str]:
-    """Fill the stream keys a site file leaves to its calibrated-values file.
+def _merge_calibration(
+    data: dict, path: Path, skip: set[str] = frozenset()
+) -> dict[str, str]:
+    """Fill the stream keys a site file leaves to its calibrated-values file
+    (all but those in ``skip``).
 
     Returns the hash of the calibrated file by path (empty without one).
     """
@@ -356,6 +372,8 @@ def _merge_calibration(data: dict, path: Path) -> dict[str, str]:
                 key_path=f"values.{key}",
             )
         sid, fname = parts[1], parts[2]
+        if key in skip:
+            continue
         if not isinstance(data.get("streams"), dict):
             break  # the site file's own error comes first (schema validation)
         if sid in streams and not isinstance(streams[sid], dict):
@@ -399,6 +417,9 @@ def validate_file(path: str | Path, common_dir: str | Path | None = None) -> str
         return "calibrated"
     if "target" in data:
         parse(data, CalibrationSpec, str(path))
+        return "calibration spec"
+    if data.get("kind") == "levels":
+        parse(data, LevelCalibrationSpec, str(path))
         return "calibration spec"
     if "case" in data:
         parse(data, CaseFile, str(path))
