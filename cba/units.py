@@ -58,6 +58,7 @@ UNITS: dict[str, str] = {
     "USD/year": "US dollars per year",
     "USD/hour": "US dollars per hour (e.g. per officer-hour)",
     "USD/person-hour": "US dollars per person-hour (value of time)",
+    "USD/vehicle-hour": "US dollars per vehicle-hour (a vehicle's time cost)",
     "USD/gal": "US dollars per US gallon",
     "USD/vehicle": "US dollars per vehicle crossing",
     "USD/tCO2": "US dollars per metric ton of CO2",

@@ -81,6 +81,7 @@ STAKEHOLDER_COUNTRY = {
 #: list them, with their plain names.
 COMPONENT_NAMES = {
     "travel_time": N_("Travel time"),
+    "vehicle_time": N_("Truck time (carrier's costs)"),
     "cargo_time": N_("Cargo time"),
     "idle_fuel": N_("Idling fuel"),
     "emissions_air_quality": N_("Air quality"),

@@ -347,9 +347,16 @@ def option_flows(
             time_b = benefits.time_savings_usd(vh_saved, occ, vot)
             _book(rows, oid, "benefit", "travel_time", "users_us", time_b * us)
             _book(rows, oid, "benefit", "travel_time", "users_mx", time_b * (1 - us))
+            if s.vehicle_time_cost is not None:
+                veh_b = vh_saved * s.vehicle_time_cost[:, None]
+                _book(rows, oid, "benefit", "vehicle_time", "users_us", veh_b * us)
+                _book(
+                    rows, oid, "benefit", "vehicle_time", "users_mx", veh_b * (1 - us)
+                )
             if s.cargo_value is not None:
+                loaded = 1.0 if s.empty_share is None else 1.0 - s.empty_share[:, None]
                 cargo_b = benefits.cargo_time_savings_usd(
-                    vh_saved,
+                    vh_saved * loaded,
                     s.cargo_value[:, None],
                     eco.inventory_carrying_rate[:, None],
                 )

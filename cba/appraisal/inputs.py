@@ -379,8 +379,13 @@ class StreamInputs:
     export_lanes: np.ndarray | None  # (D,) Mexican export modules [booths]
     occupancy: np.ndarray  # (D,) [persons/vehicle]
     idle_fuel: np.ndarray | None  # (D,) [gal/vehicle-hour]
-    cargo_value: np.ndarray | None  # (D,) [USD/vehicle]
+    cargo_value: np.ndarray | None  # (D,) [USD/loaded vehicle]
     users_us_share: np.ndarray  # (D,) [/1]
+    #: Share of the vehicles that cross empty (D,); None: all loaded. [/1]
+    empty_share: np.ndarray | None = None
+    #: The owner's time-related cost of the vehicle per hour of delay, besides
+    #: its driver and fuel (trucks: payments and insurance) (D,). [USD/vehicle-hour]
+    vehicle_time_cost: np.ndarray | None = None
     sibling: SiblingInputs | None = None
     #: Saturday and Sunday traffic relative to a weekday, (D,) each; None:
     #: every day of the week alike.
@@ -678,6 +683,8 @@ def _stream(site: Site, values: dict[str, np.ndarray], sid: str) -> StreamInputs
         occupancy=occupancy,
         idle_fuel=idle,
         cargo_value=_maybe(values, p + "cargo_value"),
+        empty_share=_maybe(values, p + "empty_share"),
+        vehicle_time_cost=shared_or_none(f"vehicle_time_cost_{s.mode}"),
         users_us_share=values[p + "users_us_share"],
         week=_week(site, values, p, s.mode),
         bridge_minutes=values.get(p + "bridge_minutes"),

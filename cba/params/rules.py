@@ -125,6 +125,7 @@ STREAM_RULES = {
     "utilisation": Rule(0.0, 1.0, high_open=True, units=("/1",)),
     "amount": NONNEG,
     "cargo_value": Rule(0.0, 1e9),  # USD/vehicle
+    "empty_share": SHARE,
     "asset_life_years": Rule(0.0, 200.0, low_open=True),
     "toll_surcharge": Rule(0.0, 1000.0),  # USD/vehicle
 }

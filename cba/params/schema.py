@@ -531,6 +531,9 @@ class Stream(_Strict):
     occupancy: Param | None = None
     idle_fuel: Param | None = None
     cargo_value: Param | None = None
+    #: Share of the stream's trucks that cross empty (no cargo time is
+    #: valued for them). [/1]
+    empty_share: Param | None = None
     users_us_share: Param
     #: Mexican export processing before the bridge (northbound trucks).
     export: ExportStage | None = None

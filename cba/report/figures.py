@@ -85,6 +85,7 @@ OPTION_PALETTE = {
 #: greens and teal, costs in reds and browns, transfers in greys.
 COMPONENT_PALETTE = {
     "travel_time": "#1f77b4",
+    "vehicle_time": "#08519c",
     "cargo_time": "#6baed6",
     "idle_fuel": "#2ca02c",
     "emissions_air_quality": "#98df8a",
