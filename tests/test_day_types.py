@@ -18,7 +18,7 @@ from .conftest import COMMON, SITES
 
 
 def _site(tmp_path, name, edit=None, day_types="seasons"):
-    doc = yaml.safe_load((SITES / f"{name}.yaml").read_text())
+    doc = params.site_document(SITES / f"{name}.yaml")
     doc["site"]["day_types"] = day_types
     if edit:
         edit(doc)

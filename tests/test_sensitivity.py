@@ -146,13 +146,19 @@ def test_wait_consistent_range_brackets_the_tolerance(good_site):
 
 
 def test_shipped_processing_ranges_match_the_consistency_check():
-    """Each site's processing-time range is the one the check gives (spot check)."""
+    """A processing-time range set by the consistency check is the one the
+    check gives (spot check, Nogales' trucks); a calibrated one is the
+    calibration's interval instead (Pharr; see tests/test_levels.py)."""
     from cba.params import load_site
 
     from .conftest import SITES
 
-    site = load_site(SITES / "pharr_reynosa.yaml")
-    lo, hi = sensitivity.wait_consistent_range(site, "trucks_standard")
+    site = load_site(SITES / "nogales_mariposa.yaml")
     p = site.file.streams["trucks_standard"].processing_minutes
+    assert "wait_consistent_range" in p.source.rationale
+    lo, hi = sensitivity.wait_consistent_range(site, "trucks_standard")
     d = p.distribution
     assert (d.low, d.high) == pytest.approx((p.value * lo, p.value * hi), rel=1e-4)
+    pharr = load_site(SITES / "pharr_reynosa.yaml")
+    q = pharr.file.streams["trucks_standard"].processing_minutes
+    assert q.source.tag == "calibrated" and "95 % interval" in q.source.title

@@ -24,7 +24,7 @@ def _site(tmp_path, windows=None, extra=None, name="x", edit=None):
     """El Paso with its sponsor option's truck booths replaced: ``windows`` a
     list of (days, 24 values); ``extra`` 24 values on every day; ``edit``
     changes the file's document first."""
-    doc = yaml.safe_load((SITES / f"{SITE}.yaml").read_text())
+    doc = params.site_document(SITES / f"{SITE}.yaml")
     if edit is not None:
         edit(doc)
     ch = doc["options"]["sponsor_staffing"]["changes"]["trucks_standard"]

@@ -61,6 +61,7 @@ from .site import (
     option_parts,
     option_timing,
     parameter_table,
+    site_document,
     validate_file,
 )
 from .yamlio import file_sha256, read_yaml
@@ -95,6 +96,7 @@ __all__ = [
     "parse",
     "load_common",
     "load_site",
+    "site_document",
     "validate_file",
     "find_common_dir",
     "iter_params",

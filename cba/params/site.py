@@ -42,6 +42,7 @@ __all__ = [
     "find_common_dir",
     "load_common",
     "load_site",
+    "site_document",
     "validate_file",
     "iter_params",
     "parameter_table",
@@ -401,6 +402,17 @@ def _merge_calibration(
             ) from None
         streams[sid][fname] = raw["values"][key]
     return {str(cpath): file_sha256(cpath)}
+
+
+def site_document(path: str | Path) -> dict:
+    """A site file's document with its calibrated values filled in and no
+    ``calibration`` key: a copy of it loads on its own, wherever it is written
+    (a notebook's or a test's variant of a shipped site)."""
+    path = Path(path)
+    data = read_yaml(path)
+    _merge_calibration(data, path)
+    data.pop("calibration", None)
+    return data
 
 
 def validate_file(path: str | Path, common_dir: str | Path | None = None) -> str:
