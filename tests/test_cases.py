@@ -253,6 +253,7 @@ def test_validation_page_renders_and_the_index_links_it(tmp_path):
     assert "out-of-sample comparisons fall in their bands" in html
     assert "b00020" in html and "used for calibration" in html
     assert "One more officer" in html
+    assert "Calibrated processing times" in html and "rfid_2011" in html
     batch.write_index(tmp_path, ("en",))
     assert 'href="validation.html"' in (tmp_path / "index.html").read_text()
 

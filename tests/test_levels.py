@@ -209,3 +209,17 @@ def test_a_past_year_is_staffed_for_its_own_traffic():
         for v in (base, busier)
     ]
     assert today[1] > today[0] * 1.05
+
+
+def test_calibration_table_lists_every_target_with_its_fit():
+    table = levels.calibration_table(ROOT / "parameters")
+    n = sum(len(yaml.safe_load(p.read_text())["targets"]) for p in SPECS)
+    assert len(table) == n
+    assert (table.low <= table.calibrated).all() and (
+        table.calibrated <= table.high
+    ).all()
+    pharr = table[
+        (table.site == "pharr_reynosa") & table.value.str.contains("standard")
+    ]
+    assert pharr.observations.iloc[0] == "rfid_2011"
+    assert_allclose(pharr.factor.iloc[0], 2.431 / 2.06)

@@ -51,6 +51,7 @@ __all__ = [
     "predicted_levels",
     "fit_levels",
     "level_calibrated_document",
+    "calibration_table",
 ]
 
 #: Standard error of log(reported level) by the strength of the report. [/1]
@@ -369,3 +370,44 @@ def level_calibrated_document(spec_path, calibrated_on: str):
         "values": dict(sorted(values.items())),
     }
     return doc, out_path
+
+
+def calibration_table(params_dir="parameters"):
+    """What each levels spec calibrated, on what, and the values it wrote.
+
+    Returns
+    -------
+    DataFrame
+        One row per target: ``site, spec, value (key path), prior, calibrated,
+        low, high`` (the value's unit; low and high span the 95 % interval),
+        ``factor`` and ``observations`` (the ids fitted on).
+    """
+    import pandas as pd
+
+    params_dir = Path(params_dir)
+    rows = []
+    for path in sorted((params_dir / "calibration").glob("*.yaml")):
+        raw = read_yaml(path) or {}
+        if raw.get("kind") != "levels":
+            continue
+        spec = load_level_spec(path)
+        out = (path.parent / spec.output).resolve()
+        values = (read_yaml(out).get("values") or {}) if out.exists() else {}
+        for key, p in spec.targets.items():
+            v = values.get(key) or {}
+            d = v.get("distribution") or {}
+            cal = v.get("value", float("nan"))
+            rows.append(
+                {
+                    "site": spec.site,
+                    "spec": path.name,
+                    "value": key,
+                    "prior": float(p.value),
+                    "calibrated": float(cal),
+                    "low": float(d.get("low", float("nan"))),
+                    "high": float(d.get("high", float("nan"))),
+                    "factor": float(cal) / float(p.value),
+                    "observations": ", ".join(spec.observations),
+                }
+            )
+    return pd.DataFrame(rows)
