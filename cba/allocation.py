@@ -1,0 +1,658 @@
+"""Where the next officer-hour pays most: marginal values and budget allocation.
+
+Model family: marginal analysis of a convex queue, with an exact integer
+program where shifts make the problem discrete. Every value comes from the
+site's own appraisal (:func:`cba.appraisal.appraise`: the same day types,
+stages and user responses, the appraisal's values of time and discounting);
+a candidate is one more staffed booth for a block of consecutive hours on one
+kind of day (weekdays, Saturdays or Sundays), bought as overtime.
+
+Main functions
+--------------
+units
+    The candidate blocks of a site: hours with a free lane on days the lanes open.
+marginal_values
+    The net present value of adding 1, 2, ... booths in each block (one
+    appraisal for all of them), and the increments between levels.
+greedy, integer_program, brute_force
+    The allocation of an annual budget over the increments of a separable
+    table: by ratio, exactly with ``scipy.optimize.milp`` (HiGHS), and by
+    enumeration (tiny tables).
+allocate
+    The best use of a budget at one site: the integer program on the
+    separable table, then iterated against the full time-varying model (the
+    hours interact through the backlog) until no single addition, removal or
+    swap improves it.
+
+Units: money in the site's report dollar-year (USD), NPV at the site's base
+discount rate over its horizon, budgets and costs in USD a year, booth-hours
+a year.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import ParameterError
+from .params import Site, SiteFile, parse
+from .vocab import DAYS_OF_WEEK, HOURS
+
+__all__ = [
+    "DAY_KINDS",
+    "Unit",
+    "units",
+    "marginal_values",
+    "greedy",
+    "integer_program",
+    "brute_force",
+    "evaluate",
+    "allocate",
+    "AllocationResult",
+]
+
+#: The kinds of day an allocation buys on, with their days of the week.
+DAY_KINDS = {
+    "weekday": DAYS_OF_WEEK[:5],
+    "saturday": ("sat",),
+    "sunday": ("sun",),
+}
+#: Weeks a year (a day of the week recurs this often). [weeks/year]
+WEEKS = 52.0
+#: Blocks tried for addition or swap in each round against the full model.
+TRIES = 8
+#: Chosen blocks (the weakest by separable value) tried for a swap each round.
+SWAPS = 4
+_SOURCE = {
+    "assumption": "Booths a staffing allocation adds.",
+    "rationale": "Computed by cba.allocation.",
+    "owner": "allocation",
+}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One more staffed booth for ``hours`` hours from ``start`` on ``kind`` days."""
+
+    stream: str
+    kind: str
+    start: int
+    hours: int = 1
+
+    @property
+    def key(self) -> str:
+        return f"{self.stream}|{self.kind}|{self.start:02d}+{self.hours}"
+
+    def booths(self) -> np.ndarray:
+        """The booths it adds in each hour (24 values). [booths]"""
+        out = np.zeros(HOURS)
+        out[self.start : self.start + self.hours] = 1.0
+        return out
+
+    def booth_hours_a_year(self) -> float:
+        return float(self.hours * len(DAY_KINDS[self.kind]) * WEEKS)
+
+
+#: An allocation: booths added by (stream, day kind), 24 values each.
+Allocation = dict
+
+
+def _room(site: Site, sid: str) -> tuple[np.ndarray, np.ndarray]:
+    s = site.file.streams[sid]
+    booths = np.asarray(s.booths_open.value, dtype=float)
+    lanes = float(s.lanes.value)
+    return booths, np.where(booths > 0, lanes - booths, 0.0)
+
+
+def _open_kinds(site: Site, sid: str) -> list[str]:
+    """Day kinds the stream's lanes open (a week ratio of 0 closes a day)."""
+    w = site.file.streams[sid].week
+    closed = set()
+    if w is not None:
+        if float(w.saturday.value) <= 0:
+            closed.add("saturday")
+        if float(w.sunday.value) <= 0:
+            closed.add("sunday")
+    return [k for k in DAY_KINDS if k not in closed]
+
+
+def units(
+    site: Site,
+    block_hours: int = 1,
+    streams: list[str] | None = None,
+    allocation: Allocation | None = None,
+) -> list[Unit]:
+    """The candidate blocks: ``block_hours`` consecutive staffed hours, each
+    with a lane free (after ``allocation``), on each kind of day the stream's
+    lanes open. Hours the schedule leaves closed are not opened."""
+    if not 1 <= int(block_hours) <= HOURS:
+        raise ParameterError(
+            f"block of {block_hours} hours; allowed: 1 to {HOURS}",
+            key_path="block_hours",
+        )
+    out = []
+    for sid in streams or list(site.file.streams):
+        if sid not in site.file.streams:
+            raise ParameterError(
+                f"stream '{sid}' is not a stream of site '{site.id}'; allowed: "
+                + ", ".join(site.file.streams),
+                key_path="streams",
+            )
+        _, room = _room(site, sid)
+        for kind in _open_kinds(site, sid):
+            used = (allocation or {}).get((sid, kind), np.zeros(HOURS))
+            free = room - used
+            for start in range(HOURS - block_hours + 1):
+                if np.all(free[start : start + block_hours] >= 1):
+                    out.append(Unit(sid, kind, start, block_hours))
+    return out
+
+
+def _option(name: str, alloc: Allocation, start_year: int) -> dict:
+    changes: dict = {}
+    for (sid, kind), booths in alloc.items():
+        b = np.asarray(booths, dtype=float)
+        if not np.any(b):
+            continue
+        changes.setdefault(sid, {"windows": []})["windows"].append(
+            {
+                "days": list(DAY_KINDS[kind]),
+                "extra_booths": {
+                    "description": "Booths the allocation adds",
+                    "value": [float(x) for x in b],
+                    "unit": "booths",
+                    "source": _SOURCE,
+                },
+            }
+        )
+    return {
+        "name": name,
+        "kind": "sponsor_staffing",
+        "description": "A staffing allocation",
+        "start_year": start_year,
+        "ramp_up_years": 1,
+        "changes": changes,
+        "staffing": {"payer": "sponsor", "pay": "overtime", "reimbursed_to_cbp": True},
+    }
+
+
+def evaluate(
+    site: Site, allocations: dict[str, Allocation], overrides: dict | None = None
+) -> pd.DataFrame:
+    """NPV of each named allocation against the status quo, in one appraisal.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by name: ``pv_benefits, pv_costs, npv`` (USD, the base rate)
+        and ``annual_cost`` (officer time a year at full effect, USD/year).
+        An empty allocation has all zeros.
+    """
+    from .appraisal import appraise
+
+    data = site.file.model_dump(exclude_none=True)
+    start = site.info.base_year + 1
+    opts = {k: v for k, v in data["options"].items() if v["kind"] == "status_quo"}
+    names = {}
+    for i, (name, alloc) in enumerate(allocations.items()):
+        if any(np.any(np.asarray(b)) for b in alloc.values()):
+            names[name] = f"alloc_{i}"
+            opts[f"alloc_{i}"] = _option(name, alloc, start)
+    data["options"] = opts
+    data["correlations"] = []
+    rows = {
+        n: dict(pv_benefits=0.0, pv_costs=0.0, npv=0.0, annual_cost=0.0)
+        for n in allocations
+    }
+    if not names:
+        return pd.DataFrame.from_dict(rows, orient="index")
+    variant = dataclasses.replace(site, file=parse(data, SiteFile, str(site.path)))
+    a = appraise(variant, overrides=overrides)
+    m = a.metrics
+    m = m[m.discount_rate == m.discount_rate.iloc[0]].set_index("option")
+    cf = a.cashflows
+    last = cf.year.max()
+    cost = (
+        cf[(cf.side == "cost") & (cf.component == "officer_time") & (cf.year == last)]
+        .groupby("option")
+        .value.sum()
+    )
+    for name, oid in names.items():
+        rows[name] = dict(
+            pv_benefits=float(m.loc[oid, "pv_benefits"]),
+            pv_costs=float(m.loc[oid, "pv_costs"]),
+            npv=float(m.loc[oid, "npv"]),
+            annual_cost=float(cost.get(oid, 0.0)),
+        )
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _plus(alloc: Allocation, unit: Unit, n: float = 1.0) -> Allocation:
+    out = {k: np.asarray(v, dtype=float).copy() for k, v in alloc.items()}
+    key = (unit.stream, unit.kind)
+    out[key] = out.get(key, np.zeros(HOURS)) + n * unit.booths()
+    return out
+
+
+def marginal_values(
+    site: Site,
+    block_hours: int = 1,
+    streams: list[str] | None = None,
+    max_level: int | None = None,
+    overrides: dict | None = None,
+) -> pd.DataFrame:
+    """The value of 1, 2, ... more booths in every candidate block
+    (``overrides``: parameter values by key path, as for
+    :func:`cba.appraisal.appraise`).
+
+    Returns
+    -------
+    DataFrame
+        One row per block and level: ``key, stream, kind, start, hours,
+        level`` (booths added), ``booth_hours_a_year``, ``npv``,
+        ``pv_benefits`` and ``annual_cost`` of that level, and ``increment``
+        (NPV of level ``j`` minus level ``j - 1``) and ``increment_cost``
+        (USD/year). Levels go up to the lanes free in every hour of the
+        block (at most ``max_level``).
+    """
+    cand = units(site, block_hours, streams)
+    allocs, meta = {}, []
+    for u in cand:
+        booths, room = _room(site, u.stream)
+        top = int(np.min(room[u.start : u.start + u.hours]))
+        if max_level is not None:
+            top = min(top, int(max_level))
+        for j in range(1, top + 1):
+            name = f"{u.key}#{j}"
+            allocs[name] = _plus({}, u, j)
+            meta.append((name, u, j))
+    values = evaluate(site, allocs, overrides)
+    rows = []
+    for name, u, j in meta:
+        v = values.loc[name]
+        rows.append(
+            {
+                "key": u.key,
+                "stream": u.stream,
+                "kind": u.kind,
+                "start": u.start,
+                "hours": u.hours,
+                "level": j,
+                "booth_hours_a_year": j * u.booth_hours_a_year(),
+                "npv": float(v.npv),
+                "pv_benefits": float(v.pv_benefits),
+                "annual_cost": float(v.annual_cost),
+            }
+        )
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df.assign(increment=[], increment_cost=[])
+    df = df.sort_values(["key", "level"]).reset_index(drop=True)
+    prev = df.groupby("key")[["npv", "annual_cost"]].shift(1).fillna(0.0)
+    df["increment"] = df.npv - prev.npv
+    df["increment_cost"] = df.annual_cost - prev.annual_cost
+    return df
+
+
+# ------------------------------------------------------------ the selection
+def _hours_of(table: pd.DataFrame) -> list[tuple]:
+    """(stream, kind, hour) each row's block occupies."""
+    return [
+        [(r.stream, r.kind, h) for h in range(int(r.start), int(r.start + r.hours))]
+        for r in table.itertuples()
+    ]
+
+
+def _room_of(site_room: dict | None, table: pd.DataFrame) -> dict:
+    """Lanes free by (stream, kind, hour): from the site, or the largest level
+    a block reaches in the table when no site is given."""
+    if site_room is not None:
+        return site_room
+    room: dict = {}
+    for r in table.itertuples():
+        for h in range(int(r.start), int(r.start + r.hours)):
+            k = (r.stream, r.kind, h)
+            room[k] = max(room.get(k, 0), int(r.level))
+    return room
+
+
+def greedy(table: pd.DataFrame, budget: float, room: dict | None = None) -> list[int]:
+    """Rows chosen by NPV increment per USD of annual cost, best first, while
+    the budget, the lanes and the order of levels allow and the increment
+    adds value. Returns the table's row labels."""
+    room = dict(_room_of(room, table))
+    order = sorted(
+        table.index,
+        key=lambda i: (
+            -table.at[i, "increment"] / max(table.at[i, "increment_cost"], 1e-9)
+        ),
+    )
+    taken: set = set()
+    levels: dict = {}
+    spent = 0.0
+    hours = dict(zip(table.index, _hours_of(table), strict=True))
+    for i in order:
+        r = table.loc[i]
+        if r.increment <= 0:
+            break
+        if levels.get(r.key, 0) != r.level - 1:
+            continue
+        if spent + r.increment_cost > budget + 1e-6:
+            continue
+        if any(room.get(k, 0) < 1 for k in hours[i]):
+            continue
+        for k in hours[i]:
+            room[k] -= 1
+        spent += r.increment_cost
+        levels[r.key] = int(r.level)
+        taken.add(i)
+    return sorted(taken)
+
+
+def integer_program(
+    table: pd.DataFrame, budget: float, room: dict | None = None
+) -> list[int]:
+    """The rows that maximise the summed NPV increments within the budget and
+    the lanes, levels in order, exactly (``scipy.optimize.milp``)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import lil_matrix
+
+    if table.empty:
+        return []
+    room = _room_of(room, table)
+    idx = list(table.index)
+    pos = {i: n for n, i in enumerate(idx)}
+    n = len(idx)
+    cons_rows, lo, hi = [], [], []
+    # budget
+    cons_rows.append({pos[i]: float(table.at[i, "increment_cost"]) for i in idx})
+    lo.append(-np.inf)
+    hi.append(float(budget))
+    # lanes, hour by hour
+    cover: dict = {}
+    for i, hs in zip(idx, _hours_of(table), strict=True):
+        for k in hs:
+            cover.setdefault(k, []).append(pos[i])
+    for k, cols in cover.items():
+        cons_rows.append({c: 1.0 for c in cols})
+        lo.append(-np.inf)
+        hi.append(float(room.get(k, 0)))
+    # level j only with level j - 1
+    by_key = table.reset_index().set_index(["key", "level"])["index"]
+    for (key, level), i in by_key.items():
+        if level > 1:
+            cons_rows.append({pos[i]: 1.0, pos[by_key[(key, level - 1)]]: -1.0})
+            lo.append(-np.inf)
+            hi.append(0.0)
+    a = lil_matrix((len(cons_rows), n))
+    for r, row in enumerate(cons_rows):
+        for c, v in row.items():
+            a[r, c] = v
+    res = milp(
+        c=-table.loc[idx, "increment"].to_numpy(dtype=float),
+        constraints=LinearConstraint(a.tocsr(), lo, hi),
+        integrality=np.ones(n),
+        bounds=Bounds(0, 1),
+    )
+    if res.x is None:  # pragma: no cover - the empty allocation is feasible
+        raise RuntimeError(f"the integer program failed: {res.message}")
+    return [idx[j] for j in range(n) if res.x[j] > 0.5]
+
+
+def brute_force(
+    table: pd.DataFrame, budget: float, room: dict | None = None
+) -> list[int]:
+    """Every subset of rows (tiny tables only, at most 16 rows)."""
+    if len(table) > 16:
+        raise ValueError("brute force is for tables of at most 16 rows")
+    room = _room_of(room, table)
+    idx = list(table.index)
+    hours = dict(zip(idx, _hours_of(table), strict=True))
+    best, best_v = [], 0.0
+    for r in range(1, len(idx) + 1):
+        for combo in itertools.combinations(idx, r):
+            sub = table.loc[list(combo)]
+            if sub.increment_cost.sum() > budget + 1e-6:
+                continue
+            levels = sub.groupby("key")["level"].agg(["max", "count"])
+            if (levels["max"] != levels["count"]).any():
+                continue
+            use: dict = {}
+            for i in combo:
+                for k in hours[i]:
+                    use[k] = use.get(k, 0) + 1
+            if any(v > room.get(k, 0) for k, v in use.items()):
+                continue
+            v = float(sub.increment.sum())
+            if v > best_v + 1e-9:
+                best, best_v = list(combo), v
+    return sorted(best)
+
+
+def site_room(site: Site) -> dict:
+    """Lanes free by (stream, day kind, hour) on the site's schedule."""
+    out = {}
+    for sid in site.file.streams:
+        _, room = _room(site, sid)
+        for kind in _open_kinds(site, sid):
+            for h in range(HOURS):
+                out[(sid, kind, h)] = int(room[h])
+    return out
+
+
+def _allocation_of(table: pd.DataFrame, rows: list[int]) -> Allocation:
+    alloc: Allocation = {}
+    for i in rows:
+        r = table.loc[i]
+        u = Unit(r.stream, r.kind, int(r.start), int(r.hours))
+        alloc = _plus(alloc, u)
+    return alloc
+
+
+class AllocationResult(NamedTuple):
+    """Result of :func:`allocate`.
+
+    Attributes
+    ----------
+    allocation : dict
+        Booths added by (stream, day kind), 24 values each. [booths]
+    table : DataFrame
+        The allocation as rows: ``stream, kind, hour, booths``.
+    npv : float
+        NPV of the allocation in the full model. [USD]
+    annual_cost : float
+        Its officer time a year. [USD/year]
+    separable_npv : dict
+        Sum of the chosen increments of the separable table by method
+        (``greedy``, ``integer_program``). [USD]
+    iterations : int
+        Rounds against the full model (one appraisal each).
+    converged : bool
+        Whether the last round found no single addition, removal or swap that
+        improves the allocation (False: ``max_iterations`` was reached).
+    marginal : DataFrame
+        The separable table (:func:`marginal_values`).
+    """
+
+    allocation: dict
+    table: pd.DataFrame
+    npv: float
+    annual_cost: float
+    separable_npv: dict
+    iterations: int
+    converged: bool
+    marginal: pd.DataFrame
+
+
+def _as_rows(alloc: Allocation) -> pd.DataFrame:
+    rows = []
+    for (sid, kind), b in sorted(alloc.items()):
+        for h in range(HOURS):
+            if b[h] > 0:
+                rows.append(
+                    {"stream": sid, "kind": kind, "hour": h, "booths": int(b[h])}
+                )
+    return pd.DataFrame(rows, columns=["stream", "kind", "hour", "booths"])
+
+
+def allocate(
+    site: Site,
+    budget: float,
+    block_hours: int = 1,
+    streams: list[str] | None = None,
+    max_iterations: int = 30,
+) -> AllocationResult:
+    """The best use of ``budget`` USD a year of overtime at one site.
+
+    The integer program picks blocks from the separable table; then, since a
+    booth in one hour shortens the queue of the next, the allocation is
+    checked against the full model: each round evaluates, in one appraisal,
+    the allocation with each candidate block added and each chosen block
+    removed or swapped for another, and applies the best improving change
+    within the budget, until none improves it (or ``max_iterations``).
+    """
+    if not np.isfinite(budget) or budget < 0:
+        raise ParameterError(
+            f"budget {budget!r}; allowed: a number of USD a year >= 0",
+            key_path="budget",
+        )
+    table = marginal_values(site, block_hours, streams)
+    room = site_room(site)
+    g = greedy(table, budget, room) if not table.empty else []
+    ip = integer_program(table, budget, room) if not table.empty else []
+    sep = {
+        "greedy": float(table.loc[g, "increment"].sum()) if g else 0.0,
+        "integer_program": float(table.loc[ip, "increment"].sum()) if ip else 0.0,
+    }
+    chosen = [
+        Unit(r.stream, r.kind, int(r.start), int(r.hours))
+        for r in table.loc[ip].itertuples()
+    ]
+    cost_of = {
+        r.key: float(r.increment_cost) for r in table[table.level == 1].itertuples()
+    }
+    alloc = _allocation_of(table, ip)
+    current = evaluate(site, {"now": alloc}).loc["now"]
+    # The blocks worth trying to add or swap in: the best by separable value
+    # per USD of cost.
+    first = table[table.level == 1].copy()
+    first["ratio"] = first.increment / first.increment_cost.clip(lower=1e-9)
+    ranked = [
+        Unit(r.stream, r.kind, int(r.start), int(r.hours))
+        for r in first.sort_values("ratio", ascending=False).itertuples()
+        if r.increment > 0
+    ]
+    iterations, converged = 0, False
+    for _ in range(max_iterations):
+        iterations += 1
+        moves = _moves(
+            site, chosen, alloc, current, budget, cost_of, ranked, block_hours, streams
+        )
+        if not moves:
+            converged = True
+            break
+        names = {f"m{i}": m for i, m in enumerate(moves)}
+        vals = evaluate(site, {n: moves[m] for n, m in names.items()})
+        vals = vals[vals.annual_cost <= budget + 1e-6]
+        gain = 1e-6 * max(1.0, abs(float(current.npv)))
+        if vals.empty or vals.npv.max() <= current.npv + gain:
+            converged = True
+            break
+        # Queues of different streams and kinds of day do not share a
+        # backlog: the best add or drop of each such group is applied at
+        # once when the combination, checked in the full model, beats the
+        # best single change; else the best single change is.
+        best = vals.npv.idxmax()
+        combo = _combined(names, vals, current, chosen, cost_of, budget, gain)
+        if combo is not None:
+            c_chosen = list(chosen)
+            for kind, c, u in combo:
+                if kind == "drop":
+                    c_chosen.remove(c)
+                else:
+                    c_chosen.append(u)
+            c_alloc = _allocation_from(c_chosen)
+            c_val = evaluate(site, {"combo": c_alloc}).loc["combo"]
+            if c_val.annual_cost <= budget + 1e-6 and c_val.npv > vals.loc[best, "npv"]:
+                chosen, alloc, current = c_chosen, c_alloc, c_val
+                continue
+        kind, c, u = names[best]
+        alloc = moves[names[best]]
+        if kind in ("drop", "swap"):
+            chosen.remove(c)
+        if kind in ("add", "swap"):
+            chosen.append(u)
+        current = vals.loc[best]
+    return AllocationResult(
+        allocation=alloc,
+        table=_as_rows(alloc),
+        npv=float(current.npv),
+        annual_cost=float(current.annual_cost),
+        separable_npv=sep,
+        iterations=iterations,
+        converged=converged,
+        marginal=table,
+    )
+
+
+def _order(u: Unit):
+    return (u.stream, u.kind, u.start, u.hours)
+
+
+def _allocation_from(chosen: list[Unit]) -> Allocation:
+    alloc: Allocation = {}
+    for u in chosen:
+        alloc = _plus(alloc, u)
+    return alloc
+
+
+def _combined(names, vals, current, chosen, cost_of, budget, gain):
+    """The best improving add or drop of each (stream, kind of day), when
+    there are two or more and they fit the budget together; else None."""
+    best: dict = {}
+    for n, row in vals.iterrows():
+        kind, c, u = names[n]
+        if kind == "swap" or row.npv <= current.npv + gain:
+            continue
+        unit = c if kind == "drop" else u
+        group = (unit.stream, unit.kind)
+        if group not in best or row.npv > best[group][0]:
+            best[group] = (float(row.npv), (kind, c, u))
+    if len(best) < 2:
+        return None
+    spend = float(current.annual_cost)
+    for _, (kind, c, u) in best.values():
+        spend += cost_of[u.key] if kind == "add" else -cost_of[c.key]
+    if spend > budget + 1e-6:
+        return None
+    return [m for _, m in best.values()]
+
+
+def _moves(site, chosen, alloc, current, budget, cost_of, ranked, block_hours, streams):
+    """Single changes of an allocation to try against the full model: add one
+    of the best free blocks, drop a chosen block, or swap a chosen block for
+    one of the best free blocks; all within the budget."""
+    moves = {}
+    free = set(units(site, block_hours, streams, alloc))
+    tries = [u for u in ranked if u in free][:TRIES]
+    for u in tries:
+        if current.annual_cost + cost_of[u.key] <= budget + 1e-6:
+            moves[("add", None, u)] = _plus(alloc, u)
+    rank = {u: n for n, u in enumerate(ranked)}
+    weakest = sorted(set(chosen), key=lambda c: -rank.get(c, len(rank)))[:SWAPS]
+    for c in sorted(set(chosen), key=_order):
+        less = _plus(alloc, c, -1.0)
+        moves[("drop", c, None)] = less
+        if c not in weakest:
+            continue
+        free_less = set(units(site, block_hours, streams, less))
+        for u in [x for x in ranked if x in free_less and x != c][:TRIES]:
+            spend = current.annual_cost - cost_of[c.key] + cost_of[u.key]
+            if spend <= budget + 1e-6:
+                moves[("swap", c, u)] = _plus(less, u)
+    return moves
