@@ -54,6 +54,9 @@ __all__ = [
     "evaluate",
     "allocate",
     "AllocationResult",
+    "site_room",
+    "sponsor_comparison",
+    "summary_lines",
 ]
 
 #: The kinds of day an allocation buys on, with their days of the week.
@@ -656,3 +659,65 @@ def _moves(site, chosen, alloc, current, budget, cost_of, ranked, block_hours, s
             if spend <= budget + 1e-6:
                 moves[("swap", c, u)] = _plus(less, u)
     return moves
+
+
+def sponsor_comparison(site: Site, budget: float) -> dict | None:
+    """The site's shipped sponsor-staffing option at the same budget.
+
+    Returns ``None`` where the site has no such option, else ``option``,
+    ``npv`` and ``annual_cost`` of the option as shipped and ``scaled_npv``:
+    its NPV per USD of officer time times ``min(budget, annual_cost)`` (the
+    option bought in proportion when it costs more than the budget, as it is
+    when it costs less). [USD], [USD/year]
+    """
+    from .appraisal import appraise
+
+    ids = [k for k, o in site.file.options.items() if o.kind == "sponsor_staffing"]
+    if not ids:
+        return None
+    oid = ids[0]
+    a = appraise(site)
+    m = a.metrics
+    m = m[m.discount_rate == m.discount_rate.iloc[0]].set_index("option")
+    cf = a.cashflows
+    last = cf.year.max()
+    cost = float(
+        cf[
+            (cf.option == oid)
+            & (cf.side == "cost")
+            & (cf.component == "officer_time")
+            & (cf.year == last)
+        ].value.sum()
+    )
+    npv = float(m.loc[oid, "npv"])
+    scaled = npv * min(budget, cost) / cost if cost > 0 else npv
+    return {"option": oid, "npv": npv, "annual_cost": cost, "scaled_npv": scaled}
+
+
+def summary_lines(site: Site, result: AllocationResult, budget: float) -> list[str]:
+    """Plain-text lines of an allocation for the terminal."""
+    lines = [
+        f"{site.id}: best use of {budget:,.0f} USD a year of overtime",
+        f"  NPV {result.npv / 1e6:,.2f} M USD for {result.annual_cost:,.0f} USD a year "
+        f"({result.iterations} round(s) against the full model"
+        + ("" if result.converged else ", not converged")
+        + ")",
+    ]
+    t = result.table
+    if t.empty:
+        lines.append("  nothing: no added booth-hour is worth its cost")
+    for (sid, kind), g in t.groupby(["stream", "kind"], sort=True):
+        lines.append(f"  {sid}, {kind}: {_spans(g)}")
+    return lines
+
+
+def _spans(g: pd.DataFrame) -> str:
+    """Consecutive hours with the same booths added, as ranges ("18-21 h +2")."""
+    out: list = []
+    for r in g.sort_values("hour").itertuples():
+        h, b = int(r.hour), int(r.booths)
+        if out and out[-1][1] == h and out[-1][2] == b:
+            out[-1][1] = h + 1
+        else:
+            out.append([h, h + 1, b])
+    return ", ".join(f"{a:02d}-{e:02d} h +{b}" for a, e, b in out)

@@ -42,6 +42,8 @@ def cli():
       cba run pharr_reynosa        render one site
       cba sites                    list the shipped sites
       cba calibrate SPEC           fit calibrated values into parameters/calibrated/
+      cba case                     run the hindcasts and measured levels
+      cba allocate SITE --budget USD   where an overtime budget pays most
     """
 
 
@@ -433,6 +435,117 @@ def case_cmd(files, params_dir, csv_path, html_path):
 
         render_validation(html_path, params_dir)
         click.echo(f"wrote {html_path}")
+
+
+@cli.command("allocate")
+@click.argument("sites", nargs=-1)
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0),
+    required=True,
+    metavar="USD",
+    help="Overtime budget a year, in the report dollars of each site (e.g. 1000000).",
+)
+@click.option(
+    "--block-hours",
+    type=click.IntRange(1, 24),
+    default=1,
+    show_default=True,
+    help="Hours an added booth is staffed at a stretch (4 or 8 for shifts).",
+)
+@click.option(
+    "--params-dir",
+    type=click.Path(file_okay=False),
+    default="parameters",
+    show_default=True,
+)
+@click.option(
+    "--csv",
+    "csv_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write allocation.csv (booths added by site, stream, kind of day and "
+    "hour), marginal.csv (the value of every candidate block) and "
+    "allocation_summary.csv into this folder.",
+)
+def allocate_cmd(sites, budget, block_hours, params_dir, csv_dir):
+    """Where the next officer-hour pays most: allocate an overtime budget.
+
+    For each site (ids or paths; none = every shipped site) the value of
+    one more booth in every hour and kind of day (weekdays, Saturdays,
+    Sundays) comes from the site's own appraisal; an integer program picks
+    the blocks that maximise NPV within the budget and the lanes, and the
+    choice is then improved against the full model until no single added,
+    dropped or swapped block does better. Prints the allocation, its NPV and
+    the site's shipped sponsor-staffing option at the same budget. About 10
+    to 30 s a site.
+
+    \b
+    Examples:
+      cba allocate pharr_reynosa --budget 1000000
+      cba allocate --budget 500000 --block-hours 4 --csv reports/allocation
+    """
+    import pandas as pd
+
+    from . import allocation
+    from .batch import load_checked_site, resolve_sites, write_text_atomic
+
+    try:
+        paths = resolve_sites(sites, params_dir)
+        loaded = [load_checked_site(p) for p in paths]
+    except CBAError as exc:
+        _fail(str(exc))
+        sys.exit(EXIT_BAD_INPUT)
+    rows, marginal, summary = [], [], []
+    for site in loaded:
+        try:
+            res = allocation.allocate(site, budget, block_hours=block_hours)
+            cmp = allocation.sponsor_comparison(site, budget)
+        except CBAError as exc:
+            _fail(str(exc))
+            sys.exit(EXIT_BAD_INPUT)
+        for line in allocation.summary_lines(site, res, budget):
+            click.echo(line)
+        if cmp is not None:
+            click.echo(
+                f"  shipped {cmp['option']}: NPV {cmp['npv'] / 1e6:,.2f} M USD for "
+                f"{cmp['annual_cost']:,.0f} USD a year; at this budget "
+                f"{cmp['scaled_npv'] / 1e6:,.2f} M USD"
+            )
+        rows.append(res.table.assign(site=site.id))
+        marginal.append(res.marginal.assign(site=site.id))
+        summary.append(
+            {
+                "site": site.id,
+                "budget_usd_per_year": budget,
+                "block_hours": block_hours,
+                "npv_usd": res.npv,
+                "annual_cost_usd": res.annual_cost,
+                "iterations": res.iterations,
+                "converged": res.converged,
+                "separable_npv_usd": res.separable_npv["integer_program"],
+                "sponsor_option_scaled_npv_usd": None
+                if cmp is None
+                else cmp["scaled_npv"],
+                "dollar_year": site.info.report_dollar_year,
+            }
+        )
+    if csv_dir:
+        out = Path(csv_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, frames in (
+            ("allocation.csv", rows),
+            ("marginal.csv", marginal),
+            ("allocation_summary.csv", [pd.DataFrame(summary)]),
+        ):
+            df = pd.concat(frames, ignore_index=True)
+            first = ["site"] + [c for c in df.columns if c != "site"]
+            write_text_atomic(
+                out / name, df[first].to_csv(index=False, float_format="%.6g")
+            )
+        click.echo(
+            f"wrote allocation.csv, marginal.csv, allocation_summary.csv in {out}"
+        )
 
 
 @cli.command("new-site")

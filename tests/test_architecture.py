@@ -37,6 +37,7 @@ LAYERS = {
     "cba.options": 2,
     "cba.appraisal": 3,
     "cba.analysis": 4,
+    "cba.allocation": 4,
     "cba.report": 5,
     "cba.batch": 6,
     "cba.cli": 6,
