@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -215,7 +216,10 @@ def evaluate(
     if not names:
         return pd.DataFrame.from_dict(rows, orient="index")
     variant = dataclasses.replace(site, file=parse(data, SiteFile, str(site.path)))
-    a = appraise(variant, overrides=overrides)
+    with warnings.catch_warnings():
+        # The IRR of a candidate is not used; its uniqueness warning is noise.
+        warnings.filterwarnings("ignore", message="net flows change sign")
+        a = appraise(variant, overrides=overrides)
     m = a.metrics
     m = m[m.discount_rate == m.discount_rate.iloc[0]].set_index("option")
     cf = a.cashflows
@@ -661,14 +665,15 @@ def _moves(site, chosen, alloc, current, budget, cost_of, ranked, block_hours, s
     return moves
 
 
-def sponsor_comparison(site: Site, budget: float) -> dict | None:
+def sponsor_comparison(site: Site, budget: float, appraisal=None) -> dict | None:
     """The site's shipped sponsor-staffing option at the same budget.
 
     Returns ``None`` where the site has no such option, else ``option``,
     ``npv`` and ``annual_cost`` of the option as shipped and ``scaled_npv``:
     its NPV per USD of officer time times ``min(budget, annual_cost)`` (the
     option bought in proportion when it costs more than the budget, as it is
-    when it costs less). [USD], [USD/year]
+    when it costs less); ``appraisal``: the site's deterministic appraisal
+    when already computed. [USD], [USD/year]
     """
     from .appraisal import appraise
 
@@ -676,7 +681,7 @@ def sponsor_comparison(site: Site, budget: float) -> dict | None:
     if not ids:
         return None
     oid = ids[0]
-    a = appraise(site)
+    a = appraisal if appraisal is not None else appraise(site)
     m = a.metrics
     m = m[m.discount_rate == m.discount_rate.iloc[0]].set_index("option")
     cf = a.cashflows

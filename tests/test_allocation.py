@@ -251,3 +251,34 @@ def test_bad_budget_and_block_are_refused(pharr):
         A.allocate(pharr, -1.0)
     with pytest.raises(ParameterError, match="block of 0 hours"):
         A.units(pharr, block_hours=0)
+
+
+def test_report_section_says_what_the_budget_buys(pharr, pharr_table):
+    from cba import report
+    from cba.i18n import use_language
+
+    alloc = {("trucks_standard", "weekday"): np.array([0] * 18 + [2, 2, 1] + [0] * 3)}
+    res = A.AllocationResult(
+        allocation=alloc,
+        table=A._as_rows(alloc),
+        npv=5e6,
+        annual_cost=2e5,
+        separable_npv={"greedy": 6e6, "integer_program": 6e6},
+        iterations=2,
+        converged=True,
+        marginal=pharr_table,
+    )
+    cmp = {
+        "option": "sponsor_staffing",
+        "npv": 9e6,
+        "annual_cost": 7e5,
+        "scaled_npv": 9e6,
+    }
+    html = report.allocation_html(pharr, res, cmp, 1e6)
+    assert "18-20 h +2, 20-21 h +1" in html and "Weekdays" in html
+    assert "more than this allocation" in html  # the shipped option does better: said
+    nothing = res._replace(table=A._as_rows({}), npv=0.0, annual_cost=0.0)
+    assert "buys nothing" in report.allocation_html(pharr, nothing, None, 1e6)
+    assert "it pays most for" in report.marginal_alt(pharr, pharr_table)
+    with use_language("es"):
+        assert "Días laborables" in report.allocation_html(pharr, res, cmp, 1e6)

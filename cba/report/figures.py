@@ -26,6 +26,7 @@ from .text import (
     base_rate_metrics,
     components_alt,
     escape,
+    fmt_num,
     fmt_pct,
     forecasts_alt,
     recommended_option,
@@ -46,6 +47,9 @@ def plain(text, width: int | None = None) -> str:
 
 
 __all__ = [
+    "plot_marginal",
+    "show_marginal",
+    "marginal_alt",
     "plain",
     "OPTION_PALETTE",
     "COMPONENT_PALETTE",
@@ -596,3 +600,80 @@ def show_cumulative_npv(site: Site, appraisal: Appraisal) -> None:
         + "; ".join(parts)
         + ".",
     )
+
+
+def _marginal_first(marginal: pd.DataFrame) -> pd.DataFrame:
+    """The first added booth of each one-hour block (NPV, M USD)."""
+    if marginal is None or marginal.empty:
+        return pd.DataFrame(columns=["stream", "kind", "start", "musd"])
+    m = marginal[(marginal.level == 1) & (marginal.hours == 1)]
+    return m.assign(musd=m.increment / 1e6)[["stream", "kind", "start", "musd"]]
+
+
+def plot_marginal(site: Site, marginal: pd.DataFrame):
+    """Heat maps, one per stream: NPV of one more booth by hour and kind of day."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import seaborn as sns
+
+    from .tables import DAY_KIND_NAMES
+
+    m = _marginal_first(marginal)
+    streams = [s for s in site.file.streams if s in set(m.stream)]
+    n = max(len(streams), 1)
+    fig, axes = plt.subplots(n, 1, figsize=(10, 0.6 + 1.35 * n), squeeze=False)
+    lim = float(np.nanmax(np.abs(m.musd))) if not m.empty else 1.0
+    for ax, sid in zip(axes[:, 0], streams or [None], strict=True):
+        if sid is None:
+            ax.axis("off")
+            continue
+        g = m[m.stream == sid]
+        grid = (
+            g.pivot_table(index="kind", columns="start", values="musd")
+            .reindex(index=[k for k in DAY_KIND_NAMES if k in set(g.kind)])
+            .reindex(columns=range(24))
+        )
+        grid.index = [_(DAY_KIND_NAMES[k]) for k in grid.index]
+        sns.heatmap(
+            grid,
+            ax=ax,
+            cmap="RdBu",
+            center=0.0,
+            vmin=-lim,
+            vmax=lim,
+            cbar_kws={"label": _("NPV, M USD")},
+            linewidths=0.3,
+            linecolor="white",
+        )
+        ax.set_title(
+            plain(site.file.streams[sid].description, 80), fontsize=9, loc="left"
+        )
+        ax.set_xlabel(_("Hour of the day (blank: no free lane, or lanes closed)"))
+        ax.set_ylabel("")
+    fig.tight_layout()
+    return fig
+
+
+def marginal_alt(site: Site, marginal: pd.DataFrame) -> str:
+    """Alt text of the heat map: where one more booth pays most."""
+    from .tables import DAY_KIND_NAMES
+
+    m = _marginal_first(marginal)
+    if m.empty:
+        return _("No hour has a free lane to add a booth to.")
+    best = m.loc[m.musd.idxmax()]
+    return _(
+        "Heat map of the net present value of one more booth by hour and kind of "
+        "day, one row of maps per stream; it pays most for {stream} on {kind} at "
+        "{hour}:00 ({value} M USD)."
+    ).format(
+        stream=plain(site.file.streams[best.stream].description),
+        kind=_(DAY_KIND_NAMES[best.kind]).lower(),
+        hour=f"{int(best.start):02d}",
+        value=fmt_num(best.musd, 1),
+    )
+
+
+def show_marginal(site: Site, marginal: pd.DataFrame) -> None:
+    """The heat map with its alt text."""
+    show_figure(plot_marginal(site, marginal), marginal_alt(site, marginal))

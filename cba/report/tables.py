@@ -27,10 +27,13 @@ from .text import (
     fmt_num,
     fmt_payback,
     fmt_pct,
+    fmt_usd,
     sig3,
 )
 
 __all__ = [
+    "allocation_html",
+    "DAY_KIND_NAMES",
     "table_html",
     "options_table",
     "stakeholder_table",
@@ -823,3 +826,80 @@ def measurement_html(site: Site, levels: pd.DataFrame) -> str:
             + "</strong></p>"
         )
     return "\n".join(out)
+
+
+#: Kinds of day of an allocation, as the report names them.
+DAY_KIND_NAMES = {
+    "weekday": N_("Weekdays"),
+    "saturday": N_("Saturdays"),
+    "sunday": N_("Sundays"),
+}
+
+
+def allocation_html(site: Site, result, comparison: dict | None, budget: float) -> str:
+    """The best use of an overtime budget at the site (``result`` from
+    :func:`cba.allocation.allocate`), the hours it buys, and the site's
+    shipped sponsor option at the same budget (``comparison`` from
+    :func:`cba.allocation.sponsor_comparison`)."""
+    from ..allocation import _spans
+
+    dy = site.info.report_dollar_year
+    t = result.table
+    if t.empty:
+        return (
+            "<p>"
+            + escape(
+                _(
+                    "No added booth-hour is worth its cost at this crossing: with "
+                    "{budget} a year the best use buys nothing."
+                ).format(budget=fmt_usd(budget))
+            )
+            + "</p>"
+        )
+    head = _(
+        "The best use of {budget} a year of overtime buys the hours below for "
+        "{cost} a year, with a net present value of {npv} (dollars of {year})."
+    ).format(
+        budget=fmt_usd(budget),
+        cost=fmt_usd(result.annual_cost),
+        npv=fmt_usd(result.npv),
+        year=dy,
+    )
+    if comparison is not None:
+        better = result.npv >= comparison["scaled_npv"] - 1e-6 * abs(comparison["npv"])
+        if better:
+            tail = _(
+                "The shipped sponsor-staffing option gives {npv} for {cost} a year, "
+                "{scaled} at this budget."
+            )
+        else:
+            tail = _(
+                "The shipped sponsor-staffing option gives {npv} for {cost} a year, "
+                "{scaled} at this budget: more than this allocation, which changes one "
+                "block of hours at a time from the hours that are best one by one and "
+                "can stop short of a package bought whole."
+            )
+        head += " " + tail.format(
+            npv=fmt_usd(comparison["npv"]),
+            cost=fmt_usd(comparison["annual_cost"]),
+            scaled=fmt_usd(comparison["scaled_npv"]),
+        )
+    if not result.converged:
+        head += " " + _(
+            "The search reached its limit of rounds while changes still improved the "
+            "allocation."
+        )
+    rows = []
+    for (sid, kind), g in t.groupby(["stream", "kind"], sort=True):
+        rows.append(
+            {
+                _("Stream"): site.file.streams[sid].description,
+                _("Days"): _(DAY_KIND_NAMES[kind]),
+                _("Hours and booths added"): _spans(g),
+            }
+        )
+    table = table_html(
+        pd.DataFrame(rows),
+        _("Where {budget} a year buys booths").format(budget=fmt_usd(budget)),
+    )
+    return f"<p>{escape(head)}</p>" + table

@@ -448,6 +448,7 @@ SECTIONS = [
     ("components", N_("Benefits and costs by component")),
     ("yearly", N_("Year by year")),
     ("stakeholders", N_("Who pays, who gains")),
+    ("staffing", N_("Where the next officer-hour pays most")),
     ("risk", N_("How sure are we")),
     ("method", N_("How the crossing is modelled")),
     ("appendix", N_("Appendix: every parameter used, with its source")),
@@ -532,6 +533,14 @@ SECTION_TEXT = {
         "break-even toll is the smallest surcharge per tolled crossing that "
         "recovers the sponsor's outlay (solved in closed form: PV of outlay over PV "
         "of tolled crossings)."
+    ),
+    "staffing": N_(
+        "The net present value of one more staffed booth in each hour of weekdays, "
+        "Saturdays and Sundays, bought as overtime, from this appraisal (its values "
+        "of time, day types and responses), for each stream with a free lane; then "
+        "the best use of a yearly overtime budget: the hours an integer program "
+        "picks within the budget and the lanes, improved against the full model, "
+        "where a booth in one hour shortens the queue of the next."
     ),
     "risk": N_(
         "Each uncertain input has a range (see the appendix). The tornado chart "
