@@ -55,6 +55,8 @@ __all__ = [
     "evaluate",
     "allocate",
     "AllocationResult",
+    "ServiceLevel",
+    "service_level",
     "site_room",
     "sponsor_comparison",
     "summary_lines",
@@ -186,8 +188,11 @@ def _option(name: str, alloc: Allocation, start_year: int) -> dict:
 
 
 def evaluate(
-    site: Site, allocations: dict[str, Allocation], overrides: dict | None = None
-) -> pd.DataFrame:
+    site: Site,
+    allocations: dict[str, Allocation],
+    overrides: dict | None = None,
+    waits: bool = False,
+):
     """NPV of each named allocation against the status quo, in one appraisal.
 
     Returns
@@ -195,7 +200,9 @@ def evaluate(
     DataFrame
         Indexed by name: ``pv_benefits, pv_costs, npv`` (USD, the base rate)
         and ``annual_cost`` (officer time a year at full effect, USD/year).
-        An empty allocation has all zeros.
+        An empty allocation has all zeros. With ``waits``, also a mapping of
+        name -> DataFrame ``stream, hour, wait_minutes, p95_minutes`` (the
+        first year of operation; the 95th percentile over the year's days).
     """
     from .appraisal import appraise
 
@@ -213,7 +220,7 @@ def evaluate(
         n: dict(pv_benefits=0.0, pv_costs=0.0, npv=0.0, annual_cost=0.0)
         for n in allocations
     }
-    if not names:
+    if not names and not waits:
         return pd.DataFrame.from_dict(rows, orient="index")
     variant = dataclasses.replace(site, file=parse(data, SiteFile, str(site.path)))
     with warnings.catch_warnings():
@@ -236,7 +243,16 @@ def evaluate(
             npv=float(m.loc[oid, "npv"]),
             annual_cost=float(cost.get(oid, 0.0)),
         )
-    return pd.DataFrame.from_dict(rows, orient="index")
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    if not waits:
+        return table
+    w = a.waits.rename(columns={"wait_days_p95_minutes": "p95_minutes"})
+    cols = ["stream", "hour", "wait_minutes", "p95_minutes"]
+    by = {
+        name: w[w.option == names.get(name, "status_quo")][cols].reset_index(drop=True)
+        for name in allocations
+    }
+    return table, by
 
 
 def _plus(alloc: Allocation, unit: Unit, n: float = 1.0) -> Allocation:
@@ -726,3 +742,151 @@ def _spans(g: pd.DataFrame) -> str:
         else:
             out.append([h, h + 1, b])
     return ", ".join(f"{a:02d}-{e:02d} h +{b}" for a, e, b in out)
+
+
+class ServiceLevel(NamedTuple):
+    """Result of :func:`service_level`.
+
+    Attributes
+    ----------
+    allocation : dict
+        Booths added by (stream, day kind), 24 values each. [booths]
+    table : DataFrame
+        The allocation as rows: ``stream, kind, hour, booths``.
+    annual_cost : float
+        Officer time a year. [USD/year]
+    npv : float
+        NPV of the added staffing. [USD]
+    p95 : DataFrame
+        ``stream, hour, p95_minutes`` with the allocation (first year of
+        operation).
+    unmet : list
+        ``(stream, hour)`` still above the target where no lane is left.
+    rounds : int
+        Appraisals the search took.
+    """
+
+    allocation: dict
+    table: pd.DataFrame
+    annual_cost: float
+    npv: float
+    p95: pd.DataFrame
+    unmet: list
+    rounds: int
+
+
+def _excess(p95: pd.DataFrame, target: float, streams) -> float:
+    x = p95[p95.stream.isin(streams)].p95_minutes.fillna(0.0)
+    return float(np.maximum(x - target, 0.0).sum())
+
+
+def _no_worse(new: pd.DataFrame, now: pd.DataFrame, target: float, streams) -> bool:
+    """No hour goes above the target, and none already above it gets worse."""
+    a = new[new.stream.isin(streams)].set_index(["stream", "hour"]).p95_minutes
+    b = now[now.stream.isin(streams)].set_index(["stream", "hour"]).p95_minutes
+    a, b = a.fillna(0.0), b.reindex(a.index).fillna(0.0)
+    return bool((a <= np.maximum(b, target) + 1e-6).all())
+
+
+def _violations(p95: pd.DataFrame, target: float, streams) -> list[tuple[str, int]]:
+    x = p95[p95.stream.isin(streams) & (p95.p95_minutes > target + 1e-9)]
+    return [(r.stream, int(r.hour)) for r in x.itertuples()]
+
+
+def service_level(
+    site: Site,
+    target_minutes: float,
+    streams: list[str] | None = None,
+    max_rounds: int = 40,
+) -> ServiceLevel:
+    """The cheapest added staffing that keeps the 95th-percentile wait of
+    every hour (over the year's days, first year of operation) at or under
+    ``target_minutes`` for each stream, within the lanes that exist.
+
+    Each round evaluates, in one appraisal, one more booth in each hour above
+    the target on each kind of day with a free lane, and keeps the one that
+    cuts the summed excess over the target most per USD; once no hour is
+    above it (or none can be helped), booths whose removal keeps every hour
+    within the target are removed, the dearest first, so that removing any
+    one of those left breaks it. Hours that stay above the target with every
+    lane staffed are reported in ``unmet``.
+    """
+    if not np.isfinite(target_minutes) or target_minutes <= 0:
+        raise ParameterError(
+            f"target of {target_minutes!r} minutes; allowed: a number > 0",
+            key_path="target_minutes",
+        )
+    streams = list(streams or site.file.streams)
+    for sid in streams:
+        if sid not in site.file.streams:
+            raise ParameterError(
+                f"stream '{sid}' is not a stream of site '{site.id}'; allowed: "
+                + ", ".join(site.file.streams),
+                key_path="streams",
+            )
+    chosen: list[Unit] = []
+    alloc: Allocation = {}
+    vals, w = evaluate(site, {"now": alloc}, waits=True)
+    current, p95 = vals.loc["now"], w["now"]
+    rounds = 1
+    cost_of: dict = {}
+    while rounds < max_rounds:
+        bad = _violations(p95, target_minutes, streams)
+        if not bad:
+            break
+        free = set(units(site, 1, streams, alloc))
+        tries = {
+            f"t{i}": u
+            for i, u in enumerate(
+                sorted(
+                    (u for u in free if (u.stream, u.start) in set(bad)),
+                    key=_order,
+                )
+            )
+        }
+        if not tries:
+            break
+        tv, tw = evaluate(
+            site, {n: _plus(alloc, u) for n, u in tries.items()}, waits=True
+        )
+        rounds += 1
+        before = _excess(p95, target_minutes, streams)
+        best, best_gain = None, 0.0
+        for n, u in tries.items():
+            extra = float(tv.loc[n, "annual_cost"] - current.annual_cost)
+            cost_of[u] = max(extra, 1e-9)
+            gain = (before - _excess(tw[n], target_minutes, streams)) / cost_of[u]
+            if gain > best_gain + 1e-12:
+                best, best_gain = n, gain
+        if best is None:
+            break
+        u = tries[best]
+        chosen.append(u)
+        alloc = _plus(alloc, u)
+        current, p95 = tv.loc[best], tw[best]
+    unmet = _violations(p95, target_minutes, streams)
+    # Prune: drop what the target does not need, dearest first.
+    while chosen and rounds < max_rounds:
+        runs = {f"d{i}": _plus(alloc, c, -1.0) for i, c in enumerate(chosen)}
+        dv, dw = evaluate(site, runs, waits=True)
+        rounds += 1
+        keep_ok = [
+            (cost_of.get(c, 0.0), i)
+            for i, c in enumerate(chosen)
+            if _no_worse(dw[f"d{i}"], p95, target_minutes, streams)
+        ]
+        if not keep_ok:
+            break
+        _cost, i = max(keep_ok)
+        c = chosen.pop(i)
+        alloc = _plus(alloc, c, -1.0)
+        current, p95 = dv.loc[f"d{i}"], dw[f"d{i}"]
+    return ServiceLevel(
+        allocation=alloc,
+        table=_as_rows(alloc),
+        annual_cost=float(current.annual_cost),
+        npv=float(current.npv),
+        p95=p95[p95.stream.isin(streams)][["stream", "hour", "p95_minutes"]],
+        unmet=unmet,
+        rounds=rounds,
+    )

@@ -442,9 +442,17 @@ def case_cmd(files, params_dir, csv_path, html_path):
 @click.option(
     "--budget",
     type=click.FloatRange(min=0),
-    required=True,
+    default=None,
     metavar="USD",
     help="Overtime budget a year, in the report dollars of each site (e.g. 1000000).",
+)
+@click.option(
+    "--target-minutes",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="M",
+    help="Instead of a budget: the cheapest staffing that keeps the 95th-percentile "
+    "wait of every hour at or under M minutes, for every stream.",
 )
 @click.option(
     "--block-hours",
@@ -468,7 +476,7 @@ def case_cmd(files, params_dir, csv_path, html_path):
     "hour), marginal.csv (the value of every candidate block) and "
     "allocation_summary.csv into this folder.",
 )
-def allocate_cmd(sites, budget, block_hours, params_dir, csv_dir):
+def allocate_cmd(sites, budget, target_minutes, block_hours, params_dir, csv_dir):
     """Where the next officer-hour pays most: allocate an overtime budget.
 
     For each site (ids or paths; none = every shipped site) the value of
@@ -480,22 +488,57 @@ def allocate_cmd(sites, budget, block_hours, params_dir, csv_dir):
     the site's shipped sponsor-staffing option at the same budget. About 10
     to 30 s a site.
 
+    With --target-minutes M instead, it finds the cheapest added staffing
+    that keeps the 95th-percentile wait of every hour (over the year's days,
+    first year of operation) at or under M minutes, and lists the hours
+    that stay above it with every lane staffed.
+
     \b
     Examples:
       cba allocate pharr_reynosa --budget 1000000
       cba allocate --budget 500000 --block-hours 4 --csv reports/allocation
+      cba allocate brownsville_veterans --target-minutes 30
     """
     import pandas as pd
 
     from . import allocation
     from .batch import load_checked_site, resolve_sites, write_text_atomic
 
+    if (budget is None) == (target_minutes is None):
+        _fail("give --budget USD or --target-minutes M (one of them)")
+        sys.exit(EXIT_BAD_INPUT)
     try:
         paths = resolve_sites(sites, params_dir)
         loaded = [load_checked_site(p) for p in paths]
     except CBAError as exc:
         _fail(str(exc))
         sys.exit(EXIT_BAD_INPUT)
+    if target_minutes is not None:
+        frames = []
+        for site in loaded:
+            res = allocation.service_level(site, target_minutes)
+            click.echo(
+                f"{site.id}: 95th-percentile wait of every hour at or under "
+                f"{target_minutes:g} minutes"
+            )
+            click.echo(
+                f"  added staffing {res.annual_cost:,.0f} USD a year, NPV "
+                f"{res.npv / 1e6:,.2f} M USD ({res.rounds} appraisals)"
+            )
+            for (sid, kind), g in res.table.groupby(["stream", "kind"], sort=True):
+                click.echo(f"  {sid}, {kind}: {allocation._spans(g)}")
+            if res.unmet:
+                hours = ", ".join(f"{s} {h:02d} h" for s, h in res.unmet)
+                click.echo(f"  above the target with every lane staffed: {hours}")
+            frames.append(res.table.assign(site=site.id))
+        if csv_dir:
+            out = Path(csv_dir)
+            out.mkdir(parents=True, exist_ok=True)
+            df = pd.concat(frames, ignore_index=True)
+            first = ["site"] + [c for c in df.columns if c != "site"]
+            write_text_atomic(out / "service_level.csv", df[first].to_csv(index=False))
+            click.echo(f"wrote service_level.csv in {out}")
+        return
     rows, marginal, summary = [], [], []
     for site in loaded:
         try:

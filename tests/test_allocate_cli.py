@@ -18,6 +18,10 @@ def test_unknown_site_and_bad_budget_exit_2():
     assert res.exit_code == 2 and "budget" in res.output.lower()
     res = CliRunner().invoke(cli, ["allocate", "santa_teresa"])
     assert res.exit_code == 2 and "--budget" in res.output
+    res = CliRunner().invoke(
+        cli, ["allocate", "santa_teresa", "--budget", "1", "--target-minutes", "5"]
+    )
+    assert res.exit_code == 2 and "one of them" in res.output
 
 
 def test_help_explains_the_method():
@@ -41,3 +45,21 @@ def test_a_run_prints_the_allocation_and_writes_csvs(tmp_path):
     assert set(alloc.columns) >= {"site", "stream", "kind", "hour", "booths"}
     marginal = pd.read_csv(tmp_path / "marginal.csv")
     assert {"increment", "increment_cost", "level"} <= set(marginal.columns)
+
+
+@pytest.mark.slow
+def test_a_service_level_run(tmp_path):
+    res = CliRunner().invoke(
+        cli,
+        [
+            "allocate",
+            "brownsville_veterans",
+            "--target-minutes",
+            "30",
+            "--csv",
+            str(tmp_path),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "at or under 30 minutes" in res.output
+    assert (tmp_path / "service_level.csv").exists()
