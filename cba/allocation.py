@@ -60,6 +60,7 @@ __all__ = [
     "site_room",
     "sponsor_comparison",
     "summary_lines",
+    "hour_spans",
 ]
 
 #: The kinds of day an allocation buys on, with their days of the week.
@@ -728,11 +729,11 @@ def summary_lines(site: Site, result: AllocationResult, budget: float) -> list[s
     if t.empty:
         lines.append("  nothing: no added booth-hour is worth its cost")
     for (sid, kind), g in t.groupby(["stream", "kind"], sort=True):
-        lines.append(f"  {sid}, {kind}: {_spans(g)}")
+        lines.append(f"  {sid}, {kind}: {hour_spans(g)}")
     return lines
 
 
-def _spans(g: pd.DataFrame) -> str:
+def hour_spans(g: pd.DataFrame) -> str:
     """Consecutive hours with the same booths added, as ranges ("18-21 h +2")."""
     out: list = []
     for r in g.sort_values("hour").itertuples():

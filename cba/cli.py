@@ -526,7 +526,7 @@ def allocate_cmd(sites, budget, target_minutes, block_hours, params_dir, csv_dir
                 f"{res.npv / 1e6:,.2f} M USD ({res.rounds} appraisals)"
             )
             for (sid, kind), g in res.table.groupby(["stream", "kind"], sort=True):
-                click.echo(f"  {sid}, {kind}: {allocation._spans(g)}")
+                click.echo(f"  {sid}, {kind}: {allocation.hour_spans(g)}")
             if res.unmet:
                 hours = ", ".join(f"{s} {h:02d} h" for s, h in res.unmet)
                 click.echo(f"  above the target with every lane staffed: {hours}")

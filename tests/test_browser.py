@@ -211,3 +211,11 @@ def test_pdf_prints_the_summary_within_twelve_a4_pages(rendered_batch, name):
     if name == "report.es.pdf":
         words = ("Recomendada", "conviene")
     assert all(w in first for w in words), first[:500]
+
+
+def test_reports_carry_no_python_warnings(rendered_batch):
+    """Warnings are for logs: none is printed into a report."""
+    out, _ = rendered_batch
+    for name in ("report.html", "report.es.html"):
+        text = (out / "good_site" / name).read_text(encoding="utf-8")
+        assert "Warning:" not in text, name

@@ -611,7 +611,8 @@ def _marginal_first(marginal: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_marginal(site: Site, marginal: pd.DataFrame):
-    """Heat maps, one per stream: NPV of one more booth by hour and kind of day."""
+    """Heat map of the NPV of one more booth: a row per stream and kind of day,
+    a column per hour."""
     import matplotlib.pyplot as plt
     import numpy as np
     import seaborn as sns
@@ -619,21 +620,24 @@ def plot_marginal(site: Site, marginal: pd.DataFrame):
     from .tables import DAY_KIND_NAMES
 
     m = _marginal_first(marginal)
-    streams = [s for s in site.file.streams if s in set(m.stream)]
-    n = max(len(streams), 1)
-    fig, axes = plt.subplots(n, 1, figsize=(10, 0.6 + 1.35 * n), squeeze=False)
-    lim = float(np.nanmax(np.abs(m.musd))) if not m.empty else 1.0
-    for ax, sid in zip(axes[:, 0], streams or [None], strict=True):
-        if sid is None:
-            ax.axis("off")
-            continue
+    rows, labels = [], []
+    for sid in site.file.streams:
         g = m[m.stream == sid]
-        grid = (
-            g.pivot_table(index="kind", columns="start", values="musd")
-            .reindex(index=[k for k in DAY_KIND_NAMES if k in set(g.kind)])
-            .reindex(columns=range(24))
-        )
-        grid.index = [_(DAY_KIND_NAMES[k]) for k in grid.index]
+        for kind in DAY_KIND_NAMES:
+            k = g[g.kind == kind]
+            if k.empty:
+                continue
+            rows.append(k.set_index("start").musd.reindex(range(24)).to_numpy())
+            labels.append(
+                plain(site.file.streams[sid].description, 38)
+                + " / "
+                + _(DAY_KIND_NAMES[kind]).lower()
+            )
+    n = max(len(rows), 1)
+    fig, ax = plt.subplots(figsize=(10, 0.8 + 0.34 * n))
+    if rows:
+        grid = pd.DataFrame(np.vstack(rows), index=labels, columns=range(24))
+        lim = float(np.nanmax(np.abs(grid.to_numpy())))
         sns.heatmap(
             grid,
             ax=ax,
@@ -645,11 +649,11 @@ def plot_marginal(site: Site, marginal: pd.DataFrame):
             linewidths=0.3,
             linecolor="white",
         )
-        ax.set_title(
-            plain(site.file.streams[sid].description, 80), fontsize=9, loc="left"
-        )
-        ax.set_xlabel(_("Hour of the day (blank: no free lane, or lanes closed)"))
-        ax.set_ylabel("")
+        ax.tick_params(axis="y", labelsize=7)
+    else:
+        ax.axis("off")
+    ax.set_xlabel(_("Hour of the day (blank: no free lane, or lanes closed)"))
+    ax.set_ylabel("")
     fig.tight_layout()
     return fig
 
@@ -663,9 +667,9 @@ def marginal_alt(site: Site, marginal: pd.DataFrame) -> str:
         return _("No hour has a free lane to add a booth to.")
     best = m.loc[m.musd.idxmax()]
     return _(
-        "Heat map of the net present value of one more booth by hour and kind of "
-        "day, one row of maps per stream; it pays most for {stream} on {kind} at "
-        "{hour}:00 ({value} M USD)."
+        "Heat map of the net present value of one more booth by hour, a row per "
+        "stream and kind of day; it pays most for {stream} on {kind} at {hour}:00 "
+        "({value} M USD)."
     ).format(
         stream=plain(site.file.streams[best.stream].description),
         kind=_(DAY_KIND_NAMES[best.kind]).lower(),

@@ -841,7 +841,7 @@ def allocation_html(site: Site, result, comparison: dict | None, budget: float) 
     :func:`cba.allocation.allocate`), the hours it buys, and the site's
     shipped sponsor option at the same budget (``comparison`` from
     :func:`cba.allocation.sponsor_comparison`)."""
-    from ..allocation import _spans
+    from ..allocation import hour_spans
 
     dy = site.info.report_dollar_year
     t = result.table
@@ -895,7 +895,7 @@ def allocation_html(site: Site, result, comparison: dict | None, budget: float) 
             {
                 _("Stream"): site.file.streams[sid].description,
                 _("Days"): _(DAY_KIND_NAMES[kind]),
-                _("Hours and booths added"): _spans(g),
+                _("Hours and booths added"): hour_spans(g),
             }
         )
     table = table_html(
