@@ -228,15 +228,8 @@ def evaluate(
         # The IRR of a candidate is not used; its uniqueness warning is noise.
         warnings.filterwarnings("ignore", message="net flows change sign")
         a = appraise(variant, overrides=overrides)
-    m = a.metrics
-    m = m[m.discount_rate == m.discount_rate.iloc[0]].set_index("option")
-    cf = a.cashflows
-    last = cf.year.max()
-    cost = (
-        cf[(cf.side == "cost") & (cf.component == "officer_time") & (cf.year == last)]
-        .groupby("option")
-        .value.sum()
-    )
+    m = _base_metrics(a)
+    cost = _officer_cost_a_year(a)
     for name, oid in names.items():
         rows[name] = dict(
             pv_benefits=float(m.loc[oid, "pv_benefits"]),
@@ -254,6 +247,29 @@ def evaluate(
         for name in allocations
     }
     return table, by
+
+
+def _base_metrics(a) -> pd.DataFrame:
+    """An appraisal's metrics at its base discount rate, by option."""
+    m = a.metrics
+    return m[m.discount_rate == m.discount_rate.iloc[0]].set_index("option")
+
+
+def _officer_cost_a_year(a) -> pd.Series:
+    """Officer time each option costs in the last year (full effect), by
+    option. [USD/year]"""
+    cf = a.cashflows
+    last = cf[
+        (cf.side == "cost")
+        & (cf.component == "officer_time")
+        & (cf.year == cf.year.max())
+    ]
+    return last.groupby("option").value.sum()
+
+
+def _unit(r) -> Unit:
+    """The block a row of a marginal table stands for."""
+    return Unit(r.stream, r.kind, int(r.start), int(r.hours))
 
 
 def _plus(alloc: Allocation, unit: Unit, n: float = 1.0) -> Allocation:
@@ -470,12 +486,7 @@ def site_room(site: Site) -> dict:
 
 
 def _allocation_of(table: pd.DataFrame, rows: list[int]) -> Allocation:
-    alloc: Allocation = {}
-    for i in rows:
-        r = table.loc[i]
-        u = Unit(r.stream, r.kind, int(r.start), int(r.hours))
-        alloc = _plus(alloc, u)
-    return alloc
+    return _allocation_from([_unit(r) for r in table.loc[rows].itertuples()])
 
 
 class AllocationResult(NamedTuple):
@@ -553,21 +564,18 @@ def allocate(
         "greedy": float(table.loc[g, "increment"].sum()) if g else 0.0,
         "integer_program": float(table.loc[ip, "increment"].sum()) if ip else 0.0,
     }
-    chosen = [
-        Unit(r.stream, r.kind, int(r.start), int(r.hours))
-        for r in table.loc[ip].itertuples()
-    ]
+    chosen = [_unit(r) for r in table.loc[ip].itertuples()]
     cost_of = {
         r.key: float(r.increment_cost) for r in table[table.level == 1].itertuples()
     }
-    alloc = _allocation_of(table, ip)
+    alloc = _allocation_from(chosen)
     current = evaluate(site, {"now": alloc}).loc["now"]
     # The blocks worth trying to add or swap in: the best by separable value
     # per USD of cost.
     first = table[table.level == 1].copy()
     first["ratio"] = first.increment / first.increment_cost.clip(lower=1e-9)
     ranked = [
-        Unit(r.stream, r.kind, int(r.start), int(r.hours))
+        _unit(r)
         for r in first.sort_values("ratio", ascending=False).itertuples()
         if r.increment > 0
     ]
@@ -699,19 +707,8 @@ def sponsor_comparison(site: Site, budget: float, appraisal=None) -> dict | None
         return None
     oid = ids[0]
     a = appraisal if appraisal is not None else appraise(site)
-    m = a.metrics
-    m = m[m.discount_rate == m.discount_rate.iloc[0]].set_index("option")
-    cf = a.cashflows
-    last = cf.year.max()
-    cost = float(
-        cf[
-            (cf.option == oid)
-            & (cf.side == "cost")
-            & (cf.component == "officer_time")
-            & (cf.year == last)
-        ].value.sum()
-    )
-    npv = float(m.loc[oid, "npv"])
+    cost = float(_officer_cost_a_year(a).get(oid, 0.0))
+    npv = float(_base_metrics(a).loc[oid, "npv"])
     scaled = npv * min(budget, cost) / cost if cost > 0 else npv
     return {"option": oid, "npv": npv, "annual_cost": cost, "scaled_npv": scaled}
 

@@ -437,6 +437,17 @@ def case_cmd(files, params_dir, csv_path, html_path):
         click.echo(f"wrote {html_path}")
 
 
+def _site_csv(path: Path, frames, float_format: str | None = None) -> None:
+    """Write per-site tables as one CSV, the ``site`` column first."""
+    import pandas as pd
+
+    from .batch import write_text_atomic
+
+    df = pd.concat(frames, ignore_index=True)
+    first = ["site"] + [c for c in df.columns if c != "site"]
+    write_text_atomic(path, df[first].to_csv(index=False, float_format=float_format))
+
+
 @cli.command("allocate")
 @click.argument("sites", nargs=-1)
 @click.option(
@@ -502,7 +513,7 @@ def allocate_cmd(sites, budget, target_minutes, block_hours, params_dir, csv_dir
     import pandas as pd
 
     from . import allocation
-    from .batch import load_checked_site, resolve_sites, write_text_atomic
+    from .batch import load_checked_site, resolve_sites
 
     if (budget is None) == (target_minutes is None):
         _fail("give --budget USD or --target-minutes M (one of them)")
@@ -534,9 +545,7 @@ def allocate_cmd(sites, budget, target_minutes, block_hours, params_dir, csv_dir
         if csv_dir:
             out = Path(csv_dir)
             out.mkdir(parents=True, exist_ok=True)
-            df = pd.concat(frames, ignore_index=True)
-            first = ["site"] + [c for c in df.columns if c != "site"]
-            write_text_atomic(out / "service_level.csv", df[first].to_csv(index=False))
+            _site_csv(out / "service_level.csv", frames)
             click.echo(f"wrote service_level.csv in {out}")
         return
     rows, marginal, summary = [], [], []
@@ -581,11 +590,7 @@ def allocate_cmd(sites, budget, target_minutes, block_hours, params_dir, csv_dir
             ("marginal.csv", marginal),
             ("allocation_summary.csv", [pd.DataFrame(summary)]),
         ):
-            df = pd.concat(frames, ignore_index=True)
-            first = ["site"] + [c for c in df.columns if c != "site"]
-            write_text_atomic(
-                out / name, df[first].to_csv(index=False, float_format="%.6g")
-            )
+            _site_csv(out / name, frames, float_format="%.6g")
         click.echo(
             f"wrote allocation.csv, marginal.csv, allocation_summary.csv in {out}"
         )

@@ -58,6 +58,7 @@ __all__ = [
     "fit_processing_rate",
     "summary_table",
     "calibrated_document",
+    "calibrated_file_document",
     "calibrated_yaml",
     "ObservationPanel",
     "ProcessingRateFit",
@@ -885,18 +886,25 @@ def calibrated_document(spec_path, calibrated_on: str) -> tuple[dict, Path]:
     if out_path.exists():
         values = dict(read_yaml(out_path).get("values") or {})
     values[spec.target] = entry
-    doc = {
+    command = f"cba calibrate {spec_path.as_posix()}"
+    return calibrated_file_document(spec.site, command, calibrated_on, values), out_path
+
+
+def calibrated_file_document(site: str, command: str, calibrated_on: str, values):
+    """The document of a calibrated-values file (schema
+    :class:`cba.params.CalibratedFile`): its site, the command that writes it,
+    the date and the values by key path (sorted)."""
+    return {
         "schema_version": 1,
         "description": (
-            f"Values of site {spec.site} set by calibration against what was "
+            f"Values of site {site} set by calibration against what was "
             "measured there. Written by `cba calibrate`; do not edit by hand."
         ),
-        "site": spec.site,
-        "command": f"cba calibrate {spec_path.as_posix()}",
+        "site": site,
+        "command": command,
         "calibrated_on": calibrated_on,
         "values": dict(sorted(values.items())),
     }
-    return doc, out_path
 
 
 def calibrated_yaml(doc: dict) -> str:

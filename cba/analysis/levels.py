@@ -43,6 +43,7 @@ import numpy as np
 from ..exceptions import ParameterError
 from ..params import LevelCalibrationSpec, load_site, parse, read_yaml
 from . import cases
+from .calibration import calibrated_file_document
 
 __all__ = [
     "STRENGTH_SIGMA",
@@ -313,7 +314,6 @@ def level_calibrated_document(spec_path, calibrated_on: str):
         obs.observations[o].source.title or "" for o in spec.observations
     )
     first = obs.observations[spec.observations[0]]
-    values = {}
     out_path = (spec_path.parent / spec.output).resolve()
     existing = read_yaml(out_path) if out_path.exists() else {}
     values = dict(existing.get("values") or {})
@@ -358,17 +358,8 @@ def level_calibrated_document(spec_path, calibrated_on: str):
         if _writes_to(Path(c), out_path)
     }
     commands.add(spec_path.as_posix())
-    doc = {
-        "schema_version": 1,
-        "description": (
-            f"Values of site {spec.site} set by calibration against what was "
-            "measured there. Written by `cba calibrate`; do not edit by hand."
-        ),
-        "site": spec.site,
-        "command": "cba calibrate " + " ".join(sorted(c for c in commands if c)),
-        "calibrated_on": calibrated_on,
-        "values": dict(sorted(values.items())),
-    }
+    command = "cba calibrate " + " ".join(sorted(c for c in commands if c))
+    doc = calibrated_file_document(spec.site, command, calibrated_on, values)
     return doc, out_path
 
 
