@@ -377,26 +377,27 @@ def cashflow_frame(
 ) -> pd.DataFrame:
     """Tidy cash flows with :data:`cba.vocab.CASHFLOW_COLUMNS` from (option, side,
     component, stakeholder, values by year) tuples; draw -1 for a Monte Carlo mean."""
-    frames = []
-    draw = -1 if n_draws > 0 else 0
-    for oid, side, comp, who, arr in parts:
-        frames.append(
-            pd.DataFrame(
-                {
-                    "site": site_id,
-                    "option": oid,
-                    "draw": draw,
-                    "year": years,
-                    "side": side,
-                    "component": comp,
-                    "stakeholder": who,
-                    "value": arr,
-                }
-            )
-        )
-    if not frames:
+    if not parts:
         return pd.DataFrame(columns=CASHFLOW_COLUMNS)
-    cf = pd.concat(frames, ignore_index=True)
+    draw = -1 if n_draws > 0 else 0
+    n = len(years)
+    # One frame from the parts laid end to end (one small frame per part
+    # costs more than the appraisal's arithmetic).
+    labels = np.array([p[:4] for p in parts], dtype=object)
+    cf = pd.DataFrame(
+        {
+            "site": site_id,
+            "option": np.repeat(labels[:, 0], n),
+            "draw": draw,
+            "year": np.tile(np.asarray(years), len(parts)),
+            "side": np.repeat(labels[:, 1], n),
+            "component": np.repeat(labels[:, 2], n),
+            "stakeholder": np.repeat(labels[:, 3], n),
+            "value": np.concatenate(
+                [np.broadcast_to(np.asarray(p[4], dtype=float), (n,)) for p in parts]
+            ),
+        }
+    )
     cf = cf.groupby(
         ["site", "option", "draw", "year", "side", "component", "stakeholder"],
         as_index=False,

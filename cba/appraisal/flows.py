@@ -171,6 +171,28 @@ def _within_lanes(inp: Inputs, oid: str, sid: str, queue):
     )
 
 
+def _same_queue(a, b) -> bool:
+    """Whether two stream queues have the same inputs, value for value (False
+    when in doubt: a shape that differs is solved, not assumed equal)."""
+    if a is b:
+        return True
+
+    def same(x, y):
+        if x is None or y is None:
+            return x is None and y is None
+        return np.shape(x) == np.shape(y) and np.array_equal(x, y)
+
+    if not same(a.profile, b.profile) or len(a.stages) != len(b.stages):
+        return False
+    fields = ("servers", "services_per_hour", "cv", "share", "grown", "lanes")
+    return all(
+        s.name == t.name
+        and s.side == t.side
+        and all(same(getattr(s, f), getattr(t, f)) for f in fields)
+        for s, t in zip(a.stages, b.stages, strict=True)
+    )
+
+
 def _displaceable(inp: Inputs, oid: str, sid: str) -> bool:
     return any(
         ch.reimbursed and ch.booth_hours_a_day() > 0
@@ -231,6 +253,12 @@ def option_flows(
                     inp, oid, sid, base_queues[sid], displaced=True
                 )
     jobs, keys = [], []
+    same: dict[tuple, tuple] = {}
+    order = [
+        (k, oid, sid)
+        for k in range(len(inp.day_types))
+        for oid, sid in [("status_quo", s) for s in base_queues] + list(changed)
+    ]
     for k, dt in enumerate(inp.day_types):
         staffed = {
             sid: _staffed_for(dt, inp.streams[sid], q) for sid, q in base_queues.items()
@@ -249,13 +277,21 @@ def option_flows(
             )
             q = _within_lanes(inp, name, sid, q)
             ov = option_vols[name][sid]
+            if np.array_equal(ov, vols[sid]) and _same_queue(q, staffed[sid]):
+                # Nothing changes on this day type (a window on other days):
+                # the status quo's result is this job's, not solved again.
+                same[(k, oid, sid)] = (k, "status_quo", sid)
+                continue
             jobs.append(QueueJob(q, ov * f / days, scale[sid], reference[sid]))
             keys.append((k, oid, sid))
     response = eco.trips_lost_per_hour_of_delay
     spread = eco.peak_spread_share[:, None]
     fill = eco.peak_spread_fill[:, None]
     jobs = [replace(job, spread=spread, spread_fill=fill) for job in jobs]
-    raw = dict(zip(keys, run_queue_jobs(jobs, anchors, T, response), strict=True))
+    solved = dict(zip(keys, run_queue_jobs(jobs, anchors, T, response), strict=True))
+    # In the order the day types and options were listed (the sums over day
+    # types below add them in that order).
+    raw = {key: solved[same.get(key, key)] for key in order}
     results = _over_day_types(inp, raw)
     # Reimbursed officer-hours replace regular ones on a share of the days
     # (the substitution share): on those days the bought booths add nothing.
