@@ -23,6 +23,10 @@ allocate
     separable table, then iterated against the full time-varying model (the
     hours interact through the backlog) until no single addition, removal or
     swap improves it.
+budget_curve, portfolio, frontier, national
+    Across sites: each site's NPV against its budget in the full model, and
+    the split of a national budget that maximises the summed NPV (an exact
+    multiple-choice knapsack over the curves' points).
 
 Units: money in the site's report dollar-year (USD), NPV at the site's base
 discount rate over its horizon, budgets and costs in USD a year, booth-hours
@@ -61,6 +65,13 @@ __all__ = [
     "sponsor_comparison",
     "summary_lines",
     "hour_spans",
+    "CURVE_BUDGETS",
+    "FRONTIER_BUDGETS",
+    "budget_curve",
+    "portfolio",
+    "frontier",
+    "entry_order",
+    "national",
 ]
 
 #: The kinds of day an allocation buys on, with their days of the week.
@@ -888,3 +899,247 @@ def service_level(
         unmet=unmet,
         rounds=rounds,
     )
+
+
+# ------------------------------------------------------- across sites
+#: Annual budgets at which a site's curve of NPV against budget is evaluated
+#: (then capped at what its worthwhile blocks cost in all). [USD/year]
+CURVE_BUDGETS = (
+    50e3,
+    100e3,
+    200e3,
+    350e3,
+    500e3,
+    750e3,
+    1e6,
+    1.5e6,
+    2e6,
+    3e6,
+    4e6,
+    6e6,
+    8e6,
+)
+#: National budgets of the frontier shown on the index. [USD/year]
+FRONTIER_BUDGETS = (0.25e6, 0.5e6, 1e6, 2e6, 3e6, 5e6, 7.5e6, 10e6, 15e6, 20e6)
+CURVE_COLUMNS = ["site", "point", "budget", "annual_cost", "npv", "pv_benefits"]
+
+
+def budget_curve(
+    site: Site,
+    budgets: tuple[float, ...] = CURVE_BUDGETS,
+    table: pd.DataFrame | None = None,
+    block_hours: int = 1,
+) -> pd.DataFrame:
+    """A site's NPV against its annual overtime budget, in the full model.
+
+    At each budget the greedy allocation of the separable table
+    (:func:`marginal_values`, or ``table`` when already computed) is
+    evaluated in the full time-varying model, all budgets in one appraisal;
+    the site then keeps, at each budget, the best point that costs no more
+    (spending more never lowers its NPV: it need not spend it). Budgets above
+    what every worthwhile block costs in all are replaced by that total.
+
+    Returns
+    -------
+    DataFrame
+        ``site, point, budget, annual_cost, npv, pv_benefits``: one row per
+        point, point 0 the status quo (all zeros); ``annual_cost`` is the
+        officer time a year of the allocation kept (<= budget). [USD/year],
+        [USD]
+    """
+    if table is None:
+        table = marginal_values(site, block_hours)
+    room = site_room(site)
+    worth = table[table.increment > 0] if not table.empty else table
+    total = float(worth.increment_cost.sum()) if len(worth) else 0.0
+    levels = sorted({min(float(b), total) for b in budgets if b > 0} - {0.0})
+    allocs, spends = {}, {}
+    for i, b in enumerate(levels):
+        rows = greedy(table, b, room)
+        if rows:
+            allocs[f"p{i}"] = _allocation_of(table, rows)
+            spends[f"p{i}"] = b
+    vals = evaluate(site, allocs) if allocs else pd.DataFrame()
+    out = [
+        {
+            "site": site.id,
+            "point": 0,
+            "budget": 0.0,
+            "annual_cost": 0.0,
+            "npv": 0.0,
+            "pv_benefits": 0.0,
+        }
+    ]
+    best = out[0]
+    for i, b in enumerate(levels):
+        name = f"p{i}"
+        if name in allocs:
+            v = vals.loc[name]
+            if v.annual_cost <= b + 1e-6 and v.npv > best["npv"]:
+                best = {
+                    "annual_cost": float(v.annual_cost),
+                    "npv": float(v.npv),
+                    "pv_benefits": float(v.pv_benefits),
+                }
+        out.append(
+            {
+                "site": site.id,
+                "point": i + 1,
+                "budget": b,
+                "annual_cost": best["annual_cost"],
+                "npv": best["npv"],
+                "pv_benefits": best["pv_benefits"],
+            }
+        )
+    return pd.DataFrame(out, columns=CURVE_COLUMNS)
+
+
+def portfolio(curves: pd.DataFrame, budget: float) -> pd.DataFrame:
+    """The split of a national ``budget`` (USD a year) across sites that
+    maximises their summed NPV: one point of each site's curve
+    (:func:`budget_curve`), exactly (``scipy.optimize.milp``; a
+    multiple-choice knapsack on the points' annual costs).
+
+    Returns
+    -------
+    DataFrame
+        One row per site: ``site, annual_cost, npv, pv_benefits`` of the
+        point chosen (zeros for a site that gets nothing). [USD/year], [USD]
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    if not np.isfinite(budget) or budget < 0:
+        raise ParameterError(
+            f"budget {budget!r}; allowed: a number of USD a year >= 0",
+            key_path="budget",
+        )
+    sites = sorted(curves.site.unique())
+    out = pd.DataFrame(
+        {"site": sites, "annual_cost": 0.0, "npv": 0.0, "pv_benefits": 0.0}
+    )
+    # Each site's distinct points in order of cost, as steps from the one
+    # before (a step only with the one before it): the problem's variables.
+    steps = []
+    for s in sites:
+        c = curves[curves.site == s].sort_values("annual_cost")
+        c = c.drop_duplicates("annual_cost")
+        prev = None
+        for r in c.itertuples():
+            if r.annual_cost > 0:
+                steps.append((s, r, prev))
+            prev = r if r.annual_cost > 0 else None
+    if not steps:
+        return out
+    n = len(steps)
+    cost = np.array(
+        [r.annual_cost - (p.annual_cost if p else 0.0) for _s, r, p in steps]
+    )
+    gain = np.array([r.npv - (p.npv if p else 0.0) for _s, r, p in steps])
+    # Costs and gains scaled to order one: the solver's tolerances are
+    # absolute.
+    cs = max(float(cost.max()), 1e-300)
+    gs = max(float(np.abs(gain).max()), 1e-300)
+    a = np.zeros((n, n))
+    a[0] = cost / cs
+    hi = [float(budget) / cs * (1.0 + 1e-12)]
+    for k in range(1, n):
+        if steps[k][0] == steps[k - 1][0]:
+            a[len(hi), k], a[len(hi), k - 1] = 1.0, -1.0
+            hi.append(0.0)
+    a = a[: len(hi)]
+    res = milp(
+        c=-gain / gs,
+        constraints=LinearConstraint(a, -np.inf, np.array(hi)),
+        integrality=np.ones(n),
+        bounds=Bounds(0, 1),
+    )
+    if res.x is None:  # pragma: no cover - nothing chosen is feasible
+        raise RuntimeError(f"the portfolio's integer program failed: {res.message}")
+    last = {}
+    for k, (s, r, _p) in enumerate(steps):
+        if res.x[k] > 0.5:
+            last[s] = r
+    chosen = pd.DataFrame(
+        [
+            {
+                "site": s,
+                "annual_cost": r.annual_cost,
+                "npv": r.npv,
+                "pv_benefits": r.pv_benefits,
+            }
+            for s, r in last.items()
+        ],
+        columns=["site", "annual_cost", "npv", "pv_benefits"],
+    ).set_index("site")
+    for col in ("annual_cost", "npv", "pv_benefits"):
+        out[col] = [
+            float(chosen.at[s, col]) if s in chosen.index else 0.0 for s in sites
+        ]
+    return out
+
+
+def frontier(
+    curves: pd.DataFrame, budgets: tuple[float, ...] = FRONTIER_BUDGETS
+) -> pd.DataFrame:
+    """Total NPV of the best split (:func:`portfolio`) at each national budget.
+
+    Returns
+    -------
+    DataFrame
+        One row per budget and site: ``budget, site, annual_cost, npv``, and
+        ``total_cost``, ``total_npv`` of the budget's split. [USD/year], [USD]
+    """
+    frames = []
+    for b in budgets:
+        p = portfolio(curves, b)
+        frames.append(
+            p.assign(
+                budget=float(b),
+                total_cost=float(p.annual_cost.sum()),
+                total_npv=float(p.npv.sum()),
+            )
+        )
+    cols = ["budget", "site", "annual_cost", "npv", "total_cost", "total_npv"]
+    return pd.concat(frames, ignore_index=True)[cols]
+
+
+def entry_order(curves: pd.DataFrame, step: float = 50e3) -> pd.DataFrame:
+    """Sites in the order they enter the best split as the national budget
+    rises in steps of ``step`` USD a year (:func:`portfolio` at each step, up
+    to what every site's curve can use): the smallest budget at which each
+    gets a share, ties by its NPV there; sites never funded come last, with
+    NaN. Columns ``site, enters_at, npv_there``. [USD/year], [USD]"""
+    top = float(curves.groupby("site").annual_cost.max().sum())
+    fundable = curves[curves.npv > 0].site.nunique()
+    rows: dict = {}
+    b = step
+    while b <= top + step and len(rows) < fundable:
+        p = portfolio(curves, b)
+        for r in p[p.annual_cost > 0].sort_values("npv", ascending=False).itertuples():
+            rows.setdefault(r.site, (b, float(r.npv)))
+        b += step
+    out = sorted(rows.items(), key=lambda kv: (kv[1][0], -kv[1][1]))
+    table = [{"site": s, "enters_at": v[0], "npv_there": v[1]} for s, v in out]
+    for s in sorted(set(curves.site) - set(rows)):
+        table.append({"site": s, "enters_at": np.nan, "npv_there": 0.0})
+    return pd.DataFrame(table, columns=["site", "enters_at", "npv_there"])
+
+
+def national(
+    sites: list[Site],
+    budgets: tuple[float, ...] = FRONTIER_BUDGETS,
+    block_hours: int = 1,
+    progress: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The curves of every site (:func:`budget_curve`) and their frontier
+    (:func:`frontier`): ``(curves, frontier)``."""
+    curves = []
+    it = sites
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(sites, desc="sites", unit="site")
+    for site in it:
+        curves.append(budget_curve(site, block_hours=block_hours))
+    c = pd.concat(curves, ignore_index=True)
+    return c, frontier(c, budgets)

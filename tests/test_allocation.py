@@ -318,3 +318,90 @@ def test_service_level_refuses_a_bad_target(pharr):
 
     with pytest.raises(ParameterError, match="target of 0"):
         A.service_level(pharr, 0.0)
+
+
+# ------------------------------------------------------------ across sites
+def _curves(rng, n_sites, n_points):
+    """Random non-decreasing curves of NPV against annual cost."""
+    rows = []
+    for s in range(n_sites):
+        cost = np.cumsum(rng.uniform(0.5, 2.0, n_points))
+        npv = np.cumsum(rng.uniform(0.0, 5.0, n_points))
+        rows.append(dict(site=f"s{s}", point=0, budget=0.0, annual_cost=0.0, npv=0.0))
+        for k in range(n_points):
+            rows.append(
+                dict(
+                    site=f"s{s}",
+                    point=k + 1,
+                    budget=float(cost[k]),
+                    annual_cost=float(cost[k]),
+                    npv=float(npv[k]),
+                )
+            )
+    return pd.DataFrame(rows).assign(pv_benefits=lambda d: d.npv)
+
+
+def _best_split(curves, budget):
+    """Every combination of one point per site (tiny instances)."""
+    import itertools
+
+    groups = [g for _s, g in curves.groupby("site", sort=True)]
+    best = 0.0
+    for combo in itertools.product(*[g.itertuples() for g in groups]):
+        if sum(r.annual_cost for r in combo) <= budget + 1e-9:
+            best = max(best, sum(r.npv for r in combo))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_portfolio_is_the_best_split_of_the_budget(seed):
+    rng = np.random.default_rng(seed)
+    c = _curves(rng, n_sites=3, n_points=4)
+    for budget in (0.0, 0.7, 2.0, 4.5, 9.0, 100.0):
+        p = A.portfolio(c, budget)
+        assert p.annual_cost.sum() <= budget + 1e-9
+        assert_allclose(p.npv.sum(), _best_split(c, budget), rtol=1e-9, atol=1e-9)
+        # each site's share is one of its own points
+        for r in p.itertuples():
+            g = c[c.site == r.site]
+            assert np.isclose(g.annual_cost, r.annual_cost).any()
+
+
+def test_the_frontier_rises_with_the_budget_and_sites_enter_in_order():
+    rng = np.random.default_rng(3)
+    c = _curves(rng, n_sites=4, n_points=5)
+    f = A.frontier(c, (1.0, 2.0, 4.0, 8.0, 16.0, 64.0))
+    total = f.groupby("budget").total_npv.first()
+    assert (np.diff(total.to_numpy()) >= -1e-9).all()
+    assert (f.total_cost <= f.budget + 1e-9).all()
+    order = A.entry_order(c, step=0.25)
+    assert order.enters_at.is_monotonic_increasing
+    # at the budget where a site enters, the best split funds it
+    for r in order.itertuples():
+        p = A.portfolio(c, r.enters_at).set_index("site")
+        assert p.at[r.site, "annual_cost"] > 0
+    from cba.exceptions import ParameterError
+
+    with pytest.raises(ParameterError, match="budget"):
+        A.portfolio(c, -1.0)
+
+
+@pytest.mark.slow
+def test_a_site_curve_is_the_full_model_at_each_budget(pharr, pharr_table):
+    curve = A.budget_curve(pharr, (100e3, 500e3, 1e6), table=pharr_table)
+    assert (curve.annual_cost <= curve.budget + 1e-6).all()
+    assert curve.npv.is_monotonic_increasing
+    # The point at 500 k USD is an allocation the full model values as the
+    # curve says.
+    room = A.site_room(pharr)
+    rows = A.greedy(pharr_table, 500e3, room)
+    v = A.evaluate(pharr, {"x": A._allocation_of(pharr_table, rows)}).loc["x"]
+    at = curve[curve.budget == 500e3].iloc[0]
+    if v.npv >= curve[curve.budget < 500e3].npv.max():
+        assert_allclose(at.npv, v.npv, rtol=1e-12)
+    # What the curve gets at 1 M USD (or at what every worthwhile block costs,
+    # when less) is no more than the site's own allocation, which searches
+    # further in the full model.
+    res = A.allocate(pharr, 1e6)
+    assert curve.budget.max() <= 1e6
+    assert curve.npv.iloc[-1] <= res.npv + 1e-6
