@@ -517,7 +517,8 @@ class AllocationResult(NamedTuple):
         Sum of the chosen increments of the separable table by method
         (``greedy``, ``integer_program``). [USD]
     iterations : int
-        Rounds against the full model (one appraisal each).
+        Rounds against the full model (each evaluates its moves in one
+        appraisal, of the group states not valued before).
     converged : bool
         Whether the last round found no single addition, removal or swap that
         improves the allocation (False: ``max_iterations`` was reached).
@@ -561,6 +562,9 @@ def allocate(
     the allocation with each candidate block added and each chosen block
     removed or swapped for another, and applies the best improving change
     within the budget, until none improves it (or ``max_iterations``).
+    Streams and kinds of day are separate queues, so a move is valued by
+    the group it changes: each round appraises only the group states it has
+    not valued before (:class:`_GroupValues`).
     """
     if not np.isfinite(budget) or budget < 0:
         raise ParameterError(
@@ -580,7 +584,8 @@ def allocate(
         r.key: float(r.increment_cost) for r in table[table.level == 1].itertuples()
     }
     alloc = _allocation_from(chosen)
-    current = evaluate(site, {"now": alloc}).loc["now"]
+    value = _GroupValues(site)
+    current = value({"now": alloc}).loc["now"]
     # The blocks worth trying to add or swap in: the best by separable value
     # per USD of cost.
     first = table[table.level == 1].copy()
@@ -600,7 +605,7 @@ def allocate(
             converged = True
             break
         names = {f"m{i}": m for i, m in enumerate(moves)}
-        vals = evaluate(site, {n: moves[m] for n, m in names.items()})
+        vals = value({n: moves[m] for n, m in names.items()})
         vals = vals[vals.annual_cost <= budget + 1e-6]
         gain = 1e-6 * max(1.0, abs(float(current.npv)))
         if vals.empty or vals.npv.max() <= current.npv + gain:
@@ -620,7 +625,7 @@ def allocate(
                 else:
                     c_chosen.append(u)
             c_alloc = _allocation_from(c_chosen)
-            c_val = evaluate(site, {"combo": c_alloc}).loc["combo"]
+            c_val = value({"combo": c_alloc}).loc["combo"]
             if c_val.annual_cost <= budget + 1e-6 and c_val.npv > vals.loc[best, "npv"]:
                 chosen, alloc, current = c_chosen, c_alloc, c_val
                 continue
@@ -641,6 +646,54 @@ def allocate(
         converged=converged,
         marginal=table,
     )
+
+
+class _GroupValues:
+    """Full-model values of allocations, from a memo of each (stream, kind of
+    day) group's booths.
+
+    Streams and kinds of day are separate queues (no backlog, trip or cost
+    is shared between them), so an allocation's NPV is the sum over its
+    groups of the NPV of that group's booths alone (checked in the tests to
+    1e-9 of the NPV). Each call evaluates, in one appraisal, only the group
+    states not seen before: a round of the search re-evaluates just the
+    moves that touch the group the last round changed.
+    """
+
+    COLUMNS = ("pv_benefits", "pv_costs", "npv", "annual_cost")
+
+    def __init__(self, site: Site):
+        self.site = site
+        self.memo: dict = {}
+        self.appraisals = 0
+
+    @staticmethod
+    def _key(group, booths) -> tuple:
+        return (group, np.asarray(booths, dtype=float).tobytes())
+
+    def __call__(self, allocations: dict[str, Allocation]) -> pd.DataFrame:
+        todo = {}
+        for alloc in allocations.values():
+            for g, b in alloc.items():
+                if not np.any(np.asarray(b)):
+                    continue
+                k = self._key(g, b)
+                if k not in self.memo and k not in todo:
+                    todo[k] = {g: np.asarray(b, dtype=float)}
+        if todo:
+            names = {f"s{i}": k for i, k in enumerate(todo)}
+            vals = evaluate(self.site, {n: todo[k] for n, k in names.items()})
+            self.appraisals += 1
+            for n, k in names.items():
+                self.memo[k] = vals.loc[n, list(self.COLUMNS)].to_numpy(dtype=float)
+        rows = {}
+        for name, alloc in allocations.items():
+            total = np.zeros(len(self.COLUMNS))
+            for g, b in alloc.items():
+                if np.any(np.asarray(b)):
+                    total = total + self.memo[self._key(g, b)]
+            rows[name] = dict(zip(self.COLUMNS, total, strict=True))
+        return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def _order(u: Unit):

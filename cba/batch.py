@@ -670,6 +670,7 @@ def _write_index(out_root: Path, languages: tuple[str, ...]) -> Path:
         gettext=_, ngettext=lambda s, p, n: _(s if n == 1 else p), newstyle=True
     )
     doc = env.get_template("index.html.j2").render(
+        portfolio=_portfolio(out_root, base),
         rows=rows,
         failed=failed,
         has_mc=has_mc,
@@ -687,6 +688,100 @@ def _write_index(out_root: Path, languages: tuple[str, ...]) -> Path:
     path = out_root / index_name(lang)
     write_text_atomic(path, doc)
     return path
+
+
+#: File each site's report writes with its NPV against its overtime budget
+#: (:func:`cba.allocation.budget_curve`).
+CURVE_FILE = "allocation_curve.csv"
+
+
+def _portfolio(out_root: Path, base: pd.DataFrame) -> dict | None:
+    """The index's national split of an overtime budget across the sites
+    shown (:func:`cba.allocation.frontier`), from the curves their reports
+    wrote; also written to ``portfolio.csv``. None: no site has a curve."""
+    from . import allocation
+
+    if base is None or not len(base):
+        return None
+    names = base.groupby("site")["site_name"].first().astype(str).to_dict()
+    frames = [
+        pd.read_csv(out_root / sid / CURVE_FILE)
+        for sid in sorted(names)
+        if (out_root / sid / CURVE_FILE).is_file()
+    ]
+    if not frames:
+        return None
+    curves = pd.concat(frames, ignore_index=True)
+    top = float(curves.groupby("site").annual_cost.max().sum())
+    budgets = [b for b in allocation.FRONTIER_BUDGETS if b <= top]
+    budgets = tuple(budgets + [top]) if top > 0 else (0.0,)
+    front = allocation.frontier(curves, budgets)
+    order = allocation.entry_order(curves)
+    _to_csv_atomic(front, out_root / "portfolio.csv")
+    totals = front.groupby("budget", sort=True)[["total_cost", "total_npv"]].first()
+    # The line chart: national budget (M USD a year) against total NPV (M USD).
+    width, height, left, bottom = 560, 240, 70, 40
+    xmax = max(float(totals.index.max()), 1.0)
+    ymax = max(float(totals.total_npv.max()), 1.0)
+
+    def x(b):
+        return left + (width - left - 20) * b / xmax
+
+    def y(v):
+        return height - bottom - (height - bottom - 20) * v / ymax
+
+    points = [(x(0.0), y(0.0))] + [
+        (x(float(b)), y(float(r.total_npv))) for b, r in totals.iterrows()
+    ]
+    ticks_x = [{"x": x(b), "label": fmt_num(b / 1e6, 1)} for b in _nice_ticks(xmax)]
+    ticks_y = [{"y": y(v), "label": fmt_num(v / 1e6, 0)} for v in _nice_ticks(ymax)]
+    rows = []
+    for b, g in front.groupby("budget", sort=True):
+        funded = g[g.annual_cost > 0].sort_values("annual_cost", ascending=False)
+        rows.append(
+            {
+                "budget": fmt_num(b / 1e6, 2),
+                "spent": fmt_num(float(g.total_cost.iloc[0]) / 1e6, 2),
+                "npv": sig3(float(g.total_npv.iloc[0]) / 1e6),
+                "sites": "; ".join(
+                    f"{names.get(r.site, r.site)} {fmt_num(r.annual_cost / 1e6, 2)}"
+                    for r in funded.itertuples()
+                ),
+            }
+        )
+    entry = [
+        {
+            "site": r.site,
+            "name": names.get(r.site, r.site),
+            "at": None if pd.isna(r.enters_at) else fmt_num(r.enters_at / 1e6, 2),
+        }
+        for r in order.itertuples()
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "base": height - bottom,
+        "right": width - 20,
+        "points": " ".join(f"{a:.1f},{b:.1f}" for a, b in points),
+        "dots": [{"x": a, "y": b} for a, b in points],
+        "ticks_x": ticks_x,
+        "ticks_y": ticks_y,
+        "rows": rows,
+        "entry": entry,
+        "n_sites": len(frames),
+    }
+
+
+def _nice_ticks(top: float, n: int = 4) -> list[float]:
+    """About ``n`` round values from 0 to ``top``."""
+    if top <= 0:
+        return [0.0]
+    raw = top / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=raw)
+    k = int(math.floor(top / step + 1e-9))
+    return [i * step for i in range(k + 1)]
 
 
 def _option_name(row, lang: str) -> str:

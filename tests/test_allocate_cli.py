@@ -63,3 +63,37 @@ def test_a_service_level_run(tmp_path):
     assert res.exit_code == 0, res.output
     assert "at or under 30 minutes" in res.output
     assert (tmp_path / "service_level.csv").exists()
+
+
+def test_portfolio_needs_a_budget():
+    res = CliRunner().invoke(
+        cli, ["allocate", "--portfolio", "santa_teresa", "--target-minutes", "5"]
+    )
+    assert res.exit_code == 2 and "--portfolio" in res.output
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.slow
+def test_portfolio_splits_a_budget_across_sites(tmp_path):
+    res = CliRunner().invoke(
+        cli,
+        [
+            "allocate",
+            "--portfolio",
+            "santa_teresa",
+            "laredo_airport",
+            "--budget",
+            "300000",
+            "--csv",
+            str(tmp_path),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "best split of 300,000 USD a year" in res.output
+    assert "sites in the order they enter" in res.output
+    front = pd.read_csv(tmp_path / "portfolio.csv")
+    curves = pd.read_csv(tmp_path / "budget_curves.csv")
+    assert set(curves.site) == {"santa_teresa", "laredo_airport"}
+    at = front[front.budget == 300000]
+    assert at.total_cost.iloc[0] <= 300000
+    assert at.set_index("site").at["laredo_airport", "annual_cost"] == 0

@@ -405,3 +405,23 @@ def test_a_site_curve_is_the_full_model_at_each_budget(pharr, pharr_table):
     res = A.allocate(pharr, 1e6)
     assert curve.budget.max() <= 1e6
     assert curve.npv.iloc[-1] <= res.npv + 1e-6
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["pharr_reynosa", "nogales_mariposa"])
+def test_an_allocation_is_worth_the_sum_of_its_groups(name):
+    """Streams and kinds of day are separate queues: the NPV of booths added
+    in several (stream, kind of day) groups is the sum of each group's alone,
+    which lets the search value a move by the group it changes."""
+    site = load_site(SITES / f"{name}.yaml")
+    us = A.units(site)
+    rng = np.random.default_rng(7)
+    alloc = A._allocation_from([us[i] for i in rng.choice(len(us), 12, replace=False)])
+    parts = {f"g{i}": {k: v} for i, (k, v) in enumerate(alloc.items())}
+    assert len(parts) >= 3
+    v = A.evaluate(site, {"all": alloc, **parts})
+    total = v.drop("all").sum()
+    assert_allclose(v.loc["all", "npv"], total.npv, rtol=1e-9)
+    assert_allclose(v.loc["all", "annual_cost"], total.annual_cost, rtol=1e-9)
+    memo = A._GroupValues(site)({"all": alloc}).loc["all"]
+    assert_allclose(memo.npv, v.loc["all", "npv"], rtol=1e-9)

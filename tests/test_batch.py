@@ -42,6 +42,67 @@ def test_summary_and_index(rendered_batch):
     index = (out / "index.html").read_text()
     assert "<svg" in index
     assert ('class="best"' in index) == bool((s["npv"] > 0).any())
+    # Each report wrote its NPV against budget; the index splits a national
+    # budget across them.
+    for sid in ("good_site", "markup_site"):
+        curve = pd.read_csv(out / sid / "allocation_curve.csv")
+        assert curve.npv.is_monotonic_increasing
+    assert 'id="portfolio"' in index and (out / "portfolio.csv").is_file()
+    assert 'id="portfolio"' in (out / "index.es.html").read_text()
+
+
+def _curve(site, costs, npvs):
+    return pd.DataFrame(
+        {
+            "site": site,
+            "point": range(len(costs) + 1),
+            "budget": [0.0, *costs],
+            "annual_cost": [0.0, *costs],
+            "npv": [0.0, *npvs],
+            "pv_benefits": [0.0, *npvs],
+        }
+    )
+
+
+def test_index_splits_a_national_budget_across_sites(tmp_path):
+    for sid, name, costs, npvs in (
+        ("a_site", "Alpha", [50e3, 100e3, 400e3], [20e6, 30e6, 35e6]),
+        ("b_site", "Beta", [50e3, 200e3], [5e6, 40e6]),
+        ("c_site", "Gamma", [], []),
+    ):
+        d = tmp_path / sid
+        d.mkdir()
+        pd.DataFrame(
+            {
+                "site": sid,
+                "option": ["status_quo", "a"],
+                "discount_rate": 0.07,
+                "rate_name": "discount_rate_base",
+                "pv_benefits": [0, 1e6],
+                "pv_costs": [0, 3e6],
+                "npv": [0, -2e6],
+                "bcr": [float("nan"), 0.33],
+                "site_name": name,
+                "option_name": ["Status quo", "A"],
+                "option_kind": ["status_quo", "pre_inspection"],
+            }
+        ).to_csv(d / "metrics.csv", index=False)
+        _curve(sid, costs, npvs).to_csv(d / "allocation_curve.csv", index=False)
+    batch.write_summary(tmp_path)
+    html = batch.write_index(tmp_path).read_text()
+    assert 'id="portfolio"' in html
+    front = pd.read_csv(tmp_path / "portfolio.csv")
+    at = front[front.budget == 250e3].set_index("site")
+    # 250 k: Alpha's 50 k point (20 M) and Beta's 200 k point (40 M), not
+    # Alpha's 100 k (30 M) with Beta's 50 k (5 M).
+    assert at.at["a_site", "annual_cost"] == 50e3
+    assert at.at["b_site", "annual_cost"] == 200e3
+    assert at.total_npv.iloc[0] == 60e6
+    assert (front.total_cost <= front.budget + 1e-6).all()
+    # Alpha enters first, Gamma never.
+    order = html[html.index('id="portfolio"') :]
+    assert order.index("Alpha") < order.index("Beta") < order.index("Gamma")
+    assert "no added booth-hour is worth its cost" in order
 
 
 def _failing_notebook(tmp_path, when: str) -> Path:
