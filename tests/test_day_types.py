@@ -123,7 +123,7 @@ def test_a_status_quo_that_cannot_clear_its_busy_months_is_refused(tmp_path):
 
 
 def test_staffing_follows_the_season_within_the_lanes(tmp_path):
-    from cba.appraisal.flows import _staffed_for
+    from cba.appraisal.flows import staffed_for_day
     from cba.appraisal.queue_jobs import stream_queue
 
     site = _site(tmp_path, "nogales_mariposa")
@@ -133,13 +133,14 @@ def test_staffing_follows_the_season_within_the_lanes(tmp_path):
     lanes = float(site.file.streams["trucks_standard"].lanes.value)
     booths = np.asarray(site.file.streams["trucks_standard"].booths_open.value, float)
     for dt in inp.day_types:
-        got = _staffed_for(dt, stream, base).stage("primary").servers.ravel()
+        got = staffed_for_day(dt, stream, base).stage("primary").servers.ravel()
         want = np.minimum(lanes, np.round(booths * dt.factor("trucks_standard")))
         np.testing.assert_array_equal(got, want)
     busy = inp.day_types[-1]
     assert busy.factor("trucks_standard") > 1.2  # the produce months
     assert (
-        _staffed_for(busy, stream, base).stage("primary").servers.max() > booths.max()
+        staffed_for_day(busy, stream, base).stage("primary").servers.max()
+        > booths.max()
     )
 
 

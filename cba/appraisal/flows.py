@@ -37,7 +37,15 @@ from .queue_jobs import (
     stream_queue,
 )
 
-__all__ = ["Flow", "FlowBlock", "option_volumes", "option_flows"]
+__all__ = [
+    "Flow",
+    "FlowBlock",
+    "option_volumes",
+    "option_flows",
+    "staffed_for_day",
+    "within_lanes",
+    "delay_values",
+]
 
 #: Quantile of the year's days shown beside the mean wait by hour.
 DAYS_QUANTILE = 0.95
@@ -129,7 +137,7 @@ def _queue_under(
     return apply_changes(queue, changes)
 
 
-def _staffed_for(dt, stream, queue):
+def staffed_for_day(dt, stream, queue):
     """The stream's status-quo queue on day type ``dt``: with staffing that
     follows the season, each hour's booths (primary, and Mexican export
     modules) scale with the day's traffic, rounded, within the lanes that
@@ -155,7 +163,7 @@ def _staffed_for(dt, stream, queue):
     return out
 
 
-def _within_lanes(inp: Inputs, oid: str, sid: str, queue):
+def within_lanes(inp: Inputs, oid: str, sid: str, queue):
     """An option's queue with its primary booths within the lanes that exist
     plus those its parts build."""
     stream = inp.streams[sid]
@@ -191,6 +199,42 @@ def _same_queue(a, b) -> bool:
         and all(same(getattr(s, f), getattr(t, f)) for f in fields)
         for s, t in zip(a.stages, b.stages, strict=True)
     )
+
+
+def delay_values(inp: Inputs, sid: str) -> dict[str, np.ndarray]:
+    """What one vehicle-hour of delay of stream ``sid`` costs, by benefit
+    component, with the appraisal's values (the formulas of
+    :func:`option_flows` applied to one vehicle-hour): ``travel_time``,
+    ``vehicle_time``, ``cargo_time`` (loaded trucks only), ``idle_fuel``,
+    ``emissions_air_quality``, ``emissions_co2``. Components a stream does not
+    have are left out. [USD/vehicle-hour], each of shape (D,)."""
+    eco, s = inp.economy, inp.streams[sid]
+    one = np.ones(inp.n_draws)
+    out = {
+        "travel_time": benefits.time_savings_usd(
+            one, s.occupancy, eco.value_of_time[s.value_of_time_class]
+        )
+    }
+    if s.vehicle_time_cost is not None:
+        out["vehicle_time"] = one * s.vehicle_time_cost
+    if s.cargo_value is not None:
+        loaded = 1.0 if s.empty_share is None else 1.0 - s.empty_share
+        out["cargo_time"] = benefits.cargo_time_savings_usd(
+            one * loaded, s.cargo_value, eco.inventory_carrying_rate
+        )
+    if s.fuel != "none":
+        gal = benefits.fuel_saved_gal(one, s.idle_fuel)
+        out["idle_fuel"] = gal * eco.fuel_price[s.fuel]
+        emis = 0.0
+        for pol in POLLUTANTS:
+            t = emissions.emissions_t(gal, eco.emission_rate[(pol, s.fuel)])
+            emis = emis + emissions.damage_usd(t, eco.damage_cost[pol])
+        out["emissions_air_quality"] = emis
+        t_co2 = emissions.emissions_t(gal, eco.emission_rate[("co2", s.fuel)])
+        out["emissions_co2"] = (
+            emissions.damage_usd(t_co2, eco.damage_cost["co2"]) * eco.value_co2
+        )
+    return out
 
 
 def _displaceable(inp: Inputs, oid: str, sid: str) -> bool:
@@ -261,7 +305,8 @@ def option_flows(
     ]
     for k, dt in enumerate(inp.day_types):
         staffed = {
-            sid: _staffed_for(dt, inp.streams[sid], q) for sid, q in base_queues.items()
+            sid: staffed_for_day(dt, inp.streams[sid], q)
+            for sid, q in base_queues.items()
         }
         reference = {}
         for sid, q in staffed.items():
@@ -275,7 +320,7 @@ def option_flows(
             q = _queue_under(
                 inp, name, sid, staffed[sid], oid != name, days=dt.week_days
             )
-            q = _within_lanes(inp, name, sid, q)
+            q = within_lanes(inp, name, sid, q)
             ov = option_vols[name][sid]
             if np.array_equal(ov, vols[sid]) and _same_queue(q, staffed[sid]):
                 # Nothing changes on this day type (a window on other days):

@@ -1113,3 +1113,130 @@ class CaseFile(_Strict):
     changes: dict[Text, StreamChange] = {}
     parameters: dict[Text, Param] = {}
     outcomes: Annotated[dict[Text, Outcome], Field(min_length=1)]
+
+
+class StageImpact(_Strict):
+    """What an emergency does to one stage of one stream while it lasts:
+    ``closed`` (no booth open), ``capacity_share`` (each booth clears this
+    share of its normal rate: an added inspection, a slowed process) or
+    ``booths_withdrawn`` (officers taken away: that many booths fewer, at
+    least none). Exactly one of the three."""
+
+    stream: Text
+    stage: Text = "primary"
+    closed: bool | None = None
+    capacity_share: Param | None = None
+    booths_withdrawn: Param | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        given = [
+            x is not None and x is not False
+            for x in (self.closed, self.capacity_share, self.booths_withdrawn)
+        ]
+        if sum(given) != 1:
+            raise ValueError(
+                "give exactly one of 'closed: true', 'capacity_share' or "
+                "'booths_withdrawn'"
+            )
+        return self
+
+
+class Responses(_Strict):
+    """How a stream's users respond to the trips that meet the event: shares
+    of the arrivals during it that are ``deferred`` (made after the
+    reopening, over the next ``defer_hours`` hours, in the proportion of a
+    normal day's traffic), ``diverted`` (to the stream's sibling crossing) or
+    ``abandoned`` (not made at all); the rest join the queue. Each share is a
+    sourced value or a labelled assumption with its range."""
+
+    deferred: Param | None = None
+    diverted: Param | None = None
+    abandoned: Param | None = None
+    defer_hours: Annotated[WholeNumber, Field(ge=1, le=168)] = 24
+    #: Extra distance a diverted vehicle drives (there and back to the
+    #: sibling), valued at ``detour_cost``. [km], [USD/vehicle]
+    detour_cost: Param | None = None
+
+
+class ResumptionOption(_Strict):
+    """A way to shorten the recovery, with its cost and who pays.
+
+    ``surge_staffing``: ``extra_booths`` more booths at ``stage`` for
+    ``hours`` hours from the reopening, within the lanes that exist (officers
+    on temporary duty or overtime, paid by ``payer`` at the site's overtime
+    cost of an officer-hour); ``joint_reopening``: both countries' stages
+    reopen in step, ``hours_earlier`` than one after the other;
+    ``reroute_precleared``: the ``precleared_share`` of the streams'
+    vehicles, pre-inspected or pre-cleared, pass around the closed stage."""
+
+    kind: Literal["surge_staffing", "joint_reopening", "reroute_precleared"]
+    name: Text
+    name_es: Text | None = None
+    description: Text
+    streams: Annotated[list[Text], Field(min_length=1)]
+    stage: Text = "primary"
+    extra_booths: Param | None = None
+    hours: Annotated[WholeNumber, Field(ge=1, le=336)] = 24
+    #: For ``joint_reopening``: hours earlier the stage reopens, since both
+    #: countries' stages reopen in step.
+    hours_earlier: Param | None = None
+    #: For ``reroute_precleared``: the share of the stream's trucks that are
+    #: pre-cleared and pass around the closed stage.
+    precleared_share: Param | None = None
+    payer: Literal["cbp", "sponsor", "sat", "shared"] = "cbp"
+    #: A fixed cost of standing the option up for the event (a joint
+    #: protocol's coordination, a route's signs). [USD]
+    fixed_cost: Param | None = None
+
+    @model_validator(mode="after")
+    def _needs(self):
+        need = {
+            "surge_staffing": "extra_booths",
+            "joint_reopening": "hours_earlier",
+            "reroute_precleared": "precleared_share",
+        }[self.kind]
+        if getattr(self, need) is None:
+            raise ValueError(f"a '{self.kind}' option needs '{need}'")
+        return self
+
+
+class ScenarioInfo(_Strict):
+    id: Text
+    name: Text
+    name_es: Text | None = None
+    description: Text
+    description_es: Text | None = None
+    #: The shipped site whose model is run.
+    site: Text
+    #: The kind of day the event starts on.
+    day: Literal["weekday", "saturday", "sunday"] = "weekday"
+    #: Hour of the day it starts (0-23).
+    start_hour: Annotated[WholeNumber, Field(ge=0, le=23)] = 6
+    #: How long the stage is closed or slowed. [hours]
+    duration_hours: Annotated[float, Field(ge=0, le=24 * 60)]
+    #: Normal days modelled after the event (more are added while the queue
+    #: has not recovered, up to 60).
+    days_after: Annotated[WholeNumber, Field(ge=1, le=60)] = 5
+    source: Source
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v):
+        return _slug(v, "scenario id")
+
+
+class ScenarioFile(_Strict):
+    """Schema of a disruption scenario (``parameters/scenarios/*.yaml``): a
+    site, a start, a duration, the stages closed or slowed, the users'
+    responses by stream, and the resumption options to compare."""
+
+    schema_version: Literal[1]
+    scenario: ScenarioInfo
+    impacts: Annotated[list[StageImpact], Field(min_length=1)]
+    #: Perishable loads: the share of loaded trucks that carry them and the
+    #: share of their value lost per hour of added delay. [/1], [/hour]
+    perishable_share: Param | None = None
+    spoilage_per_hour: Param | None = None
+    responses: dict[Text, Responses] = {}
+    options: dict[Text, ResumptionOption] = {}

@@ -579,11 +579,15 @@ class TandemWaits(NamedTuple):
     hour [vehicles/hour]; ``mean_wait_hours``: the waits of all stages met by a
     vehicle arriving in each hour (main stages in full, side stages times their
     share), each stage's wait taken in the same hour. [hours]
+    ``stage_throughput[i]``: vehicles entering service at stage ``i`` in each
+    hour [vehicles/hour] (the arrivals less the backlog added, so that the
+    backlog at the end of an hour is the running sum of the difference).
     """
 
     stage_waits: tuple
     stage_arrivals: tuple
     mean_wait_hours: np.ndarray
+    stage_throughput: tuple = ()
 
 
 def tandem_hourly_waits(
@@ -658,7 +662,7 @@ def tandem_hourly_waits(
     flat, shape, frame = _hourly_inputs(values, whole=whole)
     settings = _resolve(settings)
     lam = flat["arrivals_per_hour"]
-    waits, arrivals = [], []
+    waits, arrivals, served = [], [], []
     mean = np.zeros_like(lam)
     feed = lam  # vehicles reaching the next main stage
     main_throughput = None
@@ -689,8 +693,10 @@ def tandem_hourly_waits(
             feed = feed - a + back
         waits.append(r.waits)
         arrivals.append(a)
+        served.append(np.maximum(r.throughput, 0.0))
     return TandemWaits(
         tuple(_reshape_like(w, shape, frame) for w in waits),
         tuple(_reshape_like(a, shape, frame) for a in arrivals),
         _reshape_like(mean, shape, frame),
+        tuple(_reshape_like(x, shape, frame) for x in served),
     )

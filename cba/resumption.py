@@ -1,0 +1,526 @@
+"""Business resumption after emergencies: the backlog a closure or slowdown
+leaves, how long it takes to clear, what it costs and what shortens it.
+
+Model family: the appraisal's own stage model (:mod:`cba.appraisal`: each
+stream's ordered stages, booths staffed for the kind of day, the fluid queue
+of :func:`cba.queueing.tandem_hourly_waits`) run hour by hour over several
+days instead of one periodic day. The horizon is a sequence of days of the
+week, starting with a normal day before the event; the queue's periodic
+solution over the whole horizon starts from the normal state as long as the
+backlog clears before the horizon ends (checked, and days are added until it
+does), so the run is "normal, the event, the recovery, normal again".
+
+A scenario (``parameters/scenarios/*.yaml``, :class:`cba.params.ScenarioFile`)
+closes or slows stages for some hours; the users who meet it defer, divert
+to the stream's sibling crossing or abandon their trips (shares by stream);
+the rest queue. The cost of the event is valued with the appraisal's values
+(:func:`cba.appraisal.flows.delay_values`), in its report dollars. Resumption
+options (surge staffing within the lanes, both countries reopening in step,
+pre-cleared traffic routed around the closed stage) are compared by the cost
+of the event they avoid against their own cost.
+
+Main functions
+--------------
+load_scenario
+    Read and validate a scenario file.
+recovery
+    The event hour by hour, the baseline without it, and their summary.
+compare_options
+    Every option of the scenario against doing nothing: recovery time, event
+    cost, the cost avoided, the option's cost and its benefit-cost ratio.
+
+Units: vehicles, hours, USD of the site's report dollar-year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import ParameterError
+from .params import ScenarioFile, Site, parse
+from .params.yamlio import read_yaml
+from .vocab import HOURS
+
+__all__ = [
+    "WEEK",
+    "RECOVERY_TOLERANCE",
+    "RECOVERY_FLOOR_MINUTES",
+    "load_scenario",
+    "Recovery",
+    "recovery",
+    "compare_options",
+    "summary_lines",
+]
+
+#: The days of a week, from the Tuesday a weekday event starts on (a Saturday
+#: or Sunday event starts on that day). A horizon runs through them in turn.
+WEEK = ("weekday", "weekday", "weekday", "weekday", "saturday", "sunday", "weekday")
+#: Waits are back to normal when within this share of the normal day's. [/1]
+RECOVERY_TOLERANCE = 0.10
+#: ... or within this many minutes of it (a quiet hour's normal wait is
+#: near zero, and 10 % of nothing is no test). [minutes]
+RECOVERY_FLOOR_MINUTES = 1.0
+#: Most days after the event the run extends to while the queue has not
+#: recovered.
+MAX_DAYS_AFTER = 60
+
+
+def load_scenario(path: str | Path) -> ScenarioFile:
+    """Read and validate a scenario file; :class:`ParameterError` names the
+    file, the key path, the value and what is allowed."""
+    path = Path(path)
+    return parse(read_yaml(path), ScenarioFile, str(path))
+
+
+def _value(p) -> float:
+    return 0.0 if p is None else float(p.value)
+
+
+@dataclass(frozen=True)
+class _Stream:
+    """A stream's normal-day queue over the horizon (arrays (1, H·days))."""
+
+    sid: str
+    arrivals: np.ndarray  # vehicles/hour
+    stages: tuple  # queue_jobs.StageQueue with horizon-long servers
+    lanes: dict  # stage name -> lanes that exist (None: no limit)
+
+
+class Recovery(dict):
+    """Result of :func:`recovery` (a mapping, so it prints and tests plainly).
+
+    Keys: ``hours`` (DataFrame, one row per stream and hour of the horizon:
+    ``stream, hour, day, arrivals, arrivals_normal, queue, queue_normal,
+    wait_minutes, wait_normal_minutes`` and one ``wait_<stage>_minutes``
+    column per stage), ``summary`` (one row per stream: ``arrived``
+    (the traffic that meant to cross over the horizon), ``served``,
+    ``deferred``, ``diverted``, ``abandoned``, ``still_queued``,
+    ``peak_queue``, ``peak_wait_minutes``, ``recovery_hours`` (from the end
+    of the event until waits stay within :data:`RECOVERY_TOLERANCE` of
+    normal; NaN if not within the horizon), ``delay_vehicle_hours`` (added by
+    the event), ``sibling_delay_vehicle_hours``), ``cost`` (one row per
+    stream and component, USD), ``start`` (hour of the horizon the event
+    starts), ``end``, ``days``.
+    """
+
+
+def _inputs(site: Site):
+    from .appraisal import model_inputs
+    from .appraisal.traffic import day_types_for, outlooks_for, volume_paths
+
+    inp = model_inputs(site)
+    inp = replace(inp, day_types=day_types_for(site, inp))
+    vols = volume_paths(inp, outlooks_for(site), None)
+    return inp, vols
+
+
+def _day_type(inp, kind: str):
+    """The day type of that kind with the most days (the site's average day
+    where it has no weekdays)."""
+    cand = [dt for dt in inp.day_types if dt.weekday == kind]
+    if not cand:
+        cand = list(inp.day_types)
+    return max(cand, key=lambda dt: dt.weight)
+
+
+def _normal(site: Site, inp, vols, days: list[str]) -> dict[str, _Stream]:
+    """Every stream's normal traffic and booths over the days of the horizon."""
+    from .appraisal.flows import staffed_for_day
+    from .appraisal.queue_jobs import stream_queue
+
+    out = {}
+    per_year = float(inp.economy.days_per_year[0])
+    for sid, s in inp.streams.items():
+        base = stream_queue(s)
+        arr, stage_cols = [], {st.name: [] for st in base.stages}
+        for kind in days:
+            dt = _day_type(inp, kind)
+            q = staffed_for_day(dt, s, base)
+            f = np.asarray(dt.column(sid), dtype=float).reshape(-1)[0]
+            daily = float(vols[sid][0, 0]) * f / per_year
+            arr.append(daily * np.asarray(q.profile, dtype=float).reshape(HOURS))
+            for st in q.stages:
+                stage_cols[st.name].append(
+                    np.broadcast_to(st.servers, (1, 1, HOURS)).reshape(HOURS)
+                )
+        stages = tuple(
+            replace(
+                st,
+                servers=np.concatenate(stage_cols[st.name])[None, :],
+                services_per_hour=np.asarray(st.services_per_hour).reshape(-1)[
+                    :1, None
+                ],
+                cv=None if st.cv is None else np.asarray(st.cv).reshape(-1)[:1, None],
+                share=np.asarray(st.share).reshape(-1)[:1, None],
+                grown=None,
+                lanes=None,
+            )
+            for st in base.stages
+        )
+        lanes = {
+            "primary": float(s.lanes[0]),
+            "mx_export": None if s.export_lanes is None else float(s.export_lanes[0]),
+        }
+        out[sid] = _Stream(sid, np.concatenate(arr)[None, :], stages, lanes)
+    return out
+
+
+def _solve(stream: _Stream, arrivals, stages):
+    from . import queueing
+
+    res = queueing.tandem_hourly_waits(
+        arrivals,
+        [
+            queueing.TandemStage(
+                st.servers,
+                st.services_per_hour,
+                1.0 if st.cv is None else st.cv,
+                st.share,
+                st.side,
+            )
+            for st in stages
+        ],
+    )
+    time_per_vehicle = 0.0
+    for st, w in zip(stages, res.stage_waits, strict=True):
+        t = w + 1.0 / st.services_per_hour
+        time_per_vehicle = time_per_vehicle + (st.share * t if st.side else t)
+    # Vehicles waiting at each stage at the end of each hour: the running sum
+    # of its arrivals less its entries into service, from the start's backlog
+    # (the periodic state; each stage's emptiest moment of the horizon taken
+    # as empty), summed over the stages.
+    q = 0.0
+    for a, x in zip(res.stage_arrivals, res.stage_throughput, strict=True):
+        run = np.cumsum(np.asarray(a) - np.asarray(x), axis=-1)
+        q = q + run - run.min(axis=-1, keepdims=True)
+    return res, np.asarray(time_per_vehicle), np.asarray(q)
+
+
+def _event_hours(info, days_before: int) -> tuple[int, int]:
+    start = HOURS * days_before + int(info.start_hour)
+    return start, start + int(round(float(info.duration_hours)))
+
+
+def _apply(scn: ScenarioFile, sid: str, stages, start: int, end: int, option=None):
+    """The stream's stages with the event's impacts between ``start`` and
+    ``end`` (hours of the horizon) and, with ``option``, its changes."""
+    out = []
+    for st in stages:
+        c = np.array(st.servers, dtype=float)
+        mu = np.broadcast_to(st.services_per_hour, c.shape).astype(float).copy()
+        e = _end_with(option, sid, start, end)
+        for imp in scn.impacts:
+            if imp.stream != sid or imp.stage != st.name:
+                continue
+            sl = (slice(None), slice(start, e))
+            if imp.closed:
+                c[sl] = 0.0
+            elif imp.capacity_share is not None:
+                mu[sl] = mu[sl] * _value(imp.capacity_share)
+            else:
+                c[sl] = np.maximum(c[sl] - _value(imp.booths_withdrawn), 0.0)
+        if option is not None and option.kind == "surge_staffing":
+            if sid in option.streams and st.name == option.stage:
+                sl = (slice(None), slice(e, e + int(option.hours)))
+                c[sl] = c[sl] + _value(option.extra_booths)
+        out.append(replace(st, servers=c, services_per_hour=mu))
+    return tuple(out)
+
+
+def _end_with(option, sid: str, start: int, end: int) -> int:
+    """The hour the event ends for stream ``sid`` with ``option``: earlier
+    with a joint reopening (both countries' stages reopen in step)."""
+    if option is not None and option.kind == "joint_reopening":
+        if sid in option.streams:
+            return max(start, end - int(round(_value(option.hours_earlier))))
+    return end
+
+
+def _within(stages, lanes: dict):
+    out = []
+    for st in stages:
+        lim = lanes.get(st.name)
+        c = st.servers if lim is None else np.minimum(st.servers, max(lim, 0.0))
+        out.append(replace(st, servers=c))
+    return tuple(out)
+
+
+def _responses(scn, sid, arrivals, start, end, option=None):
+    """Arrivals with the users' responses: of the vehicles arriving during
+    the event, the deferred come over ``defer_hours`` after it in proportion
+    to normal traffic, the diverted and abandoned do not come. Returns
+    ``(arrivals, deferred, diverted, abandoned)`` (vehicles)."""
+    r = scn.responses.get(sid)
+    a = np.array(arrivals, dtype=float)
+    end = _end_with(option, sid, start, end)
+    if r is None or end <= start:
+        return a, 0.0, 0.0, 0.0
+    hit = a[:, start:end].sum()
+    pre = 0.0
+    if option is not None and option.kind == "reroute_precleared":
+        if sid in option.streams:
+            pre = _value(option.precleared_share)
+    d, v, ab = (_value(x) * (1.0 - pre) for x in (r.deferred, r.diverted, r.abandoned))
+    a[:, start:end] *= 1.0 - (d + v + ab)
+    w = np.array(arrivals[:, end : end + r.defer_hours], dtype=float)
+    if w.sum() > 0:
+        a[:, end : end + w.shape[1]] += d * hit * w / w.sum()
+    return a, d * hit, v * hit, ab * hit
+
+
+def _recovered_after(t_event, t_normal, end: int, open_hours) -> float:
+    """Hours from ``end`` until the time at the crossing, in the hours with
+    normal traffic (``open_hours``), stays within the tolerance of normal
+    (NaN: not within the horizon)."""
+    tol = np.maximum(RECOVERY_TOLERANCE * t_normal, RECOVERY_FLOOR_MINUTES / 60.0)
+    bad = (np.abs(t_event - t_normal) > tol) & open_hours
+    bad[:end] = False
+    if not bad.any():
+        return 0.0
+    last = int(np.nonzero(bad)[0].max())
+    if last >= len(t_event) - HOURS:
+        return float("nan")  # still off normal on the horizon's last day
+    return float(last + 1 - end)
+
+
+def recovery(
+    site: Site,
+    scenario: ScenarioFile,
+    option: str | None = None,
+    _prepared=None,
+) -> Recovery:
+    """The scenario hour by hour at ``site``, with resumption ``option`` (an
+    id of ``scenario.options``) or none.
+
+    The horizon starts with one normal day, then the event's days and
+    ``days_after`` more, extended (up to :data:`MAX_DAYS_AFTER`) until the
+    waits are back to normal on its last day. Returns a :class:`Recovery`.
+    """
+    info = scenario.scenario
+    if info.site != site.id:
+        raise ParameterError(
+            f"scenario '{info.id}' is for site '{info.site}', not '{site.id}'",
+            key_path="scenario.site",
+        )
+    opt = None
+    if option is not None:
+        if option not in scenario.options:
+            raise ParameterError(
+                f"option '{option}' is not an option of scenario '{info.id}'; "
+                "allowed: " + ", ".join(scenario.options),
+                key_path="options",
+            )
+        opt = scenario.options[option]
+    for imp in scenario.impacts:
+        _check_stage(site, imp.stream, imp.stage, "impacts")
+    inp, vols = _prepared if _prepared is not None else _inputs(site)
+    first = WEEK.index(info.day) if info.day != "weekday" else 0
+    event_days = int(np.ceil((info.start_hour + info.duration_hours) / HOURS))
+    after = info.days_after
+    while True:
+        n = 1 + max(event_days, 1) + after
+        days = [info.day] + [WEEK[(first + k) % len(WEEK)] for k in range(n - 1)]
+        normal = _normal(site, inp, vols, days)
+        start, end = _event_hours(info, 1)
+        out = _run(site, inp, scenario, normal, start, end, opt)
+        if np.isfinite(out["summary"].recovery_hours).all() or after >= MAX_DAYS_AFTER:
+            break
+        after = min(MAX_DAYS_AFTER, after * 2)
+    out.update(start=start, end=end, days=n)
+    return out
+
+
+def _check_stage(site: Site, sid: str, stage: str, where: str) -> None:
+    streams = site.file.streams
+    if sid not in streams:
+        raise ParameterError(
+            f"stream '{sid}' is not a stream of site '{site.id}'; allowed: "
+            + ", ".join(streams),
+            key_path=where,
+        )
+
+
+def _run(site, inp, scn, normal, start, end, opt) -> Recovery:
+    from .appraisal.flows import delay_values
+
+    rows, summary, cost = [], [], []
+    for sid, s in normal.items():
+        stages_n = normal[sid].stages
+        base_res, t_n, q_n = _solve(s, s.arrivals, stages_n)
+        arr, deferred, diverted, abandoned = _responses(
+            scn, sid, s.arrivals, start, end, opt
+        )
+        stages_e = _within(_apply(scn, sid, stages_n, start, end, opt), s.lanes)
+        res, t_e, q_e = _solve(s, arr, stages_e)
+        stream = inp.streams[sid]
+        # The vehicles that did not come took no time here; the event's delay
+        # is that of the vehicles that crossed, against what the same vehicles
+        # would have spent on a normal day.
+        delay = float((arr * (t_e - t_n)).sum())
+        sib = 0.0
+        if stream.sibling is not None and diverted > 0:
+            from . import queueing
+
+            per = queueing.external_delay_per_arrival_hours(
+                float(stream.sibling.wait_minutes[0]),
+                float(stream.sibling.utilisation[0]),
+            )
+            sib = float(diverted * per)
+        busy = s.arrivals[0] > 0
+        # From the end of the event as scheduled: the same clock for every
+        # option.
+        rec = _recovered_after(t_e[0], t_n[0], end, busy)
+        served = float(res.stage_throughput[0].sum())
+        arrived = float(s.arrivals.sum())
+        summary.append(
+            {
+                "stream": sid,
+                "arrived": arrived,
+                "served": served,
+                "deferred": deferred,
+                "diverted": diverted,
+                "abandoned": abandoned,
+                "still_queued": arrived - served - diverted - abandoned,
+                "peak_queue": float(q_e.max()),
+                "peak_wait_minutes": float(np.max(t_e[0][arr[0] > 0], initial=0.0))
+                * 60.0,
+                "recovery_hours": rec,
+                "delay_vehicle_hours": delay,
+                "sibling_delay_vehicle_hours": sib,
+            }
+        )
+        vals = delay_values(inp, sid)
+        for comp, v in vals.items():
+            cost.append(
+                {"stream": sid, "component": comp, "usd": float(v[0]) * (delay + sib)}
+            )
+        loaded = (
+            1.0 if stream.empty_share is None else 1.0 - float(stream.empty_share[0])
+        )
+        if stream.cargo_value is not None and scn.perishable_share is not None:
+            extra = np.maximum(t_e - t_n, 0.0)
+            truck_hours = float((arr * extra).sum()) * loaded
+            cost.append(
+                {
+                    "stream": sid,
+                    "component": "spoilage",
+                    "usd": truck_hours
+                    * _value(scn.perishable_share)
+                    * _value(scn.spoilage_per_hour)
+                    * float(stream.cargo_value[0]),
+                }
+            )
+        r = scn.responses.get(sid)
+        if r is not None and r.detour_cost is not None and diverted > 0:
+            cost.append(
+                {
+                    "stream": sid,
+                    "component": "detour",
+                    "usd": diverted * _value(r.detour_cost),
+                }
+            )
+        H = arr.shape[1]
+        frame = {
+            "stream": sid,
+            "hour": np.arange(H),
+            "day": np.arange(H) // HOURS,
+            "arrivals": arr[0],
+            "arrivals_normal": s.arrivals[0],
+            "queue": q_e[0],
+            "queue_normal": q_n[0],
+            "wait_minutes": t_e[0] * 60.0,
+            "wait_normal_minutes": t_n[0] * 60.0,
+        }
+        for st, w in zip(stages_e, res.stage_waits, strict=True):
+            frame[f"wait_{st.name}_minutes"] = np.asarray(w)[0] * 60.0
+        rows.append(pd.DataFrame(frame))
+        del base_res
+    return Recovery(
+        hours=pd.concat(rows, ignore_index=True),
+        summary=pd.DataFrame(summary),
+        cost=pd.DataFrame(cost, columns=["stream", "component", "usd"]),
+    )
+
+
+def _option_cost(site: Site, inp, opt) -> float:
+    """What a resumption option costs for the event: its officer time at
+    the overtime rate plus its fixed cost. [USD]"""
+    eco = inp.economy
+    fixed = _value(opt.fixed_cost)
+    if opt.kind != "surge_staffing":
+        return fixed
+    hours = float(opt.hours) * _value(opt.extra_booths) * len(opt.streams)
+    rate = float(eco.officer_hourly_cost[0] * eco.overtime_premium[0])
+    return fixed + hours * float(eco.officers_per_booth[0]) * rate
+
+
+def compare_options(site: Site, scenario: ScenarioFile) -> pd.DataFrame:
+    """Doing nothing and every resumption option of the scenario.
+
+    Returns
+    -------
+    DataFrame
+        One row per option (``none`` first): ``option, name, payer,
+        recovery_hours`` (the longest over the streams), ``peak_queue`` (the
+        largest), ``event_cost`` (USD), ``avoided`` (USD, against doing
+        nothing), ``option_cost`` (USD) and ``bcr`` (avoided / cost; NaN for
+        doing nothing or a free option).
+    """
+    prepared = _inputs(site)
+    inp = prepared[0]
+    base = recovery(site, scenario, None, prepared)
+    rows = [_row("none", "Do nothing", "", base, None, 0.0)]
+    for oid, opt in scenario.options.items():
+        r = recovery(site, scenario, oid, prepared)
+        rows.append(
+            _row(oid, opt.name, opt.payer, r, base, _option_cost(site, inp, opt))
+        )
+    return pd.DataFrame(rows)
+
+
+def _row(oid, name, payer, r, base, cost) -> dict:
+    total = float(r["cost"].usd.sum())
+    avoided = 0.0 if base is None else float(base["cost"].usd.sum()) - total
+    s = r["summary"]
+    return {
+        "option": oid,
+        "name": name,
+        "payer": payer,
+        "recovery_hours": float(s.recovery_hours.max()),
+        "peak_queue": float(s.peak_queue.max()),
+        "event_cost": total,
+        "avoided": avoided,
+        "option_cost": cost,
+        "bcr": avoided / cost if base is not None and cost > 0 else float("nan"),
+    }
+
+
+def summary_lines(site: Site, scenario: ScenarioFile, table: pd.DataFrame) -> list:
+    """Plain-text lines of :func:`compare_options` for the terminal."""
+    info = scenario.scenario
+    lines = [
+        f"{site.id}: {info.name} ({info.duration_hours:g} h from {info.start_hour:02d} h "
+        f"on a {info.day})"
+    ]
+    for r in table.itertuples():
+        rec = (
+            "not within the horizon"
+            if np.isnan(r.recovery_hours)
+            else (f"{r.recovery_hours:.0f} h")
+        )
+        line = (
+            f"  {r.name}: recovery {rec}, peak queue {r.peak_queue:,.0f} vehicles, "
+            f"event cost {r.event_cost / 1e6:,.2f} M USD"
+        )
+        if r.option != "none":
+            bcr = "n/a" if np.isnan(r.bcr) else f"{r.bcr:.1f}"
+            line += (
+                f"; avoids {r.avoided / 1e6:,.2f} M USD for {r.option_cost:,.0f} USD "
+                f"(BCR {bcr})"
+            )
+        lines.append(line)
+    return lines
