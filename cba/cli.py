@@ -44,6 +44,7 @@ def cli():
       cba calibrate SPEC           fit calibrated values into parameters/calibrated/
       cba case                     run the hindcasts and measured levels
       cba allocate SITE --budget USD   where an overtime budget pays most
+      cba resumption SITE          how a port recovers from a closure
     """
 
 
@@ -232,8 +233,7 @@ def run(
 )
 def validate(files, params_dir):
     """Check parameter FILES (default: PARAMS_DIR/common, cases, observations,
-    calibration,
-    calibrated, sites).
+    scenarios, calibration, calibrated, sites).
 
     Prints one line per problem (file, key path, value, what is allowed) and
     exits with 2 if any file is invalid.
@@ -249,6 +249,7 @@ def validate(files, params_dir):
                 "common",
                 "cases",
                 "observations",
+                "scenarios",
                 "calibration",
                 "calibrated",
                 "sites",
@@ -673,6 +674,111 @@ def _portfolio(loaded, budget, block_hours, csv_dir) -> None:
         _site_csv(out / "budget_curves.csv", [c], float_format="%.6g")
         _site_csv(out / "portfolio.csv", [front], float_format="%.6g")
         click.echo(f"wrote budget_curves.csv, portfolio.csv in {out}")
+
+
+@cli.command("resumption")
+@click.argument("site")
+@click.option(
+    "--scenario",
+    "scenario_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Scenario file (repeatable; default: every file in "
+    "parameters/scenarios/ for the site).",
+)
+@click.option(
+    "--params-dir",
+    type=click.Path(file_okay=False),
+    default="parameters",
+    show_default=True,
+)
+@click.option(
+    "--csv",
+    "csv_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write resumption_hours.csv (queue and waits hour by hour, with and "
+    "without the event), resumption_summary.csv (by stream), "
+    "resumption_cost.csv (by component) and resumption_options.csv into this "
+    "folder.",
+)
+def resumption_cmd(site, scenario_files, params_dir, csv_dir):
+    """How a port recovers from a closure or slowdown, what it costs, and
+    which resumption options pay.
+
+    The site's own stage model (booths staffed for the kind of day, every
+    stage in order) runs hour by hour from a normal day through the event
+    and the days after it, until waits are back within 10 % (or a minute) of
+    normal. Users who meet the event defer, divert to the sibling crossing
+    or give up, by the scenario's shares. The event's cost is valued with
+    the appraisal's values; each option (surge staffing, a joint bi-national
+    reopening, pre-cleared traffic routed around the closed stage) is
+    compared with doing nothing by the cost it avoids against its own cost.
+
+    \b
+    Examples:
+      cba resumption pharr_reynosa
+      cba resumption pharr_reynosa --csv out
+      cba resumption pharr_reynosa --scenario FILE.yaml
+    """
+    import pandas as pd
+
+    from . import resumption
+    from .batch import load_checked_site, resolve_sites
+
+    try:
+        (path,) = resolve_sites([site], params_dir)
+        loaded = load_checked_site(path)
+        files = [Path(f) for f in scenario_files] or sorted(
+            p
+            for p in (Path(params_dir) / "scenarios").glob("*.yaml")
+            if resumption.load_scenario(p).scenario.site == loaded.id
+        )
+        if not files:
+            raise ParameterError(
+                f"no scenario for site '{loaded.id}' in "
+                f"{Path(params_dir) / 'scenarios'}",
+                key_path="scenario",
+            )
+        scenarios = [resumption.load_scenario(f) for f in files]
+        frames: dict[str, list] = {
+            "hours": [],
+            "summary": [],
+            "cost": [],
+            "options": [],
+        }
+        for scn in scenarios:
+            table = resumption.compare_options(loaded, scn)
+            for line in resumption.summary_lines(loaded, scn, table):
+                click.echo(line)
+            if csv_dir:
+                sid = scn.scenario.id
+                base = resumption.recovery(loaded, scn)
+                frames["hours"].append(base["hours"].assign(scenario=sid))
+                frames["summary"].append(base["summary"].assign(scenario=sid))
+                frames["cost"].append(base["cost"].assign(scenario=sid))
+                frames["options"].append(table.assign(scenario=sid))
+    except CBAError as exc:
+        _fail(str(exc))
+        sys.exit(EXIT_BAD_INPUT)
+    if csv_dir:
+        from .batch import write_text_atomic
+
+        out = Path(csv_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, parts in frames.items():
+            df = pd.concat(parts, ignore_index=True)
+            cols = ["scenario"] + [c for c in df.columns if c != "scenario"]
+            write_text_atomic(
+                out / f"resumption_{name}.csv",
+                df[cols]
+                .assign(site=loaded.id)
+                .to_csv(index=False, float_format="%.6g"),
+            )
+        click.echo(
+            f"wrote resumption_hours.csv, resumption_summary.csv, "
+            f"resumption_cost.csv, resumption_options.csv in {out}"
+        )
 
 
 @cli.command("new-site")

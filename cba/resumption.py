@@ -49,6 +49,7 @@ __all__ = [
     "WEEK",
     "RECOVERY_TOLERANCE",
     "RECOVERY_FLOOR_MINUTES",
+    "BCR_FLAG",
     "load_scenario",
     "Recovery",
     "recovery",
@@ -64,6 +65,10 @@ RECOVERY_TOLERANCE = 0.10
 #: ... or within this many minutes of it (a quiet hour's normal wait is
 #: near zero, and 10 % of nothing is no test). [minutes]
 RECOVERY_FLOOR_MINUTES = 1.0
+#: A benefit-cost ratio above this is flagged for review, not reported as a
+#: finding (doing nothing keeps the normal schedule for as long as the
+#: backlog lasts, which a port would not).
+BCR_FLAG = 20.0
 #: Most days after the event the run extends to while the queue has not
 #: recovered.
 MAX_DAYS_AFTER = 60
@@ -468,7 +473,8 @@ def compare_options(site: Site, scenario: ScenarioFile) -> pd.DataFrame:
         recovery_hours`` (the longest over the streams), ``peak_queue`` (the
         largest), ``event_cost`` (USD), ``avoided`` (USD, against doing
         nothing), ``option_cost`` (USD) and ``bcr`` (avoided / cost; NaN for
-        doing nothing or a free option).
+        doing nothing or a free option), ``flagged`` (a BCR above
+        :data:`BCR_FLAG`: for review, not a finding).
     """
     prepared = _inputs(site)
     inp = prepared[0]
@@ -496,6 +502,7 @@ def _row(oid, name, payer, r, base, cost) -> dict:
         "avoided": avoided,
         "option_cost": cost,
         "bcr": avoided / cost if base is not None and cost > 0 else float("nan"),
+        "flagged": bool(base is not None and cost > 0 and avoided / cost > BCR_FLAG),
     }
 
 
@@ -503,8 +510,8 @@ def summary_lines(site: Site, scenario: ScenarioFile, table: pd.DataFrame) -> li
     """Plain-text lines of :func:`compare_options` for the terminal."""
     info = scenario.scenario
     lines = [
-        f"{site.id}: {info.name} ({info.duration_hours:g} h from {info.start_hour:02d} h "
-        f"on a {info.day})"
+        f"{site.id}: {info.name} ({info.duration_hours:g} h from "
+        f"{info.start_hour:02d} h on a {info.day})"
     ]
     for r in table.itertuples():
         rec = (
@@ -522,5 +529,10 @@ def summary_lines(site: Site, scenario: ScenarioFile, table: pd.DataFrame) -> li
                 f"; avoids {r.avoided / 1e6:,.2f} M USD for {r.option_cost:,.0f} USD "
                 f"(BCR {bcr})"
             )
+            if r.flagged:
+                line += (
+                    f" [flagged: a BCR above {BCR_FLAG:g} rests on doing nothing "
+                    "keeping the normal schedule while the backlog lasts]"
+                )
         lines.append(line)
     return lines

@@ -38,6 +38,7 @@ LAYERS = {
     "cba.appraisal": 3,
     "cba.analysis": 4,
     "cba.allocation": 4,
+    "cba.resumption": 4,
     "cba.report": 5,
     "cba.batch": 6,
     "cba.cli": 6,

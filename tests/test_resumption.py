@@ -196,3 +196,19 @@ def test_bad_scenarios_are_refused(tmp_path, pharr, closure):
         R.recovery(other, closure)
     with pytest.raises(ParameterError, match="not an option"):
         R.recovery(pharr, closure, "nothing")
+
+
+def test_every_shipped_site_has_a_scenario_that_runs():
+    from click.testing import CliRunner
+
+    from cba.cli import cli
+
+    sites = {p.stem for p in SITES.glob("*.yaml")}
+    have = {R.load_scenario(p).scenario.site for p in SCENARIOS.glob("*.yaml")}
+    assert sites <= have
+    res = CliRunner().invoke(cli, ["resumption", "santa_teresa"])
+    assert res.exit_code == 0, res.output
+    assert "Do nothing: recovery" in res.output
+    bad = CliRunner().invoke(cli, ["resumption", "nowhere"])
+    assert bad.exit_code == 2 and "unknown site" in bad.output
+    assert "Traceback" not in bad.output

@@ -28,6 +28,7 @@ from .schema import (
     ObservationsFile,
     Option,
     Param,
+    ScenarioFile,
     SiteFile,
     SiteInfo,
     Stream,
@@ -420,7 +421,8 @@ def validate_file(path: str | Path, common_dir: str | Path | None = None) -> str
 
     ``"calibrated"`` (a file with ``command`` and ``values``), ``"calibration
     spec"`` (with ``target``), ``"case"`` (with ``case``), ``"observations"``
-    (with ``observations``), ``"site"`` (with ``site`` or ``streams``), else
+    (with ``observations``), ``"scenario"`` (with ``scenario`` and
+    ``impacts``), ``"site"`` (with ``site`` or ``streams``), else
     ``"common"`` (shared values, or a case file of the same schema).
     """
     data = read_yaml(path)
@@ -439,6 +441,9 @@ def validate_file(path: str | Path, common_dir: str | Path | None = None) -> str
     if "observations" in data:
         parse(data, ObservationsFile, str(path))
         return "observations"
+    if "scenario" in data and "impacts" in data:
+        parse(data, ScenarioFile, str(path))
+        return "scenario"
     if "streams" in data or isinstance(data.get("site"), dict):
         load_site(path, common_dir)
         return "site"
