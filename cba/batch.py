@@ -251,6 +251,9 @@ def run_site(
                 write_pdf(html_path, html_path.with_suffix(".pdf"), paper=paper)
         expected = ["results.csv", "metrics.csv", "results.xlsx"]
         expected += [report_name(lang) for lang in languages]
+        expected += _render_resumption(
+            site, site_file, notebook.parent / RESUMPTION_NOTEBOOK, tmp, languages
+        )
         if pdf:
             expected += [report_name(lang)[:-5] + ".pdf" for lang in languages]
         for name in expected:
@@ -273,6 +276,49 @@ def run_site(
         shutil.rmtree(tmp, ignore_errors=True)
         msg = _short_error(exc)
         return SiteOutcome(sid, False, time.perf_counter() - start, msg, str(final))
+
+
+#: The resumption notebook, beside the site report's.
+RESUMPTION_NOTEBOOK = "resumption.ipynb"
+
+
+def _render_resumption(site, site_file: Path, notebook: Path, tmp: Path, languages):
+    """Render the site's resumption page in each language into ``tmp`` when
+    it has scenarios (``parameters/scenarios`` beside its file) and the
+    notebook exists; return the files it must have written."""
+    import papermill
+
+    from .report.recovery import resumption_page_name
+    from .resumption import RESULTS_FILE, scenario_files, scenarios_beside
+
+    if not notebook.is_file() or not scenario_files(
+        site.id, scenarios_beside(site_file)
+    ):
+        return []
+    written = [RESULTS_FILE]
+    for i, lang in enumerate(languages):
+        out_nb = tmp / resumption_page_name(lang).replace(".html", ".ipynb")
+        papermill.execute_notebook(
+            str(notebook),
+            str(out_nb),
+            parameters={
+                "site_file": str(site_file),
+                "results_dir": str(tmp) if i == 0 else "",
+                "common_dir": str(find_common_dir(site_file)),
+                "language": lang,
+            },
+            kernel_name="python3",
+            cwd=str(notebook.parent),
+            progress_bar=False,
+            log_output=False,
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
+        page = tmp / resumption_page_name(lang)
+        with use_language(lang):
+            title = _("{site}: recovery from emergencies").format(site=site.info.name)
+        export_html(out_nb, page, title=title, lang=lang)
+        written.append(page.name)
+    return written
 
 
 def _short_error(exc: BaseException) -> str:
@@ -671,6 +717,7 @@ def _write_index(out_root: Path, languages: tuple[str, ...]) -> Path:
     )
     doc = env.get_template("index.html.j2").render(
         portfolio=_portfolio(out_root, base),
+        emergencies=_emergencies(out_root, base, lang),
         rows=rows,
         failed=failed,
         has_mc=has_mc,
@@ -771,6 +818,48 @@ def _portfolio(out_root: Path, base: pd.DataFrame) -> dict | None:
         "entry": entry,
         "n_sites": len(frames),
     }
+
+
+def _emergencies(out_root: Path, base: pd.DataFrame, lang: str) -> list[dict]:
+    """Rows of the index's emergencies table: each site's scenarios, doing
+    nothing against the option that avoids most (from the ``resumption.csv``
+    its resumption page wrote)."""
+    from .report.recovery import resumption_page_name
+    from .resumption import RESULTS_FILE
+
+    if base is None or not len(base):
+        return []
+    names = base.groupby("site")["site_name"].first().astype(str).to_dict()
+    rows = []
+    for sid in sorted(names):
+        path = out_root / sid / RESULTS_FILE
+        if not path.is_file():
+            continue
+        t = pd.read_csv(path)
+        for _scn, g in t.groupby("scenario", sort=True):
+            none = g[g.option == "none"].iloc[0]
+            opts = g[(g.option != "none") & (g.avoided > g.option_cost)]
+            best = opts.loc[opts.avoided.idxmax()] if len(opts) else None
+            rec = none.recovery_hours
+            rows.append(
+                {
+                    "site": sid,
+                    "site_name": names[sid],
+                    "href": f"{sid}/{resumption_page_name(lang)}",
+                    "scenario": str(
+                        none.scenario_name_es if lang == "es" else none.scenario_name
+                    ),
+                    "recovery": _("not within the horizon")
+                    if pd.isna(rec)
+                    else fmt_num(rec, 0),
+                    "cost": sig3(none.event_cost / 1e6),
+                    "best": "" if best is None else str(best["name"]),
+                    "bcr": ""
+                    if best is None or pd.isna(best.bcr)
+                    else fmt_num(best.bcr, 1) + (" *" if bool(best.flagged) else ""),
+                }
+            )
+    return rows
 
 
 def _nice_ticks(top: float, n: int = 4) -> list[float]:

@@ -50,7 +50,10 @@ __all__ = [
     "RECOVERY_TOLERANCE",
     "RECOVERY_FLOOR_MINUTES",
     "BCR_FLAG",
+    "RESULTS_FILE",
     "load_scenario",
+    "scenario_files",
+    "scenarios_beside",
     "Recovery",
     "recovery",
     "compare_options",
@@ -69,6 +72,8 @@ RECOVERY_FLOOR_MINUTES = 1.0
 #: finding (doing nothing keeps the normal schedule for as long as the
 #: backlog lasts, which a port would not).
 BCR_FLAG = 20.0
+#: The file a site's resumption page writes for the index.
+RESULTS_FILE = "resumption.csv"
 #: Most days after the event the run extends to while the queue has not
 #: recovered.
 MAX_DAYS_AFTER = 60
@@ -79,6 +84,24 @@ def load_scenario(path: str | Path) -> ScenarioFile:
     file, the key path, the value and what is allowed."""
     path = Path(path)
     return parse(read_yaml(path), ScenarioFile, str(path))
+
+
+def scenario_files(site_id: str, scenarios_dir: str | Path) -> list[Path]:
+    """The scenario files of a site in ``scenarios_dir`` (sorted by name)."""
+    d = Path(scenarios_dir)
+    if not d.is_dir():
+        return []
+    return [
+        p
+        for p in sorted(d.glob("*.yaml"))
+        if read_yaml(p).get("scenario", {}).get("site") == site_id
+    ]
+
+
+def scenarios_beside(site_file: str | Path) -> Path:
+    """The scenarios folder of a site file's parameter folder
+    (``parameters/sites/x.yaml`` -> ``parameters/scenarios``)."""
+    return Path(site_file).resolve().parent.parent / "scenarios"
 
 
 def _value(p) -> float:
@@ -335,7 +358,7 @@ def recovery(
         if np.isfinite(out["summary"].recovery_hours).all() or after >= MAX_DAYS_AFTER:
             break
         after = min(MAX_DAYS_AFTER, after * 2)
-    out.update(start=start, end=end, days=n)
+    out.update(start=start, end=end, days=n, option=option)
     return out
 
 

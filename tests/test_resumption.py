@@ -212,3 +212,85 @@ def test_every_shipped_site_has_a_scenario_that_runs():
     bad = CliRunner().invoke(cli, ["resumption", "nowhere"])
     assert bad.exit_code == 2 and "unknown site" in bad.output
     assert "Traceback" not in bad.output
+
+
+@pytest.mark.slow
+def test_the_resumption_page_renders_in_both_languages(tmp_path):
+    """The batch renders a site's resumption page (English and Spanish) and
+    the table the index reads, when the site has scenarios."""
+    from cba import batch
+    from cba.batch import load_checked_site
+
+    site_file = SITES / "colombia_solidarity.yaml"
+    site = load_checked_site(site_file)
+    nb = Path(__file__).resolve().parents[1] / "notebooks" / batch.RESUMPTION_NOTEBOOK
+    written = batch._render_resumption(site, site_file, nb, tmp_path, ("en", "es"))
+    assert written == ["resumption.csv", "resumption.html", "resumption.es.html"]
+    en = (tmp_path / "resumption.html").read_text()
+    es = (tmp_path / "resumption.es.html").read_text()
+    assert "recovery from emergencies" in en and "Surge staffing at reopening" in en
+    assert "Do nothing" in en and 'alt="Vehicles waiting hour by hour' in en
+    assert "Traceback" not in en and "Traceback" not in es
+    assert 'lang="es"' in es and "emergencias" in es
+    t = __import__("pandas").read_csv(tmp_path / "resumption.csv")
+    assert set(t.option) == {"none", "surge", "joint"}
+
+
+def test_the_index_shows_recovery_and_event_cost(tmp_path):
+    import pandas as pd
+
+    from cba import batch
+
+    d = tmp_path / "x_site"
+    d.mkdir()
+    pd.DataFrame(
+        {
+            "site": "x_site",
+            "option": ["status_quo", "a"],
+            "discount_rate": 0.07,
+            "rate_name": "discount_rate_base",
+            "pv_benefits": [0, 1e6],
+            "pv_costs": [0, 3e6],
+            "npv": [0, -2e6],
+            "bcr": [float("nan"), 0.33],
+            "site_name": "X crossing",
+            "option_name": ["Status quo", "A"],
+            "option_kind": ["status_quo", "pre_inspection"],
+        }
+    ).to_csv(d / "metrics.csv", index=False)
+    pd.DataFrame(
+        {
+            "site": "x_site",
+            "scenario": "x_closure",
+            "scenario_name": "X closed a day",
+            "scenario_name_es": "X cerrado un día",
+            "option": ["none", "surge"],
+            "name": ["Do nothing", "Surge"],
+            "payer": ["", "cbp"],
+            "recovery_hours": [65.0, 17.0],
+            "peak_queue": [688.0, 418.0],
+            "event_cost": [1.4e6, 0.35e6],
+            "avoided": [0.0, 1.05e6],
+            "option_cost": [0.0, 6840.0],
+            "bcr": [float("nan"), 153.9],
+            "flagged": [False, True],
+            "dollar_year": 2024,
+        }
+    ).to_csv(d / "resumption.csv", index=False)
+    batch.write_summary(tmp_path)
+    html = batch.write_index(tmp_path).read_text()
+    part = html[html.index('id="emergencies"') :]
+    assert "X closed a day" in part and ">65<" in part and ">1.40<" in part
+    assert "Surge" in part and "153.9 *" in part
+    assert 'href="x_site/resumption.html"' in part
+    es = (tmp_path / "index.es.html").read_text()
+    assert "X cerrado un día" in es and 'href="x_site/resumption.es.html"' in es
+
+
+def test_a_site_report_links_its_resumption_page(pharr):
+    from cba import report
+
+    files = R.scenario_files(pharr.id, SCENARIOS)
+    assert files
+    assert 'href="resumption.html"' in report.resumption_link_html(pharr, files)
+    assert report.resumption_link_html(pharr, []) == ""

@@ -18,10 +18,11 @@ Every public name of those modules is available here (``report.summary_html``,
 
 from __future__ import annotations
 
-from . import figures, pdf, tables, text, workbook
+from . import figures, pdf, recovery, tables, text, workbook
 from . import provenance as provenance_files
 from .figures import *  # noqa: F403 - the report API, listed in each module's __all__
 from .provenance import *  # noqa: F403
+from .recovery import *  # noqa: F403
 from .tables import *  # noqa: F403
 from .text import *  # noqa: F403
 from .workbook import write_workbook
@@ -32,10 +33,12 @@ __all__ = [
     "figures",
     "provenance_files",
     "pdf",
+    "recovery",
     "workbook",
     "write_workbook",
     *text.__all__,
     *tables.__all__,
     *figures.__all__,
     *provenance_files.__all__,
+    *recovery.__all__,
 ]
