@@ -57,6 +57,7 @@ __all__ = [
     "Recovery",
     "recovery",
     "compare_options",
+    "backcast",
     "summary_lines",
 ]
 
@@ -127,7 +128,9 @@ class Recovery(dict):
     column per stage), ``summary`` (one row per stream: ``arrived``
     (the traffic that meant to cross over the horizon), ``served``,
     ``deferred``, ``diverted``, ``abandoned``, ``still_queued``,
-    ``peak_queue``, ``peak_wait_minutes``, ``recovery_hours`` (from the end
+    ``peak_queue``, ``peak_wait_minutes``, ``throughput_change`` (vehicles
+    the primary stage served during the event against normal, minus one),
+    ``recovery_hours`` (from the end
     of the event until waits stay within :data:`RECOVERY_TOLERANCE` of
     normal; NaN if not within the horizon), ``delay_vehicle_hours`` (added by
     the event), ``sibling_delay_vehicle_hours``), ``cost`` (one row per
@@ -233,7 +236,21 @@ def _event_hours(info, days_before: int) -> tuple[int, int]:
     return start, start + int(round(float(info.duration_hours)))
 
 
-def _apply(scn: ScenarioFile, sid: str, stages, start: int, end: int, option=None):
+def _impact_hours(imp, start: int, end: int, days: list[str]) -> np.ndarray:
+    """Hours of the horizon an impact applies in: those of the event, within
+    its hours of the day and on its kinds of day."""
+    h = np.arange(start, end)
+    if imp.hours_of_day is not None:
+        a, b = imp.hours_of_day
+        h = h[(h % HOURS >= a) & (h % HOURS < b)]
+    if imp.days:
+        h = h[np.isin(np.asarray(days)[h // HOURS], imp.days)]
+    return h
+
+
+def _apply(
+    scn: ScenarioFile, sid: str, stages, start: int, end: int, days, option=None
+):
     """The stream's stages with the event's impacts between ``start`` and
     ``end`` (hours of the horizon) and, with ``option``, its changes."""
     out = []
@@ -244,7 +261,7 @@ def _apply(scn: ScenarioFile, sid: str, stages, start: int, end: int, option=Non
         for imp in scn.impacts:
             if imp.stream != sid or imp.stage != st.name:
                 continue
-            sl = (slice(None), slice(start, e))
+            sl = (slice(None), _impact_hours(imp, start, e, days))
             if imp.closed:
                 c[sl] = 0.0
             elif imp.capacity_share is not None:
@@ -298,6 +315,43 @@ def _responses(scn, sid, arrivals, start, end, option=None):
     if w.sum() > 0:
         a[:, end : end + w.shape[1]] += d * hit * w / w.sum()
     return a, d * hit, v * hit, ab * hit
+
+
+#: Most steps, and the tolerance on the share of a day's trips made, of the
+#: users' day-by-day response to delay.
+RESPONSE_STEPS, RESPONSE_TOL = 60, 1e-7
+
+
+def _responding(stream: _Stream, arrivals, stages, t_normal, beta: float):
+    """The event's queue with users who give up trips as delay grows, day by
+    day, as in the appraisal: the share of a day's trips made is
+    ``exp(-beta x max(0, T - T0))``, with ``T`` that day's mean time at the
+    crossing and ``T0`` a normal day's (``beta``: the appraisal's
+    ``trips_lost_per_hour_of_delay``). Solved as a damped fixed point over the
+    days of the horizon. Returns ``(arrivals, result, time per vehicle,
+    queue, trips lost)``."""
+    days = arrivals.shape[1] // HOURS
+
+    def daily_time(a, t):
+        a = a.reshape(days, HOURS)
+        n = a.sum(axis=1)
+        return np.where(
+            n > 0,
+            (a * t.reshape(days, HOURS)).sum(axis=1) / np.where(n > 0, n, 1.0),
+            0.0,
+        )
+
+    t0 = daily_time(stream.arrivals[0], t_normal[0])
+    made = np.ones(days)
+    for _ in range(RESPONSE_STEPS):
+        a = arrivals * np.repeat(made, HOURS)[None, :]
+        res, t, q = _solve(stream, a, stages)
+        target = np.exp(-beta * np.maximum(daily_time(a[0], t[0]) - t0, 0.0))
+        if np.max(np.abs(target - made)) <= RESPONSE_TOL:
+            break
+        made = 0.5 * made + 0.5 * target
+    lost = float((arrivals - a).sum())
+    return a, res, t, q, lost
 
 
 def _recovered_after(t_event, t_normal, end: int, open_hours) -> float:
@@ -354,7 +408,7 @@ def recovery(
         days = [info.day] + [WEEK[(first + k) % len(WEEK)] for k in range(n - 1)]
         normal = _normal(site, inp, vols, days)
         start, end = _event_hours(info, 1)
-        out = _run(site, inp, scenario, normal, start, end, opt)
+        out = _run(site, inp, scenario, normal, start, end, opt, days)
         if np.isfinite(out["summary"].recovery_hours).all() or after >= MAX_DAYS_AFTER:
             break
         after = min(MAX_DAYS_AFTER, after * 2)
@@ -372,7 +426,7 @@ def _check_stage(site: Site, sid: str, stage: str, where: str) -> None:
         )
 
 
-def _run(site, inp, scn, normal, start, end, opt) -> Recovery:
+def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
     from .appraisal.flows import delay_values
 
     rows, summary, cost = [], [], []
@@ -382,9 +436,15 @@ def _run(site, inp, scn, normal, start, end, opt) -> Recovery:
         arr, deferred, diverted, abandoned = _responses(
             scn, sid, s.arrivals, start, end, opt
         )
-        stages_e = _within(_apply(scn, sid, stages_n, start, end, opt), s.lanes)
-        res, t_e, q_e = _solve(s, arr, stages_e)
+        stages_e = _within(_apply(scn, sid, stages_n, start, end, days, opt), s.lanes)
         stream = inp.streams[sid]
+        beta = float(inp.economy.trips_lost_per_hour_of_delay[0])
+        arr, res, t_e, q_e, lost = _responding(s, arr, stages_e, t_n, beta)
+        share = (
+            0.0 if stream.sibling is None else float(stream.sibling.diverted_share[0])
+        )
+        diverted += share * lost
+        abandoned += (1.0 - share) * lost
         # The vehicles that did not come took no time here; the event's delay
         # is that of the vehicles that crossed, against what the same vehicles
         # would have spent on a normal day.
@@ -403,6 +463,11 @@ def _run(site, inp, scn, normal, start, end, opt) -> Recovery:
         # option.
         rec = _recovered_after(t_e[0], t_n[0], end, busy)
         served = float(res.stage_throughput[0].sum())
+        names = [st.name for st in stages_e]
+        k = names.index("primary") if "primary" in names else 0
+        e_sl = slice(start, max(end, start + 1))
+        primary_n = float(base_res.stage_throughput[k][0, e_sl].sum())
+        primary_e = float(res.stage_throughput[k][0, e_sl].sum())
         arrived = float(s.arrivals.sum())
         summary.append(
             {
@@ -417,6 +482,9 @@ def _run(site, inp, scn, normal, start, end, opt) -> Recovery:
                 "peak_wait_minutes": float(np.max(t_e[0][arr[0] > 0], initial=0.0))
                 * 60.0,
                 "recovery_hours": rec,
+                "throughput_change": primary_e / primary_n - 1.0
+                if primary_n > 0
+                else 0.0,
                 "delay_vehicle_hours": delay,
                 "sibling_delay_vehicle_hours": sib,
             }
@@ -466,7 +534,6 @@ def _run(site, inp, scn, normal, start, end, opt) -> Recovery:
         for st, w in zip(stages_e, res.stage_waits, strict=True):
             frame[f"wait_{st.name}_minutes"] = np.asarray(w)[0] * 60.0
         rows.append(pd.DataFrame(frame))
-        del base_res
     return Recovery(
         hours=pd.concat(rows, ignore_index=True),
         summary=pd.DataFrame(summary),
@@ -559,3 +626,59 @@ def summary_lines(site: Site, scenario: ScenarioFile, table: pd.DataFrame) -> li
                 )
         lines.append(line)
     return lines
+
+
+def backcast(site: Site, scenario: ScenarioFile) -> pd.DataFrame:
+    """The scenario's reported outcomes (a real event) against the model's.
+
+    Returns
+    -------
+    DataFrame
+        One row per outcome: ``outcome, description, stream, metric,
+        reported, reported_low, reported_high, modelled, band_low,
+        band_high, in_band, known_miss, sample`` ("out of sample" unless the
+        scenario names values fitted on it), ``strength, method,
+        measured_at, source, href``. Minutes for ``peak_wait``, a share for
+        ``throughput_change``, hours for ``recovery_hours``.
+    """
+    if not scenario.outcomes:
+        return pd.DataFrame()
+    r = recovery(site, scenario)
+    s = r["summary"].set_index("stream")
+    column = {
+        "peak_wait": "peak_wait_minutes",
+        "throughput_change": "throughput_change",
+        "recovery_hours": "recovery_hours",
+    }
+    sample = (
+        "used for calibration"
+        if scenario.scenario.calibrated_on_this
+        else "out of sample"
+    )
+    rows = []
+    for oid, o in scenario.outcomes.items():
+        _check_stage(site, o.stream, "primary", f"outcomes.{oid}.stream")
+        m = float(s.loc[o.stream, column[o.metric]])
+        rows.append(
+            {
+                "outcome": oid,
+                "description": o.description,
+                "stream": o.stream,
+                "metric": o.metric,
+                "reported": o.reported.central,
+                "reported_low": o.reported.low,
+                "reported_high": o.reported.high,
+                "modelled": m,
+                "band_low": float(o.band.low),
+                "band_high": float(o.band.high),
+                "in_band": bool(o.band.low <= m <= o.band.high),
+                "known_miss": o.known_miss,
+                "sample": sample,
+                "strength": o.strength,
+                "method": o.method,
+                "measured_at": o.measured_at,
+                "source": o.source.title,
+                "href": o.source.href,
+            }
+        )
+    return pd.DataFrame(rows)

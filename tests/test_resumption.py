@@ -294,3 +294,20 @@ def test_a_site_report_links_its_resumption_page(pharr):
     assert files
     assert 'href="resumption.html"' in report.resumption_link_html(pharr, files)
     assert report.resumption_link_html(pharr, []) == ""
+
+
+def test_the_back_cast_of_april_2019_is_shown_against_what_was_reported():
+    """Each reported outcome of a real event is in its band, or its file says
+    why not (then the miss is expected, strictly: a fix is noticed)."""
+    f = SCENARIOS / "el_paso_ysleta_zaragoza_officers_2019.yaml"
+    scn = R.load_scenario(f)
+    site = load_site(SITES / f"{scn.scenario.site}.yaml")
+    b = R.backcast(site, scn)
+    assert set(b.outcome) == {"peak_wait", "throughput"}
+    assert (b["sample"] == "out of sample").all()
+    for r in b.itertuples():
+        assert r.in_band == (r.known_miss is None), r.outcome
+    # the slowdown cuts throughput and lengthens waits, in the direction reported
+    t = b.set_index("outcome")
+    assert t.at["throughput", "modelled"] < 0
+    assert t.at["peak_wait", "modelled"] > 15.0

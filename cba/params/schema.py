@@ -1127,6 +1127,16 @@ class StageImpact(_Strict):
     closed: bool | None = None
     capacity_share: Param | None = None
     booths_withdrawn: Param | None = None
+    #: Hours of the day it applies in, ``[start, end)`` (all day when
+    #: absent): a shift of officers withdrawn, say.
+    hours_of_day: (
+        Annotated[
+            list[Annotated[int, Field(ge=0, le=24)]], Field(min_length=2, max_length=2)
+        ]
+        | None
+    ) = None
+    #: Kinds of day it applies on (all when empty).
+    days: list[Literal["weekday", "saturday", "sunday"]] = []
 
     @model_validator(mode="after")
     def _one(self):
@@ -1201,6 +1211,28 @@ class ResumptionOption(_Strict):
         return self
 
 
+class EventOutcome(_Strict):
+    """A reported outcome of a real event, back-cast by its scenario, and the
+    band the model's figure must fall in. ``peak_wait``: the longest time at
+    the crossing of the stream's vehicles during the event and its recovery
+    [minutes]; ``throughput_change``: the vehicles the stream's primary stage
+    served during the event against a normal day's in the same hours, minus
+    one [/1]; ``recovery_hours``: hours from the event's end until waits are
+    back to normal."""
+
+    description: Text
+    description_es: Text | None = None
+    stream: Text
+    metric: Literal["peak_wait", "throughput_change", "recovery_hours"]
+    reported: Reported
+    method: Literal[tuple(METHODS)]
+    strength: Literal[STRENGTHS]
+    measured_at: Text | None = None
+    source: Source
+    band: Band
+    known_miss: Text | None = None
+
+
 class ScenarioInfo(_Strict):
     id: Text
     name: Text
@@ -1219,6 +1251,9 @@ class ScenarioInfo(_Strict):
     #: has not recovered, up to 60).
     days_after: Annotated[WholeNumber, Field(ge=1, le=60)] = 5
     source: Source
+    #: Key paths of values fitted on this event's outcomes; empty when the
+    #: back-cast is out of sample.
+    calibrated_on_this: list[Text] = []
 
     @field_validator("id")
     @classmethod
@@ -1240,3 +1275,5 @@ class ScenarioFile(_Strict):
     spoilage_per_hour: Param | None = None
     responses: dict[Text, Responses] = {}
     options: dict[Text, ResumptionOption] = {}
+    #: What was reported after a real event the scenario back-casts.
+    outcomes: dict[Text, EventOutcome] = {}
