@@ -58,6 +58,8 @@ __all__ = [
     "recovery",
     "compare_options",
     "backcast",
+    "resilience_values",
+    "resilience_summary",
     "summary_lines",
 ]
 
@@ -109,6 +111,21 @@ def _value(p) -> float:
     return 0.0 if p is None else float(p.value)
 
 
+def _usd(site: Site, p, where: str) -> float:
+    """A money value of a scenario, which must be in the site's report
+    dollars (the scenario is read beside that site)."""
+    if p is None:
+        return 0.0
+    dy = site.info.report_dollar_year
+    if p.dollar_year != dy:
+        raise ParameterError(
+            f"{where}: dollar_year {p.dollar_year}; allowed: the site's report "
+            f"dollar year, {dy}",
+            key_path=where,
+        )
+    return float(p.value)
+
+
 @dataclass(frozen=True)
 class _Stream:
     """A stream's normal-day queue over the horizon (arrays (1, H·days))."""
@@ -158,19 +175,34 @@ def _day_type(inp, kind: str):
     return max(cand, key=lambda dt: dt.weight)
 
 
-def _normal(site: Site, inp, vols, days: list[str]) -> dict[str, _Stream]:
-    """Every stream's normal traffic and booths over the days of the horizon."""
-    from .appraisal.flows import staffed_for_day
+def _normal(
+    site: Site, inp, vols, days: list[str], under: str | None = None
+) -> dict[str, _Stream]:
+    """Every stream's normal traffic and booths over the days of the horizon;
+    with ``under``, those of the site's option of that id at full effect
+    (its booths, processing and traffic shifts)."""
+    from .appraisal.flows import (
+        option_volumes,
+        queue_under,
+        staffed_for_day,
+        within_lanes,
+    )
     from .appraisal.queue_jobs import stream_queue
 
     out = {}
     per_year = float(inp.economy.days_per_year[0])
+    if under is not None:
+        vols = option_volumes(inp, under, vols)
     for sid, s in inp.streams.items():
         base = stream_queue(s)
         arr, stage_cols = [], {st.name: [] for st in base.stages}
         for kind in days:
             dt = _day_type(inp, kind)
             q = staffed_for_day(dt, s, base)
+            if under is not None:
+                q = within_lanes(
+                    inp, under, sid, queue_under(inp, under, sid, q, days=dt.week_days)
+                )
             f = np.asarray(dt.column(sid), dtype=float).reshape(-1)[0]
             daily = float(vols[sid][0, 0]) * f / per_year
             arr.append(daily * np.asarray(q.profile, dtype=float).reshape(HOURS))
@@ -298,12 +330,14 @@ def _responses(scn, sid, arrivals, start, end, option=None):
     """Arrivals with the users' responses: of the vehicles arriving during
     the event, the deferred come over ``defer_hours`` after it in proportion
     to normal traffic, the diverted and abandoned do not come. Returns
-    ``(arrivals, deferred, diverted, abandoned)`` (vehicles)."""
+    ``(arrivals, deferred, diverted, abandoned)`` (vehicles) and the hours
+    the deferred and the abandoned would have waited for the reopening,
+    summed over them (vehicle-hours)."""
     r = scn.responses.get(sid)
     a = np.array(arrivals, dtype=float)
     end = _end_with(option, sid, start, end)
     if r is None or end <= start:
-        return a, 0.0, 0.0, 0.0
+        return a, 0.0, 0.0, 0.0, (0.0, 0.0)
     hit = a[:, start:end].sum()
     pre = 0.0
     if option is not None and option.kind == "reroute_precleared":
@@ -314,7 +348,10 @@ def _responses(scn, sid, arrivals, start, end, option=None):
     w = np.array(arrivals[:, end : end + r.defer_hours], dtype=float)
     if w.sum() > 0:
         a[:, end : end + w.shape[1]] += d * hit * w / w.sum()
-    return a, d * hit, v * hit, ab * hit
+    # Hours from each vehicle's arrival (mid-hour) to the reopening, summed
+    # over the vehicles that met the event.
+    until = float((arrivals[0, start:end] * (end - np.arange(start, end) - 0.5)).sum())
+    return a, d * hit, v * hit, ab * hit, (d * until, ab * until)
 
 
 #: Most steps, and the tolerance on the share of a day's trips made, of the
@@ -351,7 +388,13 @@ def _responding(stream: _Stream, arrivals, stages, t_normal, beta: float):
             break
         made = 0.5 * made + 0.5 * target
     lost = float((arrivals - a).sum())
-    return a, res, t, q, lost
+    # Rule of half: a trip given up for extra time dT loses between nothing
+    # and dT of its value, on average half. [vehicle-hours]
+    extra = np.maximum(daily_time(a[0], t[0]) - t0, 0.0)
+    given_up = float(
+        0.5 * ((arrivals - a)[0].reshape(days, HOURS).sum(axis=1) * extra).sum()
+    )
+    return a, res, t, q, lost, given_up
 
 
 def _recovered_after(t_event, t_normal, end: int, open_hours) -> float:
@@ -374,13 +417,16 @@ def recovery(
     scenario: ScenarioFile,
     option: str | None = None,
     _prepared=None,
+    under: str | None = None,
 ) -> Recovery:
     """The scenario hour by hour at ``site``, with resumption ``option`` (an
     id of ``scenario.options``) or none.
 
     The horizon starts with one normal day, then the event's days and
     ``days_after`` more, extended (up to :data:`MAX_DAYS_AFTER`) until the
-    waits are back to normal on its last day. Returns a :class:`Recovery`.
+    waits are back to normal on its last day. With ``under`` (an option id
+    of the site), the crossing is the one that option builds, at full
+    effect. Returns a :class:`Recovery`.
     """
     info = scenario.scenario
     if info.site != site.id:
@@ -406,7 +452,7 @@ def recovery(
     while True:
         n = 1 + max(event_days, 1) + after
         days = [info.day] + [WEEK[(first + k) % len(WEEK)] for k in range(n - 1)]
-        normal = _normal(site, inp, vols, days)
+        normal = _normal(site, inp, vols, days, under)
         start, end = _event_hours(info, 1)
         out = _run(site, inp, scenario, normal, start, end, opt, days)
         if np.isfinite(out["summary"].recovery_hours).all() or after >= MAX_DAYS_AFTER:
@@ -433,13 +479,13 @@ def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
     for sid, s in normal.items():
         stages_n = normal[sid].stages
         base_res, t_n, q_n = _solve(s, s.arrivals, stages_n)
-        arr, deferred, diverted, abandoned = _responses(
+        arr, deferred, diverted, abandoned, (held, forgone) = _responses(
             scn, sid, s.arrivals, start, end, opt
         )
         stages_e = _within(_apply(scn, sid, stages_n, start, end, days, opt), s.lanes)
         stream = inp.streams[sid]
         beta = float(inp.economy.trips_lost_per_hour_of_delay[0])
-        arr, res, t_e, q_e, lost = _responding(s, arr, stages_e, t_n, beta)
+        arr, res, t_e, q_e, lost, given_up = _responding(s, arr, stages_e, t_n, beta)
         share = (
             0.0 if stream.sibling is None else float(stream.sibling.diverted_share[0])
         )
@@ -494,6 +540,24 @@ def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
             cost.append(
                 {"stream": sid, "component": comp, "usd": float(v[0]) * (delay + sib)}
             )
+        # Time lost away from the queue, valued as time (no idling): the
+        # deferred wait for the reopening, the trips given up lose half the
+        # time they would have waited (rule of half).
+        per_hour = sum(
+            float(vals[c][0])
+            for c in ("travel_time", "vehicle_time", "cargo_time")
+            if c in vals
+        )
+        cost.append(
+            {"stream": sid, "component": "deferred_time", "usd": per_hour * held}
+        )
+        cost.append(
+            {
+                "stream": sid,
+                "component": "trips_given_up",
+                "usd": per_hour * (0.5 * forgone + given_up),
+            }
+        )
         loaded = (
             1.0 if stream.empty_share is None else 1.0 - float(stream.empty_share[0])
         )
@@ -516,7 +580,8 @@ def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
                 {
                     "stream": sid,
                     "component": "detour",
-                    "usd": diverted * _value(r.detour_cost),
+                    "usd": diverted
+                    * _usd(site, r.detour_cost, f"responses.{sid}.detour_cost"),
                 }
             )
         H = arr.shape[1]
@@ -545,7 +610,7 @@ def _option_cost(site: Site, inp, opt) -> float:
     """What a resumption option costs for the event: its officer time at
     the overtime rate plus its fixed cost. [USD]"""
     eco = inp.economy
-    fixed = _value(opt.fixed_cost)
+    fixed = _usd(site, opt.fixed_cost, "options.fixed_cost")
     if opt.kind != "surge_staffing":
         return fixed
     hours = float(opt.hours) * _value(opt.extra_booths) * len(opt.streams)
@@ -682,3 +747,99 @@ def backcast(site: Site, scenario: ScenarioFile) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def resilience_values(site: Site, files: list[Path] | None = None) -> pd.DataFrame:
+    """What each of the site's options saves in emergencies, a year.
+
+    For every scenario of the site with a ``frequency`` (``files``: its
+    scenario files, default those beside it), the event's cost doing nothing
+    at today's crossing and at the crossing each option builds (its booths,
+    processing and traffic shifts at full effect); the difference times the
+    events a year is the option's expected saving a year.
+
+    Returns
+    -------
+    DataFrame
+        One row per option, scenario and stream: ``option, scenario, stream,
+        cost_without, cost_with`` (USD an event), ``avoided`` (USD an
+        event), ``frequency`` (events/year, central), ``annual`` (USD/year),
+        ``frequency_param`` (the scenario's sourced value, for the draws).
+    """
+    files = (
+        files
+        if files is not None
+        else scenario_files(site.id, scenarios_beside(site.path))
+    )
+    prepared = _inputs(site)
+    rows = []
+    options = [o for o, x in site.file.options.items() if x.kind != "status_quo"]
+    for f in files:
+        scn = load_scenario(f)
+        if scn.scenario.frequency is None:
+            continue
+        freq = _value(scn.scenario.frequency)
+        base = recovery(site, scn, None, prepared)["cost"].groupby("stream").usd.sum()
+        for oid in options:
+            with_ = recovery(site, scn, None, prepared, under=oid)["cost"]
+            with_ = with_.groupby("stream").usd.sum()
+            for sid in site.file.streams:
+                a, b = float(base.get(sid, 0.0)), float(with_.get(sid, 0.0))
+                rows.append(
+                    {
+                        "option": oid,
+                        "scenario": scn.scenario.id,
+                        "stream": sid,
+                        "cost_without": a,
+                        "cost_with": b,
+                        "avoided": a - b,
+                        "frequency": freq,
+                        "annual": (a - b) * freq,
+                        "frequency_param": scn.scenario.frequency,
+                    }
+                )
+    cols = [
+        "option",
+        "scenario",
+        "stream",
+        "cost_without",
+        "cost_with",
+        "avoided",
+        "frequency",
+        "annual",
+        "frequency_param",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def resilience_summary(site: Site, table: pd.DataFrame) -> pd.DataFrame:
+    """Each option's resilience value (:func:`resilience_values`) over the
+    site's horizon: ``option, events_a_year`` (summed over the scenarios),
+    ``avoided_per_year`` (USD/year at full effect) and ``pv`` (USD at the base
+    rate, with the option's start and ramp, discounted as the appraisal
+    discounts: what including it adds to the option's NPV)."""
+    from . import discounting, options
+    from .appraisal import model_inputs
+
+    cols = ["option", "events_a_year", "avoided_per_year", "pv"]
+    if table is None or not len(table):
+        return pd.DataFrame(columns=cols)
+    inp = model_inputs(site)
+    rate = inp.economy.discount_rates[0][1]
+    years = inp.years
+    df = discounting.discount_factors(rate, years - inp.base_year)
+    rows = []
+    for oid, g in table.groupby("option", sort=False):
+        opt = inp.options[oid]
+        ramp = options.ramp_factor(years, opt.start_year, opt.ramp_up_years)
+        annual = float(g.annual.sum())
+        events = float(g.drop_duplicates("scenario").frequency.sum())
+        rows.append(
+            {
+                "option": oid,
+                "events_a_year": events,
+                "avoided_per_year": annual,
+                "pv": float((annual * ramp * df).sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)

@@ -67,6 +67,7 @@ UNITS: dict[str, str] = {
     "MXN/USD": "Mexican pesos per US dollar",
     "officer-hours/year": "officer-hours per year",
     "officer-hours": "officer-hours (a total)",
+    "events/year": "expected events a year (disruptions of a kind)",
     "calendar year": "a calendar year, e.g. 2015",
 }
 

@@ -86,6 +86,7 @@ COMPONENT_NAMES = {
     "idle_fuel": N_("Idling fuel"),
     "emissions_air_quality": N_("Air quality"),
     "emissions_co2": N_("CO2"),
+    "resilience": N_("Resilience (emergencies' cost avoided)"),
     "officer_time": N_("Officer time"),
     "capital": N_("Capital"),
     "operations": N_("Operations and upkeep"),

@@ -169,7 +169,7 @@ def test_diverted_and_forgone_trips_add_up_to_demand_on_a_shipped_site():
     """Every stream and option of a site with siblings: trips made here +
     diverted to the sibling + forgone = the daily volume, to 1e-9."""
     from cba.appraisal import model_inputs
-    from cba.appraisal.flows import _diverted, _queue_under, within_lanes
+    from cba.appraisal.flows import _diverted, queue_under, within_lanes
     from cba.appraisal.queue_jobs import anchor_periods, stream_queue
     from cba.appraisal.traffic import volume_paths
     from cba.params import load_site
@@ -184,7 +184,7 @@ def test_diverted_and_forgone_trips_add_up_to_demand_on_a_shipped_site():
         for oid in inp.options:
             q = stream_queue(stream)
             if oid != "status_quo":
-                q = within_lanes(inp, oid, sid, _queue_under(inp, oid, sid, q))
+                q = within_lanes(inp, oid, sid, queue_under(inp, oid, sid, q))
             job = QueueJob(
                 q,
                 vols[sid] / days,

@@ -311,3 +311,62 @@ def test_the_back_cast_of_april_2019_is_shown_against_what_was_reported():
     t = b.set_index("outcome")
     assert t.at["throughput", "modelled"] < 0
     assert t.at["peak_wait", "modelled"] > 15.0
+
+
+@pytest.fixture(scope="module")
+def teresa_resilience():
+    site = load_site(SITES / "santa_teresa.yaml")
+    return site, R.resilience_values(site)
+
+
+@pytest.mark.slow
+def test_resilience_adds_its_present_value_to_the_npv_only_when_asked(
+    teresa_resilience,
+):
+    from cba.appraisal import appraise
+    from cba.vocab import BASE_RATE
+
+    site, table = teresa_resilience
+    assert set(table.option) == {"sponsor_staffing", "pre_inspection"}
+    summary = R.resilience_summary(site, table).set_index("option")
+
+    def npv(a):
+        m = a.metrics
+        return m[m.rate_name == BASE_RATE].set_index("option").npv
+
+    off, on = appraise(site), appraise(site, resilience=table)
+    diff = (npv(on) - npv(off)).drop("status_quo")
+    assert_allclose(diff.loc[summary.index], summary.pv, rtol=1e-9)
+    assert "resilience" not in set(off.cashflows.component)
+    assert "resilience" in set(on.cashflows.component)
+    # carried through the Monte Carlo: the events a year are drawn, so the
+    # gain varies by draw, around the central value
+    d_off = appraise(site, n_draws=200, seed=5)
+    d_on = appraise(site, n_draws=200, seed=5, resilience=table)
+
+    def draws(d):
+        x = d.npv_draws
+        return x[(x.option == "pre_inspection") & (x.rate_name == BASE_RATE)]
+
+    a, b = draws(d_off), draws(d_on)
+    gain = b.npv.to_numpy() - a.npv.to_numpy()
+    assert gain.std() > 0
+    # triangular(0.02, 0.1, 0.3) has mean 0.14: the draws' mean gain is 1.4x
+    # the central one, within sampling error
+    assert_allclose(
+        gain[: len(gain) // 3].mean() / summary.at["pre_inspection", "pv"],
+        1.4,
+        rtol=0.15,
+    )
+
+
+def test_resilience_section_says_whether_it_is_included(teresa_resilience):
+    from cba import report
+    from cba.appraisal import appraise
+
+    site, table = teresa_resilience
+    summary = R.resilience_summary(site, table)
+    a = appraise(site)
+    off = report.resilience_html(site, summary, a, False)
+    assert "not included" in off and "Resilience to emergencies" in off
+    assert report.resilience_html(site, summary.iloc[:0], a, False) == ""

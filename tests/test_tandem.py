@@ -252,7 +252,7 @@ def test_unified_processing_acts_on_the_mexican_export_exam_only(site_id):
     sent to the Mexican exam is today's times the share that does not take
     part, and the US stages are as they were; the report names the stage."""
     from cba.appraisal import model_inputs
-    from cba.appraisal.flows import _queue_under
+    from cba.appraisal.flows import queue_under
     from cba.appraisal.queue_jobs import stream_queue
     from cba.params import load_site
     from cba.report.text import describe_option
@@ -261,7 +261,7 @@ def test_unified_processing_acts_on_the_mexican_export_exam_only(site_id):
     inp = model_inputs(site)
     stream = inp.streams["trucks_standard"]
     base = stream_queue(stream)
-    ucp = _queue_under(inp, "unified_processing", "trucks_standard", base)
+    ucp = queue_under(inp, "unified_processing", "trucks_standard", base)
     factor = (
         site.file.options["unified_processing"]
         .changes["trucks_standard"]

@@ -178,6 +178,7 @@ def appraise(
     n_scenarios: int = 0,
     chunk_size: int = CHUNK_DRAWS,
     reference: dict[str, float] | None = None,
+    resilience: pd.DataFrame | None = None,
 ) -> Appraisal:
     """Appraise every option of a site against its status quo.
 
@@ -202,6 +203,12 @@ def appraise(
         values. A hindcast passes today's, so that a past year's queue is
         staffed for its own traffic as today's is for today's (see
         :func:`cba.analysis.cases.period_results`).
+    resilience : DataFrame, optional
+        What each option saves in emergencies
+        (:func:`cba.resumption.resilience_values`): when given, booked as the
+        benefit ``resilience`` from the option's start (with its ramp), the
+        events a year drawn from each scenario's ``frequency`` in a Monte
+        Carlo run. None (the default): not counted.
     chunk_size : int
         Draws evaluated at once, rounded up to a whole number of blocks of
         :data:`REDUCE_BLOCK` draws. All draws are sampled first and every
@@ -228,19 +235,27 @@ def appraise(
     elif n_draws > 0 or overrides or n_scenarios > 0:
         central = volume_paths(model_inputs(site), outlooks, None)
         reference = {sid: float(v[0, 0]) for sid, v in central.items()}
+    resilience_draws = _resilience_draws(resilience, inp.n_draws, n_draws, seed)
     acc = Accumulator(inp, n_draws, inp.n_draws)
     step = max(-(-int(chunk_size) // REDUCE_BLOCK), 1) * REDUCE_BLOCK
     for a in range(0, inp.n_draws, step):
         b = min(a + step, inp.n_draws)
         part = build_inputs(site, draws.slice(a, b))
         part = replace(part, day_types=day_types_for(site, part))
-        acc.add(
-            option_flows(part, {k: v[a:b] for k, v in vols.items()}, reference), b - a
-        )
+        block = option_flows(part, {k: v[a:b] for k, v in vols.items()}, reference)
+        if resilience_draws:
+            block = _with_resilience(block, part, resilience_draws, a, b)
+        acc.add(block, b - a)
     result = acc.result()
     if n_draws > 0:
         result = _central_with_draws(
-            appraise(site, overrides=overrides, outlooks=outlooks, reference=reference),
+            appraise(
+                site,
+                overrides=overrides,
+                outlooks=outlooks,
+                reference=reference,
+                resilience=resilience,
+            ),
             result,
         )
     return Appraisal(
@@ -249,6 +264,50 @@ def appraise(
         traffic=base_year_traffic(site, outlooks),
         **result,
     )
+
+
+def _resilience_draws(table, n: int, n_draws: int, seed) -> dict:
+    """(option, stream) -> what it saves in emergencies a year, by draw (n,)
+    [USD/year]: each scenario's cost avoided an event times its events a
+    year, drawn from the scenario's ``frequency`` in a Monte Carlo run (its
+    own random stream, so the other draws do not move)."""
+    from .. import uncertainty
+
+    if table is None or not len(table):
+        return {}
+    freq = {}
+    rng = np.random.default_rng(None if seed is None else seed + 2)
+    for scn, g in table.groupby("scenario", sort=True):
+        p = g.frequency_param.iloc[0]
+        if n_draws > 0 and p.distribution is not None:
+            freq[scn] = uncertainty.sample(p.distribution, n, rng)
+        else:
+            freq[scn] = np.full(n, float(p.value))
+    out: dict = {}
+    for r in table.itertuples():
+        key = (r.option, r.stream)
+        out[key] = out.get(key, 0.0) + r.avoided * freq[r.scenario]
+    return out
+
+
+def _with_resilience(block, inp, draws: dict, a: int, b: int):
+    """The block's flows plus each option's resilience benefit (D, T), split
+    between the countries' users as the stream's users are."""
+    from .. import options as _options
+    from .flows import Flow
+
+    rows = list(block.flows)
+    years = inp.years
+    for (oid, sid), annual in draws.items():
+        if oid not in inp.options:
+            continue
+        opt = inp.options[oid]
+        ramp = _options.ramp_factor(years, opt.start_year, opt.ramp_up_years)[None, :]
+        value = np.asarray(annual, dtype=float)[a:b, None] * ramp
+        us = inp.streams[sid].users_us_share[:, None]
+        rows.append(Flow(oid, "benefit", "resilience", "users_us", value * us))
+        rows.append(Flow(oid, "benefit", "resilience", "users_mx", value * (1 - us)))
+    return replace(block, flows=rows)
 
 
 def _central_with_draws(central: Appraisal, draws: dict) -> dict:

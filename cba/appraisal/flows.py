@@ -44,6 +44,7 @@ __all__ = [
     "option_flows",
     "staffed_for_day",
     "within_lanes",
+    "queue_under",
     "delay_values",
 ]
 
@@ -114,7 +115,7 @@ def option_volumes(
     return options.shift_traffic(vols, shifts)
 
 
-def _queue_under(
+def queue_under(
     inp: Inputs,
     oid: str,
     sid: str,
@@ -289,11 +290,11 @@ def option_flows(
         ovols = option_volumes(inp, oid, vols)
         option_vols[oid] = ovols
         for sid in inp.streams:
-            q = _queue_under(inp, oid, sid, base_queues[sid])
+            q = queue_under(inp, oid, sid, base_queues[sid])
             if q is not base_queues[sid] or not np.array_equal(ovols[sid], vols[sid]):
                 changed[(oid, sid)] = q
             if _displaceable(inp, oid, sid):
-                changed[(DISPLACED + oid, sid)] = _queue_under(
+                changed[(DISPLACED + oid, sid)] = queue_under(
                     inp, oid, sid, base_queues[sid], displaced=True
                 )
     jobs, keys = [], []
@@ -317,7 +318,7 @@ def option_flows(
         for oid, sid in changed:
             f = dt.column(sid)
             name = oid.removeprefix(DISPLACED)
-            q = _queue_under(
+            q = queue_under(
                 inp, name, sid, staffed[sid], oid != name, days=dt.week_days
             )
             q = within_lanes(inp, name, sid, q)

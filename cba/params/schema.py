@@ -1254,6 +1254,9 @@ class ScenarioInfo(_Strict):
     #: Key paths of values fitted on this event's outcomes; empty when the
     #: back-cast is out of sample.
     calibrated_on_this: list[Text] = []
+    #: How often events like this one happen at the site, for the resilience
+    #: value of its options (none: not counted). [events/year]
+    frequency: Param | None = None
 
     @field_validator("id")
     @classmethod

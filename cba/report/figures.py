@@ -94,6 +94,7 @@ COMPONENT_PALETTE = {
     "idle_fuel": "#2ca02c",
     "emissions_air_quality": "#98df8a",
     "emissions_co2": "#17becf",
+    "resilience": "#9467bd",
     "officer_time": "#d62728",
     "capital": "#8c564b",
     "operations": "#e377c2",

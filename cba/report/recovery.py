@@ -27,6 +27,7 @@ __all__ = [
     "recovery_alt",
     "show_recovery",
     "resumption_link_html",
+    "resilience_html",
 ]
 
 #: The resumption page beside a site's report.
@@ -149,6 +150,8 @@ COST_NAMES = {
     "emissions_co2": N_("CO2"),
     "spoilage": N_("Spoilage of perishable loads"),
     "detour": N_("Detours of diverted vehicles"),
+    "deferred_time": N_("Time of users waiting for the reopening"),
+    "trips_given_up": N_("Trips given up (rule of half)"),
 }
 
 
@@ -324,10 +327,10 @@ def resumption_method_html() -> str:
             "loads and detours where the scenario gives them."
         ),
         _(
-            "Left out: the time deferred users lose by crossing later than they "
-            "meant to, and the value of trips given up, so the cost is a lower "
-            "bound. Input-output losses of output or jobs are not costs in this "
-            "sense and are not added."
+            "Users who defer their trip lose the time until the reopening; a trip "
+            "given up loses on average half the time its user would have waited "
+            "(the rule of half). Input-output losses of output or jobs are not "
+            "costs in this sense and are not added."
         ),
         _(
             "Doing nothing keeps the normal schedule of booths while the backlog "
@@ -341,4 +344,56 @@ def resumption_method_html() -> str:
         + "</h2><ul>"
         + "".join(f"<li>{escape(t)}</li>" for t in items)
         + "</ul>"
+    )
+
+
+def resilience_html(
+    site: Site, summary: pd.DataFrame, appraisal, included: bool
+) -> str:
+    """What each option saves in emergencies (``summary`` from
+    :func:`cba.resumption.resilience_summary`) beside its NPV; ``included``:
+    whether the appraisal counts it (the report's switch)."""
+    if summary is None or not len(summary):
+        return ""
+    from ..vocab import BASE_RATE
+
+    m = appraisal.metrics
+    npv = m[m.rate_name == BASE_RATE].set_index("option").npv
+    rows = []
+    for r in summary.itertuples():
+        base = float(npv.get(r.option, float("nan")))
+        without = base - r.pv if included else base
+        rows.append(
+            {
+                _("Option"): site.file.options[r.option].name,
+                _("Emergencies a year"): fmt_num(r.events_a_year, 2),
+                _("Cost avoided a year"): fmt_usd(r.avoided_per_year),
+                _("Present value"): fmt_usd(r.pv),
+                _("NPV without it"): fmt_usd(without),
+                _("NPV with it"): fmt_usd(without + r.pv),
+            }
+        )
+    note = (
+        _(
+            "Included in this report's NPVs (the switch include_resilience is on); "
+            "the Monte Carlo draws the emergencies a year from their ranges."
+        )
+        if included
+        else _(
+            "Shown beside the NPV, not included in it (the switch include_resilience "
+            "is off, the default): how often crossings close is a labelled "
+            "assumption."
+        )
+    )
+    lead = _(
+        "What each option saves when the crossing is closed (the emergency "
+        "scenarios of the resumption page), times how often that happens: an "
+        "option that speeds the crossing shortens the backlog; one that draws "
+        "traffic from other crossings exposes more users to a closure here, and "
+        "its value can be negative."
+    )
+    return (
+        f"<p>{escape(lead)}</p>"
+        + table_html(pd.DataFrame(rows), _("Resilience to emergencies"))
+        + f"<p>{escape(note)}</p>"
     )
