@@ -197,7 +197,6 @@ def run_site(
     their language. Returns a :class:`SiteOutcome`; never raises for a failing
     site.
     """
-    import papermill
 
     start = time.perf_counter()
     site_file = Path(site_file).resolve()
@@ -225,20 +224,7 @@ def run_site(
             }
             _check_injected(notebook, params)
             out_nb = tmp / report_name(lang).replace(".html", ".ipynb")
-            papermill.execute_notebook(
-                str(notebook),
-                str(out_nb),
-                parameters=params,
-                kernel_name="python3",
-                cwd=str(notebook.parent),
-                progress_bar=False,
-                log_output=False,
-                # The kernel's own log (transport warnings, the interrupt
-                # papermill sends when it shuts the kernel down) is noise in a
-                # nightly batch; cell errors still reach the failed notebook and
-                # the summary.
-                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-            )
+            _execute(notebook, out_nb, params)
             html_path = tmp / report_name(lang)
             with use_language(lang):
                 title = _("{site}: pre-clearance cost-benefit report").format(
@@ -278,6 +264,25 @@ def run_site(
         return SiteOutcome(sid, False, time.perf_counter() - start, msg, str(final))
 
 
+def _execute(notebook: Path, out_nb: Path, params: dict) -> None:
+    """Run a report notebook with papermill in its own folder."""
+    import papermill
+
+    papermill.execute_notebook(
+        str(notebook),
+        str(out_nb),
+        parameters=params,
+        kernel_name="python3",
+        cwd=str(notebook.parent),
+        progress_bar=False,
+        log_output=False,
+        # The kernel's own log (transport warnings, the interrupt papermill
+        # sends when it shuts the kernel down) is noise in a nightly batch;
+        # cell errors still reach the failed notebook and the summary.
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+    )
+
+
 #: The resumption notebook, beside the site report's.
 RESUMPTION_NOTEBOOK = "resumption.ipynb"
 
@@ -286,7 +291,6 @@ def _render_resumption(site, site_file: Path, notebook: Path, tmp: Path, languag
     """Render the site's resumption page in each language into ``tmp`` when
     it has scenarios (``parameters/scenarios`` beside its file) and the
     notebook exists; return the files it must have written."""
-    import papermill
 
     from .report.recovery import resumption_page_name
     from .resumption import RESULTS_FILE, scenario_files, scenarios_beside
@@ -298,20 +302,15 @@ def _render_resumption(site, site_file: Path, notebook: Path, tmp: Path, languag
     written = [RESULTS_FILE]
     for i, lang in enumerate(languages):
         out_nb = tmp / resumption_page_name(lang).replace(".html", ".ipynb")
-        papermill.execute_notebook(
-            str(notebook),
-            str(out_nb),
-            parameters={
+        _execute(
+            notebook,
+            out_nb,
+            {
                 "site_file": str(site_file),
                 "results_dir": str(tmp) if i == 0 else "",
                 "common_dir": str(find_common_dir(site_file)),
                 "language": lang,
             },
-            kernel_name="python3",
-            cwd=str(notebook.parent),
-            progress_bar=False,
-            log_output=False,
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
         page = tmp / resumption_page_name(lang)
         with use_language(lang):

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .analysis.verdict import MAX_PLAUSIBLE_BCR
 from .exceptions import ParameterError
 from .params import ScenarioFile, Site, parse
 from .params.yamlio import read_yaml
@@ -72,9 +73,9 @@ RECOVERY_TOLERANCE = 0.10
 #: near zero, and 10 % of nothing is no test). [minutes]
 RECOVERY_FLOOR_MINUTES = 1.0
 #: A benefit-cost ratio above this is flagged for review, not reported as a
-#: finding (doing nothing keeps the normal schedule for as long as the
-#: backlog lasts, which a port would not).
-BCR_FLAG = 20.0
+#: finding: the site reports' plausibility limit (doing nothing also keeps the
+#: normal schedule for as long as the backlog lasts, which a port would not).
+BCR_FLAG = MAX_PLAUSIBLE_BCR
 #: The file a site's resumption page writes for the index.
 RESULTS_FILE = "resumption.csv"
 #: Most days after the event the run extends to while the queue has not
