@@ -282,10 +282,18 @@ def _impact_hours(imp, start: int, end: int, days: list[str]) -> np.ndarray:
 
 
 def _apply(
-    scn: ScenarioFile, sid: str, stages, start: int, end: int, days, option=None
+    scn: ScenarioFile,
+    sid: str,
+    stages,
+    start: int,
+    end: int,
+    days,
+    option=None,
+    arrivals=None,
 ):
     """The stream's stages with the event's impacts between ``start`` and
-    ``end`` (hours of the horizon) and, with ``option``, its changes."""
+    ``end`` (hours of the horizon) and, with ``option``, its changes
+    (``arrivals``: the normal day's, for a throughput cap)."""
     out = []
     for st in stages:
         c = np.array(st.servers, dtype=float)
@@ -299,6 +307,17 @@ def _apply(
                 c[sl] = 0.0
             elif imp.capacity_share is not None:
                 mu[sl] = mu[sl] * _value(imp.capacity_share)
+            elif imp.throughput_share is not None:
+                # At most that share of a normal day's vehicles leave the
+                # stage, evenly over its open hours of the day: each open
+                # booth's rate cut to its part of the hour's cap.
+                h = sl[1]
+                a = np.asarray(arrivals, dtype=float)[0].reshape(-1, HOURS)
+                a = a * (float(np.asarray(st.share).reshape(-1)[0]) if st.side else 1.0)
+                open_ = (np.asarray(st.servers)[0] > 0).reshape(-1, HOURS)
+                per_hour = a.sum(axis=1) / np.maximum(open_.sum(axis=1), 1)
+                cap = _value(imp.throughput_share) * per_hour[h // HOURS]
+                mu[sl] = np.minimum(mu[sl], cap / np.where(c[sl] > 0, c[sl], 1.0))
             else:
                 c[sl] = np.maximum(c[sl] - _value(imp.booths_withdrawn), 0.0)
         if option is not None and option.kind == "surge_staffing":
@@ -327,6 +346,56 @@ def _within(stages, lanes: dict):
     return tuple(out)
 
 
+def _moved(stages, stage: str, start: int, booths):
+    """The stages with ``booths`` more (or, negative, fewer, at least none)
+    at ``stage`` in the hours from ``start`` (an array, one per hour): booths
+    lent by one stream's lanes to another, on top of the lanes' limit."""
+    booths = np.asarray(booths, dtype=float)
+    stop = start + len(booths)
+    out = []
+    for st in stages:
+        if st.name == stage and stop > start:
+            c = np.array(st.servers, dtype=float)
+            c[:, start:stop] = np.maximum(c[:, start:stop] + booths, 0.0)
+            st = replace(st, servers=c)
+        out.append(st)
+    return tuple(out)
+
+
+def _lent(res, stages, stage: str, end: int, hours: int, booths: float):
+    """Booths a trusted stream borrows, hour by hour from ``end`` for at most
+    ``hours``: as many of ``booths`` as it takes, on top of its own, to clear
+    its backlog and arrivals at ``stage`` (a fluid queue served first), from
+    its run without them. Returns an array over those hours (fractions of
+    a booth: see :func:`_whole`). [booths]"""
+    names = [st.name for st in stages]
+    k = names.index(stage)
+    st = stages[k]
+    a = np.asarray(res.stage_arrivals[k], dtype=float)[0]
+    x = np.asarray(res.stage_throughput[k], dtype=float)[0]
+    run = np.cumsum(a - x)
+    q = float(run[end - 1] - run.min()) if end > 0 else 0.0
+    c = np.asarray(st.servers, dtype=float)[0]
+    mu = np.broadcast_to(st.services_per_hour, np.shape(st.servers)).astype(float)[0]
+    stop = min(end + hours, len(a))
+    out = np.zeros(stop - end)
+    for i, h in enumerate(range(end, stop)):
+        if mu[h] <= 0:
+            continue
+        out[i] = min(max((q + a[h]) / mu[h] - c[h], 0.0), booths)
+        q = max(q + a[h] - (c[h] + out[i]) * mu[h], 0.0)
+    return out
+
+
+def _whole(lent, up: bool) -> np.ndarray:
+    """Booths lent in an hour, in whole booths: the trusted stream has every
+    booth it uses any of (``up``); a booth it uses for part of an hour
+    serves the other stream the rest, so that stream goes without it only
+    where the trusted use more than half of it."""
+    lent = np.asarray(lent, dtype=float)
+    return np.ceil(lent - 1e-9) if up else np.floor(lent + 0.5)
+
+
 def _responses(scn, sid, arrivals, start, end, option=None):
     """Arrivals with the users' responses: of the vehicles arriving during
     the event, the deferred come over ``defer_hours`` after it in proportion
@@ -345,6 +414,14 @@ def _responses(scn, sid, arrivals, start, end, option=None):
         if sid in option.streams:
             pre = _value(option.precleared_share)
     d, v, ab = (_value(x) * (1.0 - pre) for x in (r.deferred, r.diverted, r.abandoned))
+    if option is not None and option.kind == "sibling_staffing":
+        if sid in option.streams:
+            # The announced sibling takes more of them: first those who would
+            # have waited for the reopening elsewhere, then those who queued.
+            v2 = min(max(v, _value(option.diverted_share) * (1.0 - pre)), 1.0 - ab)
+            d = max(d - (v2 - v), 0.0)
+            v = v2
+            d = min(d, 1.0 - ab - v)
     a[:, start:end] *= 1.0 - (d + v + ab)
     w = np.array(arrivals[:, end : end + r.defer_hours], dtype=float)
     if w.sum() > 0:
@@ -477,15 +554,45 @@ def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
     from .appraisal.flows import delay_values
 
     rows, summary, cost = [], [], []
-    for sid, s in normal.items():
+    trusted = opt is not None and opt.kind == "trusted_first"
+    order = list(normal)
+    if trusted:
+        # The trusted streams first: how long they borrow the other stream's
+        # booths decides how long that stream is without them.
+        order = [x for x in order if x in opt.streams] + [
+            x for x in order if x not in opt.streams
+        ]
+        if opt.from_stream not in normal:
+            _check_stage(site, opt.from_stream, opt.stage, "options.from_stream")
+    # Booths are lent from the scheduled reopening (a trusted-first option
+    # keeps the event's length) for as long as the trusted backlog lasts.
+    lent, e_opt = np.zeros(0), end
+    for sid in order:
+        s = normal[sid]
         stages_n = normal[sid].stages
         base_res, t_n, q_n = _solve(s, s.arrivals, stages_n)
         arr, deferred, diverted, abandoned, (held, forgone) = _responses(
             scn, sid, s.arrivals, start, end, opt
         )
-        stages_e = _within(_apply(scn, sid, stages_n, start, end, days, opt), s.lanes)
+        stages_e = _within(
+            _apply(scn, sid, stages_n, start, end, days, opt, s.arrivals), s.lanes
+        )
         stream = inp.streams[sid]
         beta = float(inp.economy.trips_lost_per_hour_of_delay[0])
+        if trusted and sid in opt.streams:
+            alone = _responding(s, arr, stages_e, t_n, beta)
+            need = _lent(
+                alone[1],
+                stages_e,
+                opt.stage,
+                e_opt,
+                int(opt.hours),
+                _value(opt.extra_booths),
+            )
+            lent = need if not len(lent) else lent + need
+            stages_e = _moved(stages_e, opt.stage, e_opt, _whole(need, True))
+        elif trusted and sid == opt.from_stream:
+            stages_e = _moved(stages_e, opt.stage, e_opt, -_whole(lent, False))
         arr, res, t_e, q_e, lost, given_up = _responding(s, arr, stages_e, t_n, beta)
         share = (
             0.0 if stream.sibling is None else float(stream.sibling.diverted_share[0])
@@ -500,10 +607,12 @@ def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
         if stream.sibling is not None and diverted > 0:
             from . import queueing
 
-            per = queueing.external_delay_per_arrival_hours(
-                float(stream.sibling.wait_minutes[0]),
-                float(stream.sibling.utilisation[0]),
-            )
+            wait = float(stream.sibling.wait_minutes[0])
+            u = float(stream.sibling.utilisation[0])
+            if opt is not None and opt.kind == "sibling_staffing":
+                if sid in opt.streams:
+                    wait, u = _sibling_staffed(wait, u, opt)
+            per = queueing.external_delay_per_arrival_hours(wait, u)
             sib = float(diverted * per)
         busy = s.arrivals[0] > 0
         # From the end of the event as scheduled: the same clock for every
@@ -600,6 +709,10 @@ def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
         for st, w in zip(stages_e, res.stage_waits, strict=True):
             frame[f"wait_{st.name}_minutes"] = np.asarray(w)[0] * 60.0
         rows.append(pd.DataFrame(frame))
+    rank = {k: i for i, k in enumerate(normal)}
+    rows.sort(key=lambda f: rank[f.stream.iloc[0]])
+    summary.sort(key=lambda r: rank[r["stream"]])
+    cost.sort(key=lambda r: rank[r["stream"]])
     return Recovery(
         hours=pd.concat(rows, ignore_index=True),
         summary=pd.DataFrame(summary),
@@ -607,12 +720,23 @@ def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
     )
 
 
+def _sibling_staffed(wait: float, u: float, opt) -> tuple[float, float]:
+    """The sibling's wait and utilisation with the option's booths added:
+    its own traffic over more booths, the wait scaled as ``u / (1 - u)``
+    (the sibling's delay model). [minutes], [/1]"""
+    n = _value(opt.sibling_booths)
+    u2 = u * n / (n + _value(opt.extra_booths)) if n > 0 else u
+    if u <= 0:
+        return wait, u
+    return wait * (u2 / (1.0 - u2)) / (u / (1.0 - u)), u2
+
+
 def _option_cost(site: Site, inp, opt) -> float:
     """What a resumption option costs for the event: its officer time at
     the overtime rate plus its fixed cost. [USD]"""
     eco = inp.economy
     fixed = _usd(site, opt.fixed_cost, "options.fixed_cost")
-    if opt.kind != "surge_staffing":
+    if opt.kind not in ("surge_staffing", "sibling_staffing"):
         return fixed
     hours = float(opt.hours) * _value(opt.extra_booths) * len(opt.streams)
     rate = float(eco.officer_hourly_cost[0] * eco.overtime_premium[0])

@@ -1118,14 +1118,20 @@ class CaseFile(_Strict):
 class StageImpact(_Strict):
     """What an emergency does to one stage of one stream while it lasts:
     ``closed`` (no booth open), ``capacity_share`` (each booth clears this
-    share of its normal rate: an added inspection, a slowed process) or
+    share of its normal rate: a slowed process), ``throughput_share`` (the
+    stage lets through at most this share of a normal day's traffic, evenly
+    over the hours it is open that day: an added inspection with a stated
+    throughput, such as a state safety check of every truck behind the
+    federal booths, whose queue backs up through them) or
     ``booths_withdrawn`` (officers taken away: that many booths fewer, at
-    least none). Exactly one of the three."""
+    least none). Exactly one of the four."""
 
     stream: Text
     stage: Text = "primary"
     closed: bool | None = None
     capacity_share: Param | None = None
+    #: [/1 of a normal day's vehicles]
+    throughput_share: Param | None = None
     booths_withdrawn: Param | None = None
     #: Hours of the day it applies in, ``[start, end)`` (all day when
     #: absent): a shift of officers withdrawn, say.
@@ -1142,12 +1148,17 @@ class StageImpact(_Strict):
     def _one(self):
         given = [
             x is not None and x is not False
-            for x in (self.closed, self.capacity_share, self.booths_withdrawn)
+            for x in (
+                self.closed,
+                self.capacity_share,
+                self.throughput_share,
+                self.booths_withdrawn,
+            )
         ]
         if sum(given) != 1:
             raise ValueError(
-                "give exactly one of 'closed: true', 'capacity_share' or "
-                "'booths_withdrawn'"
+                "give exactly one of 'closed: true', 'capacity_share', "
+                "'throughput_share' or 'booths_withdrawn'"
             )
         return self
 
@@ -1178,9 +1189,24 @@ class ResumptionOption(_Strict):
     cost of an officer-hour); ``joint_reopening``: both countries' stages
     reopen in step, ``hours_earlier`` than one after the other;
     ``reroute_precleared``: the ``precleared_share`` of the streams'
-    vehicles, pre-inspected or pre-cleared, pass around the closed stage."""
+    vehicles, pre-inspected or pre-cleared, pass around the closed stage;
+    ``trusted_first``: from the reopening, ``extra_booths`` of the
+    ``from_stream``'s booths clear the trusted ``streams`` (FAST / C-TPAT)
+    first, until the trusted backlog is back to normal or ``hours`` have
+    passed (no officer is added: the other stream waits longer);
+    ``sibling_staffing``: ``extra_booths`` more booths at the streams' sibling
+    crossing (of ``sibling_booths`` open there) for ``hours`` from the start
+    of the event, announced so that ``diverted_share`` of the vehicles meeting
+    the event cross there (the rise taken from those who would have deferred,
+    then from those who would have queued)."""
 
-    kind: Literal["surge_staffing", "joint_reopening", "reroute_precleared"]
+    kind: Literal[
+        "surge_staffing",
+        "joint_reopening",
+        "reroute_precleared",
+        "trusted_first",
+        "sibling_staffing",
+    ]
     name: Text
     name_es: Text | None = None
     description: Text
@@ -1194,6 +1220,14 @@ class ResumptionOption(_Strict):
     #: For ``reroute_precleared``: the share of the stream's trucks that are
     #: pre-cleared and pass around the closed stage.
     precleared_share: Param | None = None
+    #: For ``trusted_first``: the stream whose booths serve the trusted
+    #: streams first.
+    from_stream: Text | None = None
+    #: For ``sibling_staffing``: the booths open at the sibling today and the
+    #: share of the vehicles meeting the event that cross there with the
+    #: option. [booths], [/1]
+    sibling_booths: Param | None = None
+    diverted_share: Param | None = None
     payer: Literal["cbp", "sponsor", "sat", "shared"] = "cbp"
     #: A fixed cost of standing the option up for the event (a joint
     #: protocol's coordination, a route's signs). [USD]
@@ -1202,12 +1236,20 @@ class ResumptionOption(_Strict):
     @model_validator(mode="after")
     def _needs(self):
         need = {
-            "surge_staffing": "extra_booths",
-            "joint_reopening": "hours_earlier",
-            "reroute_precleared": "precleared_share",
+            "surge_staffing": ("extra_booths",),
+            "joint_reopening": ("hours_earlier",),
+            "reroute_precleared": ("precleared_share",),
+            "trusted_first": ("extra_booths", "from_stream"),
+            "sibling_staffing": ("extra_booths", "sibling_booths", "diverted_share"),
         }[self.kind]
-        if getattr(self, need) is None:
-            raise ValueError(f"a '{self.kind}' option needs '{need}'")
+        for key in need:
+            if getattr(self, key) is None:
+                raise ValueError(f"a '{self.kind}' option needs '{key}'")
+        if self.kind == "trusted_first" and self.from_stream in self.streams:
+            raise ValueError(
+                f"'from_stream' ({self.from_stream}) must not be one of the "
+                "trusted 'streams'"
+            )
         return self
 
 
