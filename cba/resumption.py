@@ -373,8 +373,10 @@ def _lent(res, stages, stage: str, end: int, hours: int, booths: float):
     st = stages[k]
     a = np.asarray(res.stage_arrivals[k], dtype=float)[0]
     x = np.asarray(res.stage_throughput[k], dtype=float)[0]
-    run = np.cumsum(a - x)
-    q = float(run[end - 1] - run.min()) if end > 0 else 0.0
+    # The queue at the reopening: arrived less served, from the hour it was
+    # last empty before it (its lowest point so far).
+    run = np.concatenate([[0.0], np.cumsum(a - x)])
+    q = float(run[end] - run[: end + 1].min())
     c = np.asarray(st.servers, dtype=float)[0]
     mu = np.broadcast_to(st.services_per_hour, np.shape(st.servers)).astype(float)[0]
     stop = min(end + hours, len(a))
@@ -521,6 +523,17 @@ def recovery(
                 key_path="options",
             )
         opt = scenario.options[option]
+        if opt.kind == "sibling_staffing":
+            for sid in opt.streams:
+                _check_stage(site, sid, opt.stage, f"options.{option}.streams")
+                sib = site.file.streams[sid].sibling
+                if sib is None or sib.booths is None:
+                    raise ParameterError(
+                        f"option '{option}' staffs the sibling of stream '{sid}', "
+                        f"but site '{site.id}' gives that stream no sibling with "
+                        "booths; allowed: a stream whose 'sibling' has 'booths'",
+                        key_path=f"streams.{sid}.sibling.booths",
+                    )
     for imp in scenario.impacts:
         _check_stage(site, imp.stream, imp.stage, "impacts")
     inp, vols = _prepared if _prepared is not None else _inputs(site)
@@ -593,6 +606,7 @@ def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
             stages_e = _moved(stages_e, opt.stage, e_opt, _whole(need, True))
         elif trusted and sid == opt.from_stream:
             stages_e = _moved(stages_e, opt.stage, e_opt, -_whole(lent, False))
+        came = arr
         arr, res, t_e, q_e, lost, given_up = _responding(s, arr, stages_e, t_n, beta)
         share = (
             0.0 if stream.sibling is None else float(stream.sibling.diverted_share[0])
@@ -603,17 +617,52 @@ def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
         # is that of the vehicles that crossed, against what the same vehicles
         # would have spent on a normal day.
         delay = float((arr * (t_e - t_n)).sum())
-        sib = 0.0
+        sib, sib_q = 0.0, 0.0
         if stream.sibling is not None and diverted > 0:
             from . import queueing
 
             wait = float(stream.sibling.wait_minutes[0])
             u = float(stream.sibling.utilisation[0])
-            if opt is not None and opt.kind == "sibling_staffing":
-                if sid in opt.streams:
-                    wait, u = _sibling_staffed(wait, u, opt)
+            staffed = (
+                opt is not None
+                and opt.kind == "sibling_staffing"
+                and sid in opt.streams
+            )
+            if staffed:
+                wait, u = _sibling_staffed(wait, u, opt, site.file.streams[sid])
             per = queueing.external_delay_per_arrival_hours(wait, u)
             sib = float(diverted * per)
+            booths = site.file.streams[sid].sibling.booths
+            if booths is not None:
+                # Hour by hour, the vehicles sent to the sibling: those who
+                # met the event (in proportion to normal traffic) and those
+                # who gave up trips here as delay grew.
+                e_s = _end_with(opt, sid, start, end)
+                to_sib = share * (came - arr)[0]
+                hit = float(s.arrivals[0, start:e_s].sum())
+                if hit > 0:
+                    to_sib[start:e_s] += (
+                        (diverted - share * lost) * s.arrivals[0, start:e_s] / hit
+                    )
+                extra = np.zeros_like(to_sib)
+                if staffed:
+                    extra[start : start + int(opt.hours)] = _value(opt.extra_booths)
+                mu = _rate(stages_n, "primary")
+                n_sib = _value(booths) + extra
+                q_sib, refused = _sibling_backlog(
+                    to_sib,
+                    _value(booths),
+                    float(stream.sibling.utilisation[0]),
+                    extra,
+                    mu,
+                    s.arrivals[0] > 0,
+                    np.maximum(t_e[0] - t_n[0], 0.0) * n_sib * mu,
+                )
+                # Those the sibling's queue turned back give the trip up.
+                diverted -= float(refused.sum())
+                abandoned += float(refused.sum())
+                sib += float(q_sib.sum())
+                sib_q = float(q_sib.max(initial=0.0))
         busy = s.arrivals[0] > 0
         # From the end of the event as scheduled: the same clock for every
         # option.
@@ -643,6 +692,7 @@ def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
                 else 0.0,
                 "delay_vehicle_hours": delay,
                 "sibling_delay_vehicle_hours": sib,
+                "sibling_peak_queue": sib_q,
             }
         )
         vals = delay_values(inp, sid)
@@ -720,15 +770,51 @@ def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
     )
 
 
-def _sibling_staffed(wait: float, u: float, opt) -> tuple[float, float]:
+def _sibling_staffed(wait: float, u: float, opt, stream) -> tuple[float, float]:
     """The sibling's wait and utilisation with the option's booths added:
     its own traffic over more booths, the wait scaled as ``u / (1 - u)``
     (the sibling's delay model). [minutes], [/1]"""
-    n = _value(opt.sibling_booths)
+    booths = stream.sibling.booths
+    n = _value(booths) if booths is not None else 0.0
     u2 = u * n / (n + _value(opt.extra_booths)) if n > 0 else u
     if u <= 0:
         return wait, u
     return wait * (u2 / (1.0 - u2)) / (u / (1.0 - u)), u2
+
+
+def _rate(stages, name: str) -> float:
+    """A booth's mean rate at stage ``name`` over its open hours (the first
+    stage without it). [vehicles/hour]"""
+    st = next((x for x in stages if x.name == name), stages[0])
+    c = np.asarray(st.servers, dtype=float)[0]
+    mu = np.broadcast_to(st.services_per_hour, np.shape(st.servers)).astype(float)[0]
+    return float(mu[c > 0].mean()) if (c > 0).any() else float(mu.mean())
+
+
+def _sibling_backlog(sent, booths, u, extra, mu, open_hours, limit):
+    """The queue the vehicles ``sent`` to the sibling build there, hour by
+    hour: a fluid queue whose spare capacity is what its ``booths`` (plus
+    ``extra``, an array) clear beyond its own traffic (``u`` of them), in the
+    hours it is open (``open_hours``, those of this crossing), at ``mu`` a
+    booth. Below its spare capacity it stays empty (the queueing formula of
+    :class:`Sibling` prices that delay). Users go there only while it is no
+    slower than staying: its backlog never holds more than ``limit`` (an
+    array, the hour's extra time here times the sibling's rate); those sent
+    beyond it do not go (``refused``). Returns ``(queue, refused)``; the
+    queue's area is the vehicle-hours every user of the sibling, its own and
+    the diverted, waits beyond normal. [vehicles]"""
+    sent = np.asarray(sent, dtype=float)
+    spare = np.where(open_hours, (booths * (1.0 - u) + np.asarray(extra)) * mu, 0.0)
+    q = np.zeros_like(sent)
+    refused = np.zeros_like(sent)
+    level = 0.0
+    for h in range(len(sent)):
+        level = max(level + sent[h] - spare[h], 0.0)
+        if level > limit[h]:
+            refused[h] = min(level - limit[h], sent[h])
+            level -= refused[h]
+        q[h] = level
+    return q, refused
 
 
 def _option_cost(site: Site, inp, opt) -> float:
@@ -840,11 +926,6 @@ def backcast(site: Site, scenario: ScenarioFile) -> pd.DataFrame:
         "throughput_change": "throughput_change",
         "recovery_hours": "recovery_hours",
     }
-    sample = (
-        "used for calibration"
-        if scenario.scenario.calibrated_on_this
-        else "out of sample"
-    )
     rows = []
     for oid, o in scenario.outcomes.items():
         _check_stage(site, o.stream, "primary", f"outcomes.{oid}.stream")
@@ -863,7 +944,7 @@ def backcast(site: Site, scenario: ScenarioFile) -> pd.DataFrame:
                 "band_high": float(o.band.high),
                 "in_band": bool(o.band.low <= m <= o.band.high),
                 "known_miss": o.known_miss,
-                "sample": sample,
+                "sample": "used for calibration" if o.calibrated else "out of sample",
                 "strength": o.strength,
                 "method": o.method,
                 "measured_at": o.measured_at,

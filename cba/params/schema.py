@@ -497,6 +497,11 @@ class Sibling(_Strict):
     wait_minutes: Param
     #: Utilisation of the sibling's booths by its own traffic today. [/1]
     utilisation: Param
+    #: Booths the sibling opens for this kind of traffic in its busiest hours:
+    #: what bounds the vehicles it can take when this crossing closes (a
+    #: resumption scenario's diverted vehicles beyond its spare capacity
+    #: queue there). [booths]
+    booths: Param | None = None
 
 
 class Week(_Strict):
@@ -1195,8 +1200,8 @@ class ResumptionOption(_Strict):
     first, until the trusted backlog is back to normal or ``hours`` have
     passed (no officer is added: the other stream waits longer);
     ``sibling_staffing``: ``extra_booths`` more booths at the streams' sibling
-    crossing (of ``sibling_booths`` open there) for ``hours`` from the start
-    of the event, announced so that ``diverted_share`` of the vehicles meeting
+    crossing (beside the ``booths`` of its site entry) for ``hours`` from the
+    start of the event, announced so that ``diverted_share`` of the vehicles meeting
     the event cross there (the rise taken from those who would have deferred,
     then from those who would have queued)."""
 
@@ -1223,10 +1228,8 @@ class ResumptionOption(_Strict):
     #: For ``trusted_first``: the stream whose booths serve the trusted
     #: streams first.
     from_stream: Text | None = None
-    #: For ``sibling_staffing``: the booths open at the sibling today and the
-    #: share of the vehicles meeting the event that cross there with the
-    #: option. [booths], [/1]
-    sibling_booths: Param | None = None
+    #: For ``sibling_staffing``: the share of the vehicles meeting the event
+    #: that cross at the sibling with the option. [/1]
     diverted_share: Param | None = None
     payer: Literal["cbp", "sponsor", "sat", "shared"] = "cbp"
     #: A fixed cost of standing the option up for the event (a joint
@@ -1240,7 +1243,7 @@ class ResumptionOption(_Strict):
             "joint_reopening": ("hours_earlier",),
             "reroute_precleared": ("precleared_share",),
             "trusted_first": ("extra_booths", "from_stream"),
-            "sibling_staffing": ("extra_booths", "sibling_booths", "diverted_share"),
+            "sibling_staffing": ("extra_booths", "diverted_share"),
         }[self.kind]
         for key in need:
             if getattr(self, key) is None:
@@ -1273,6 +1276,9 @@ class EventOutcome(_Strict):
     source: Source
     band: Band
     known_miss: Text | None = None
+    #: The scenario's values named in ``calibrated_on_this`` were fitted to
+    #: this outcome (shown "used for calibration", not "out of sample").
+    calibrated: bool = False
 
 
 class ScenarioInfo(_Strict):
@@ -1322,3 +1328,18 @@ class ScenarioFile(_Strict):
     options: dict[Text, ResumptionOption] = {}
     #: What was reported after a real event the scenario back-casts.
     outcomes: dict[Text, EventOutcome] = {}
+
+    @model_validator(mode="after")
+    def _calibration_named(self):
+        fitted = [k for k, o in self.outcomes.items() if o.calibrated]
+        if fitted and not self.scenario.calibrated_on_this:
+            raise ValueError(
+                f"outcome '{fitted[0]}' is marked calibrated, but "
+                "'scenario.calibrated_on_this' names no fitted value"
+            )
+        if self.scenario.calibrated_on_this and not fitted:
+            raise ValueError(
+                "'scenario.calibrated_on_this' names fitted values, but no "
+                "outcome is marked 'calibrated: true'"
+            )
+        return self
