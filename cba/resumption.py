@@ -204,6 +204,10 @@ def _normal(
                 q = within_lanes(
                     inp, under, sid, queue_under(inp, under, sid, q, days=dt.week_days)
                 )
+                # the lanes that exist with those the option builds
+                primary_lanes = float(
+                    np.asarray(q.stage("primary").lanes, dtype=float).reshape(-1)[0]
+                )
             f = np.asarray(dt.column(sid), dtype=float).reshape(-1)[0]
             daily = float(vols[sid][0, 0]) * f / per_year
             arr.append(daily * np.asarray(q.profile, dtype=float).reshape(HOURS))
@@ -226,7 +230,7 @@ def _normal(
             for st in base.stages
         )
         lanes = {
-            "primary": float(s.lanes[0]),
+            "primary": float(s.lanes[0]) if under is None else primary_lanes,
             "mx_export": None if s.export_lanes is None else float(s.export_lanes[0]),
         }
         out[sid] = _Stream(sid, np.concatenate(arr)[None, :], stages, lanes)
@@ -289,11 +293,12 @@ def _apply(
     end: int,
     days,
     option=None,
-    arrivals=None,
+    today=None,
 ):
     """The stream's stages with the event's impacts between ``start`` and
     ``end`` (hours of the horizon) and, with ``option``, its changes
-    (``arrivals``: the normal day's, for a throughput cap)."""
+    (``today``: the stream on a normal day with today's booths, the basis of
+    a throughput cap)."""
     out = []
     for st in stages:
         c = np.array(st.servers, dtype=float)
@@ -310,11 +315,13 @@ def _apply(
             elif imp.throughput_share is not None:
                 # At most that share of a normal day's vehicles leave the
                 # stage, evenly over its open hours of the day: each open
-                # booth's rate cut to its part of the hour's cap.
+                # booth's rate cut to its part of the hour's cap. The cap is
+                # today's (a stage the event slows, not one an option builds).
                 h = sl[1]
-                a = np.asarray(arrivals, dtype=float)[0].reshape(-1, HOURS)
+                base = next(x for x in today.stages if x.name == st.name)
+                a = np.asarray(today.arrivals, dtype=float)[0].reshape(-1, HOURS)
                 a = a * (float(np.asarray(st.share).reshape(-1)[0]) if st.side else 1.0)
-                open_ = (np.asarray(st.servers)[0] > 0).reshape(-1, HOURS)
+                open_ = (np.asarray(base.servers)[0] > 0).reshape(-1, HOURS)
                 per_hour = a.sum(axis=1) / np.maximum(open_.sum(axis=1), 1)
                 cap = _value(imp.throughput_share) * per_hour[h // HOURS]
                 mu[sl] = np.minimum(mu[sl], cap / np.where(c[sl] > 0, c[sl], 1.0))
@@ -545,7 +552,12 @@ def recovery(
         days = [info.day] + [WEEK[(first + k) % len(WEEK)] for k in range(n - 1)]
         normal = _normal(site, inp, vols, days, under)
         start, end = _event_hours(info, 1)
-        out = _run(site, inp, scenario, normal, start, end, opt, days)
+        today = normal
+        if under is not None and any(
+            i.throughput_share is not None for i in scenario.impacts
+        ):
+            today = _normal(site, inp, vols, days)
+        out = _run(site, inp, scenario, normal, start, end, opt, days, today)
         if np.isfinite(out["summary"].recovery_hours).all() or after >= MAX_DAYS_AFTER:
             break
         after = min(MAX_DAYS_AFTER, after * 2)
@@ -563,7 +575,7 @@ def _check_stage(site: Site, sid: str, stage: str, where: str) -> None:
         )
 
 
-def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
+def _run(site, inp, scn, normal, start, end, opt, days, today) -> Recovery:
     from .appraisal.flows import delay_values
 
     rows, summary, cost = [], [], []
@@ -588,7 +600,7 @@ def _run(site, inp, scn, normal, start, end, opt, days) -> Recovery:
             scn, sid, s.arrivals, start, end, opt
         )
         stages_e = _within(
-            _apply(scn, sid, stages_n, start, end, days, opt, s.arrivals), s.lanes
+            _apply(scn, sid, stages_n, start, end, days, opt, today[sid]), s.lanes
         )
         stream = inp.streams[sid]
         beta = float(inp.economy.trips_lost_per_hour_of_delay[0])

@@ -49,6 +49,18 @@ def test_a_closure_of_zero_length_changes_nothing(pharr, closure):
     assert abs(r["cost"].usd.sum()) < 1e-6
 
 
+def test_a_closure_of_zero_length_changes_nothing_under_an_option_that_builds_lanes(
+    pharr, closure
+):
+    """At the crossing an option builds (two lanes donated), the event's run
+    keeps the option's lanes: with no event it is that crossing's normal."""
+    s = R.recovery(pharr, _with(closure, duration_hours=0), under="donated_lanes")[
+        "summary"
+    ]
+    assert (s.delay_vehicle_hours.abs() < 1e-9).all()
+    assert (s.recovery_hours == 0).all()
+
+
 def test_without_the_event_a_run_is_the_normal_day(pharr, closure):
     """Identical normal days: the multi-day run is the appraisal's periodic
     day repeated (the queue of :func:`cba.queueing.tandem_hourly_waits` on
