@@ -293,12 +293,13 @@ def _apply(
     end: int,
     days,
     option=None,
+    arrivals=None,
     today=None,
 ):
     """The stream's stages with the event's impacts between ``start`` and
     ``end`` (hours of the horizon) and, with ``option``, its changes
-    (``today``: the stream on a normal day with today's booths, the basis of
-    a throughput cap)."""
+    (``arrivals``: the stream's on a normal day, and ``today``: the stream
+    with today's booths, the basis of a throughput cap)."""
     out = []
     for st in stages:
         c = np.array(st.servers, dtype=float)
@@ -315,11 +316,14 @@ def _apply(
             elif imp.throughput_share is not None:
                 # At most that share of a normal day's vehicles leave the
                 # stage, evenly over its open hours of the day: each open
-                # booth's rate cut to its part of the hour's cap. The cap is
-                # today's (a stage the event slows, not one an option builds).
+                # booth's rate cut to its part of the hour's cap. The share
+                # is of the stream's vehicles at this crossing (an option that
+                # moves trucks between lanes moves their part of the cap), its
+                # hours today's (those of the inspection the event adds, not
+                # of booths an option opens).
                 h = sl[1]
                 base = next(x for x in today.stages if x.name == st.name)
-                a = np.asarray(today.arrivals, dtype=float)[0].reshape(-1, HOURS)
+                a = np.asarray(arrivals, dtype=float)[0].reshape(-1, HOURS)
                 a = a * (float(np.asarray(st.share).reshape(-1)[0]) if st.side else 1.0)
                 open_ = (np.asarray(base.servers)[0] > 0).reshape(-1, HOURS)
                 per_hour = a.sum(axis=1) / np.maximum(open_.sum(axis=1), 1)
@@ -600,7 +604,8 @@ def _run(site, inp, scn, normal, start, end, opt, days, today) -> Recovery:
             scn, sid, s.arrivals, start, end, opt
         )
         stages_e = _within(
-            _apply(scn, sid, stages_n, start, end, days, opt, today[sid]), s.lanes
+            _apply(scn, sid, stages_n, start, end, days, opt, s.arrivals, today[sid]),
+            s.lanes,
         )
         stream = inp.streams[sid]
         beta = float(inp.economy.trips_lost_per_hour_of_delay[0])

@@ -13,7 +13,7 @@ from ..i18n import N_, _, language
 from ..params import Site
 from .figures import plain, show_figure
 from .tables import table_html
-from .text import escape, fmt_num, fmt_usd
+from .text import escape, fmt_num, fmt_pct, fmt_usd
 
 __all__ = [
     "RESUMPTION_PAGE",
@@ -120,6 +120,12 @@ def scenario_html(site: Site, scenario, table: pd.DataFrame, base) -> str:
                 _("Diverted"): fmt_num(r.diverted, 0),
                 _("Abandoned"): fmt_num(r.abandoned, 0),
                 _("Peak wait (hours)"): fmt_num(r.peak_wait_minutes / 60.0, 1),
+                _("Vehicles served during the event, change"): fmt_pct(
+                    r.throughput_change
+                ),
+                _("Added delay at the sibling (vehicle-hours)"): fmt_num(
+                    r.sibling_delay_vehicle_hours, 0
+                ),
                 _("Recovery"): _hours(r.recovery_hours),
             }
         )
