@@ -79,7 +79,11 @@ def scenario_html(site: Site, scenario, table: pd.DataFrame, base) -> str:
     )
     opts = table[table.option != "none"]
     worth = opts[opts.avoided > opts.option_cost]
-    if len(worth):
+    if not len(opts) and scenario.outcomes:
+        head += " " + _(
+            "The scenario prices no resumption option: it back-casts what happened."
+        )
+    elif len(worth):
         best = worth.loc[worth.avoided.idxmax()]
         head += " " + _(
             "The option that avoids most is {name}: {avoided} of the cost for {cost}."
