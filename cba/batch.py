@@ -498,6 +498,33 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def prefit(site_files, progress: bool = False) -> int:
+    """Fit every port series the sites use once, into the on-disk cache
+    (:mod:`cba.cache`), before their notebooks start: the notebooks, in other
+    processes, then read the fits instead of each refitting them. A site that
+    does not load is skipped (its own run reports why). Returns the series
+    fitted or read. Does nothing when the cache is off."""
+    from tqdm.auto import tqdm
+
+    from . import cache
+    from .appraisal import traffic
+
+    if cache.cache_dir() is None:
+        return 0
+    seen = set()
+    for f in tqdm(
+        list(site_files), desc="demand fits", unit="site", disable=not progress
+    ):
+        try:
+            site = load_checked_site(f)
+            seen.update(traffic.outlooks_for(site))
+            traffic.forecast_chart(site)
+            traffic.day_types_for(site)
+        except Exception:  # noqa: BLE001 - the site's own run reports it
+            continue
+    return len(seen)
+
+
 def _run_locked(
     site_files, out_root, notebook, jobs, n_draws, seed, executor, progress, render
 ) -> list[SiteOutcome]:
@@ -506,6 +533,8 @@ def _run_locked(
     args = [(f, out_root, notebook, n_draws, seed, *render) for f in site_files]
     outcomes: list[SiteOutcome] = []
     own = executor is None
+    if own:
+        prefit(site_files, progress)
     ex = executor or cf.ProcessPoolExecutor(
         max_workers=min(jobs, max(len(args), 1)), initializer=_die_with_parent
     )

@@ -45,6 +45,7 @@ def cli():
       cba case                     run the hindcasts and measured levels
       cba allocate SITE --budget USD   where an overtime budget pays most
       cba resumption SITE          how a port recovers from a closure
+      cba cache clear              empty the cache of demand fits
     """
 
 
@@ -842,6 +843,42 @@ def new_site(site_id, port_code, name, params_dir, force):
         f"wrote {target}; edit its assumptions, then: "
         f"cba validate {target} && cba run {site_id}"
     )
+
+
+@cli.group("cache")
+def cache_cmd():
+    """The on-disk cache of the demand fits.
+
+    Fits are keyed by the SHA-256 of the data fitted, the fitting code's version
+    and the versions of numpy, scipy and statsmodels, so a stale fit is never
+    read. It lives in $CBA_CACHE_DIR (``off`` turns it off), else
+    $XDG_CACHE_HOME/border-cba, else ~/.cache/border-cba.
+    """
+
+
+@cache_cmd.command("clear")
+def cache_clear():
+    """Empty the cache (the next run refits every port series)."""
+    from . import cache
+
+    where = cache.clear()
+    if where is None:
+        click.echo(f"the cache is off (${cache.ENV}); nothing to clear")
+    else:
+        click.echo(f"emptied {where}")
+
+
+@cache_cmd.command("info")
+def cache_info_cmd():
+    """Where the cache is and what it holds."""
+    from . import cache
+
+    where = cache.cache_dir()
+    if where is None:
+        click.echo(f"the cache is off (${cache.ENV})")
+        return
+    files, size = cache.size()
+    click.echo(f"{where}: {files} files, {size / 1e6:.1f} MB")
 
 
 def main(argv=None):

@@ -9,6 +9,25 @@ PARAMS = FIXTURES / "params"
 COMMON = ROOT / "parameters" / "common"
 SITES = ROOT / "parameters" / "sites"
 
+_CACHE = None
+
+
+def pytest_configure(config):
+    """The tests use a cache of demand fits of their own, empty at the start
+    (the notebooks they run inherit it), never the user's."""
+    global _CACHE
+    import tempfile
+
+    _CACHE = tempfile.mkdtemp(prefix="cba-test-cache-")
+    os.environ["CBA_CACHE_DIR"] = _CACHE
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    if _CACHE is not None:
+        shutil.rmtree(_CACHE, ignore_errors=True)
+
 
 @pytest.fixture(scope="session")
 def good_site():

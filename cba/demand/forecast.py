@@ -93,6 +93,11 @@ once.
   specification is fixed in this module, BLAS runs single-threaded, the
   libraries cannot change in a running process), and callers receive copies of
   the cached arrays.
+* Backed by the on-disk cache (`cba.cache`, a ``joblib.Memory``), keyed by the
+  same digest of the data, `code_version` (the SHA-256 of `_fit_params`'s
+  source and `FIT_SPEC_VERSION`) and `library_versions` (numpy, scipy,
+  statsmodels): a fit made by one process, one notebook or one ``make reports``
+  is read by the next, and a change of data, code or library refits.
 
 `clear_caches` empties it (``cba.demand.clear_caches`` empties every cache of
 the package); `cache_info` reports hits, misses and size.
@@ -264,8 +269,47 @@ class _EstimationData:
 
 @functools.lru_cache(maxsize=FITTED_PARAMS_CACHE_SIZE)
 def _fitted_params(data: _EstimationData) -> tuple[np.ndarray, ...]:
-    """The fitted-parameters cache (module docstring) around `_fit_params`."""
-    return tuple(_fit_params(data.log_y))
+    """The fitted-parameters cache (module docstring) around `_fit_params`,
+    backed by the on-disk cache (:mod:`cba.cache`)."""
+    from .. import cache
+
+    fit = cache.memory().cache(_fit_on_disk, ignore=["log_y"])
+    return tuple(fit(data.key, code_version(), library_versions(), data.log_y))
+
+
+def _fit_on_disk(data_key, code, libraries, log_y) -> tuple[np.ndarray, ...]:
+    """`_fit_params` as the on-disk cache stores it: keyed by the data's digest,
+    the fitting code's version and the libraries' versions (the series itself
+    is not hashed again)."""
+    return tuple(_fit_params(log_y))
+
+
+def library_versions() -> tuple[tuple[str, str], ...]:
+    """The versions of the libraries a fit depends on (part of the on-disk
+    cache's key)."""
+    import scipy
+    import statsmodels
+
+    return (
+        ("numpy", np.__version__),
+        ("scipy", scipy.__version__),
+        ("statsmodels", statsmodels.__version__),
+    )
+
+
+#: Bumped by hand when a fit changes without its source changing (a constant
+#: it reads from elsewhere, say); part of :func:`code_version`.
+FIT_SPEC_VERSION = 1
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """SHA-256 of the fitting code's source and :data:`FIT_SPEC_VERSION` (part
+    of the on-disk cache's key: a change to the code refits)."""
+    import inspect
+
+    text = inspect.getsource(_fit_params) + f"\nspec={FIT_SPEC_VERSION}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _estimate_params(log_y: pd.Series) -> list[np.ndarray]:
@@ -350,6 +394,7 @@ def clear_caches() -> None:
     0
     """
     _fitted_params.cache_clear()
+    code_version.cache_clear()
 
 
 def cache_info() -> dict:

@@ -1,0 +1,135 @@
+"""The on-disk cache of demand fits (cba.cache): a fit is read back by the next
+process, and a change of data, fitting code or library version refits."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pytest
+
+from cba import cache, demand
+
+forecast = importlib.import_module("cba.demand.forecast")
+
+
+@pytest.fixture
+def fresh(tmp_path, monkeypatch):
+    """An empty cache of the test's own, and a counter of real fits."""
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+    cache.clear()
+    fits = []
+    real = forecast.SARIMAX
+
+    class Counting(real):
+        def fit(self, *a, **k):
+            fits.append(1)
+            return super().fit(*a, **k)
+
+    monkeypatch.setattr(forecast, "SARIMAX", Counting)
+    yield fits
+    cache.clear()
+
+
+def _series():
+    return np.log(demand.monthly_crossings("2305", "Trucks").loc[:"2019-12"])
+
+
+def _params(log_y):
+    demand.clear_caches()  # this process forgets; only the disk remembers
+    return forecast._estimate_params(log_y)
+
+
+def test_a_fit_is_read_back_from_disk_bit_for_bit(fresh):
+    y = _series()
+    first = _params(y)
+    assert len(fresh) == 1 and cache.size()[0] > 0
+    again = _params(y)
+    assert len(fresh) == 1  # not refitted
+    for a, b in zip(first, again, strict=True):
+        assert a.tobytes() == b.tobytes()
+
+
+def test_changed_data_refits(fresh):
+    y = _series()
+    _params(y)
+    z = y.copy()
+    z.iloc[-1] += 1e-9
+    _params(z)
+    assert len(fresh) == 2
+
+
+def test_changed_code_refits(fresh, monkeypatch):
+    y = _series()
+    _params(y)
+    monkeypatch.setattr(forecast, "FIT_SPEC_VERSION", forecast.FIT_SPEC_VERSION + 1)
+    _params(y)
+    assert len(fresh) == 2
+
+
+def test_a_changed_library_version_refits(fresh, monkeypatch):
+    y = _series()
+    _params(y)
+    old = forecast.library_versions()
+    monkeypatch.setattr(
+        forecast, "library_versions", lambda: old[:-1] + (("statsmodels", "9.9"),)
+    )
+    _params(y)
+    assert len(fresh) == 2
+
+
+def test_the_code_version_follows_the_source():
+    v = forecast.code_version()
+    assert len(v) == 64
+    import inspect
+
+    assert "SARIMAX" in inspect.getsource(forecast._fit_params)
+
+
+def test_a_cache_turned_off_still_fits(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.ENV, "off")
+    assert cache.cache_dir() is None
+    demand.clear_caches()
+    p = forecast._estimate_params(_series())
+    assert len(p) == 2 and cache.size() == (0, 0)
+
+
+def test_cba_cache_clear_empties_it(fresh):
+    from click.testing import CliRunner
+
+    from cba.cli import cli
+
+    _params(_series())
+    assert cache.size()[0] > 0
+    info = CliRunner().invoke(cli, ["cache", "info"])
+    assert info.exit_code == 0 and "files" in info.output
+    res = CliRunner().invoke(cli, ["cache", "clear"])
+    assert res.exit_code == 0 and "emptied" in res.output
+    assert cache.size() == (0, 0)
+    _params(_series())
+    assert len(fresh) == 2  # refitted after the clear
+
+
+def test_a_batch_fits_each_port_series_once_before_the_notebooks(fresh, tmp_path):
+    """A site and a broken file: prefit fits the site's series and skips the
+    broken file; a later process (here: this one with its in-memory caches
+    emptied) building the site's outlook and forecast chart fits nothing."""
+    from cba import batch
+    from cba.appraisal import traffic
+    from cba.params import load_site
+
+    from .conftest import SITES
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("schema_version: 1\n")
+    files = [SITES / "laredo_world_trade_bridge.yaml", broken]
+    assert batch.prefit(files) >= 1
+    n = len(fresh)
+    assert n >= 1
+    demand.clear_caches()
+    traffic.port_outlook.cache_clear()
+    traffic._month_factors.cache_clear()
+    site = load_site(SITES / "laredo_world_trade_bridge.yaml")
+    traffic.outlooks_for(site)
+    traffic.forecast_chart(site)
+    assert len(fresh) == n
