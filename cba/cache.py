@@ -12,6 +12,13 @@ on, so a stale entry cannot be read:
   specification, :func:`cba.demand.forecast.code_version`),
 * the versions of statsmodels, numpy and scipy.
 
+and the site-level results a report computes in every language it is written
+in (the appraisal with its Monte Carlo, the allocation, the risk analysis, the
+resilience values): :func:`reuse` keys each call by the function, its
+arguments (the site object itself, hashed by content), the files it reads, the
+package's own code and data (:func:`package_version`) and the numerical
+libraries' versions, so the Spanish report reads what the English one computed.
+
 Where it lives: ``$CBA_CACHE_DIR`` when set (``off`` or an empty value turns the
 cache off), else ``$XDG_CACHE_HOME/border-cba``, else ``~/.cache/border-cba``.
 ``cba cache clear`` empties it; ``cba cache info`` says where it is and how much
@@ -21,11 +28,13 @@ bytes.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import shutil
 from pathlib import Path
 
-__all__ = ["ENV", "cache_dir", "memory", "clear", "size"]
+__all__ = ["ENV", "cache_dir", "memory", "clear", "size", "reuse", "package_version"]
 
 #: The environment variable that moves (or, ``off``, disables) the cache.
 ENV = "CBA_CACHE_DIR"
@@ -79,3 +88,76 @@ def clear() -> Path | None:
         shutil.rmtree(where)
     _memories.clear()
     return where
+
+
+#: The libraries whose versions key :func:`reuse` (the numerical stack).
+LIBRARIES = ("numpy", "scipy", "pandas", "statsmodels", "numpy_financial", "numba")
+
+
+@functools.lru_cache(maxsize=1)
+def package_version() -> str:
+    """SHA-256 of every file of the installed package (code, data, message
+    catalogues): any change to the package invalidates what :func:`reuse`
+    stored."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc":
+            h.update(p.relative_to(root).as_posix().encode())
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _library_versions() -> tuple[tuple[str, str], ...]:
+    import importlib.metadata as md
+
+    out = []
+    for name in LIBRARIES:
+        try:
+            out.append((name, md.version(name.replace("_", "-"))))
+        except md.PackageNotFoundError:
+            out.append((name, ""))
+    return tuple(out)
+
+
+def _file_digests(files) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (Path(f).name, hashlib.sha256(Path(f).read_bytes()).hexdigest())
+        for f in sorted(files, key=str)
+    )
+
+
+def _language() -> str:
+    from .i18n import language
+
+    return language()
+
+
+def _call(key, args, kwargs, fn):
+    return fn(*args, **kwargs)
+
+
+def reuse(fn, *args, reads=(), per_language=False, **kwargs):
+    """``fn(*args, **kwargs)``, read from the on-disk cache when the same call
+    was made before by any process: same function, same arguments (hashed by
+    content, a site object included), same contents of ``reads`` (files the
+    function reads beyond its arguments, such as a site's scenarios), same
+    package (:func:`package_version`) and library versions, and with
+    ``per_language`` the same report language (for functions that write
+    translated text). With the cache off it simply calls ``fn``.
+
+    For pure functions of their arguments and files only: the result must not
+    depend on anything else (the clock, an unseeded random generator).
+    """
+    mem = memory()
+    if getattr(mem, "location", None) is None:
+        return fn(*args, **kwargs)
+    key = (
+        f"{fn.__module__}.{fn.__qualname__}",
+        _file_digests(reads),
+        package_version(),
+        _library_versions(),
+        _language() if per_language else None,
+    )
+    return mem.cache(_call, ignore=["fn"])(key, args, kwargs, fn)

@@ -133,3 +133,66 @@ def test_a_batch_fits_each_port_series_once_before_the_notebooks(fresh, tmp_path
     traffic.outlooks_for(site)
     traffic.forecast_chart(site)
     assert len(fresh) == n
+
+
+CALLS = []
+
+
+def _work(x, scale=1.0):
+    CALLS.append(x)
+    return np.arange(3) * x * scale
+
+
+def test_reuse_computes_once_for_the_same_call_and_again_for_another(fresh, tmp_path):
+    from cba import i18n
+
+    CALLS.clear()
+    f = tmp_path / "read.yaml"
+    f.write_text("a: 1\n")
+    a = cache.reuse(_work, 2.0, reads=[f])
+    b = cache.reuse(_work, 2.0, reads=[f])
+    assert CALLS == [2.0] and a.tobytes() == b.tobytes()
+    cache.reuse(_work, 2.0, scale=3.0, reads=[f])  # other arguments
+    f.write_text("a: 2\n")
+    cache.reuse(_work, 2.0, reads=[f])  # a file it reads changed
+    assert len(CALLS) == 3
+    cache.reuse(_work, 2.0, reads=[f], per_language=True)
+    with i18n.use_language("es"):
+        cache.reuse(_work, 2.0, reads=[f], per_language=True)
+        cache.reuse(_work, 2.0, reads=[f])  # not per language: shared
+    assert len(CALLS) == 5
+
+
+def test_reuse_keys_on_the_package_and_the_libraries(fresh, monkeypatch):
+    assert len(cache.package_version()) == 64
+    CALLS.clear()
+    cache.reuse(_work, 1.0)
+    monkeypatch.setattr(cache, "package_version", lambda: "changed")
+    cache.reuse(_work, 1.0)
+    monkeypatch.setattr(cache, "_library_versions", lambda: (("numpy", "0"),))
+    cache.reuse(_work, 1.0)
+    assert len(CALLS) == 3
+
+
+def test_reuse_of_a_site_appraisal_is_the_appraisal(fresh):
+    from cba.appraisal import appraise
+    from cba.params import load_site
+
+    from .conftest import SITES
+
+    site = load_site(SITES / "santa_teresa.yaml")
+    direct = appraise(site, n_draws=20, seed=3)
+    first = cache.reuse(appraise, site, n_draws=20, seed=3)
+    again = cache.reuse(
+        appraise, load_site(SITES / "santa_teresa.yaml"), n_draws=20, seed=3
+    )
+    for r in (first, again):
+        assert r.metrics.to_csv() == direct.metrics.to_csv()
+
+
+def test_with_the_cache_off_reuse_just_calls(monkeypatch):
+    monkeypatch.setenv(cache.ENV, "off")
+    CALLS.clear()
+    cache.reuse(_work, 1.0)
+    cache.reuse(_work, 1.0)
+    assert CALLS == [1.0, 1.0]
