@@ -1,9 +1,13 @@
 """Benchmark of `cba run` for every shipped site against its floor.
 
-The floor is the same number of papermill runs, at the same number of parallel
-jobs, of a notebook that only imports the stack (cba, pandas, seaborn): the cost
-of starting one kernel per report. Prints both times and their ratio (target
-<= 1.5). Run with `make bench`.
+The floor is as many papermill runs, at the same number of parallel jobs, of a
+notebook that only imports the stack (cba, pandas, seaborn) as the batch executes
+notebooks (a report per language, and a resumption page per language for a site
+with scenarios): the cost of starting one kernel per notebook. The batch runs
+twice with a cache of its own, empty the first time (every fit and appraisal
+computed) and full the second (nothing changed: what ``make reports`` does the
+second time). Prints the times and the ratios to the floor (target <= 1.5).
+``BENCH_DRAWS`` sets the draws (default: cba run's). Run with `make bench`.
 """
 
 from __future__ import annotations
@@ -29,8 +33,17 @@ def _floor_one(args):
 
 
 def main() -> None:
+    from cba import resumption
+
     jobs = os.cpu_count() or 1
     sites = sorted((ROOT / "parameters" / "sites").glob("*.yaml"))
+    languages = 2
+    scenarios = ROOT / "parameters" / "scenarios"
+    notebooks = sum(
+        languages * (1 + bool(resumption.scenario_files(s.stem, scenarios)))
+        for s in sites
+    )
+    draws = os.environ.get("BENCH_DRAWS")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         nb = nbformat.v4.new_notebook()
@@ -53,32 +66,37 @@ def main() -> None:
                     _floor_one,
                     [
                         (str(floor_nb), str(tmp / f"f{i}.ipynb"))
-                        for i in range(len(sites))
+                        for i in range(notebooks)
                     ],
                 )
             )
         floor = time.perf_counter() - t
-        t = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "cba.cli",
-                "run",
-                "--quiet",
-                "--jobs",
-                str(jobs),
-                "--out",
-                str(tmp / "reports"),
-            ],
-            cwd=ROOT,
-            check=False,
-        )
-        run = time.perf_counter() - t
-    print(f"{len(sites)} sites, {jobs} jobs")
-    print(f"floor (papermill runs of an import-only notebook): {floor:.1f} s")
-    print(f"cba run: {run:.1f} s")
-    print(f"ratio cba run / floor: {run / floor:.2f} (target <= 1.5)")
+        env = dict(os.environ, CBA_CACHE_DIR=str(tmp / "cache"))
+        cmd = [sys.executable, "-m", "cba.cli", "run", "--quiet", "--jobs", str(jobs)]
+        if draws:
+            cmd += ["--draws", draws]
+        runs = []
+        for i in range(2):
+            t = time.perf_counter()
+            subprocess.run(
+                cmd + ["--out", str(tmp / f"reports{i}")],
+                cwd=ROOT,
+                env=env,
+                check=False,
+            )
+            runs.append(time.perf_counter() - t)
+    print(
+        f"{len(sites)} sites, {notebooks} notebooks, {jobs} jobs, "
+        f"draws {draws or 'default'}"
+    )
+    print(
+        f"floor ({notebooks} papermill runs of an import-only notebook): {floor:.1f} s"
+    )
+    print(
+        f"cba run, empty cache: {runs[0]:.1f} s  ratio {runs[0] / floor:.2f} "
+        "(target <= 1.5)"
+    )
+    print(f"cba run, nothing changed: {runs[1]:.1f} s  ratio {runs[1] / floor:.2f}")
 
 
 if __name__ == "__main__":
