@@ -78,11 +78,9 @@ def size() -> tuple[int, int]:
 
 
 def clear() -> Path | None:
-    """Empty the on-disk cache and this process's in-memory caches; return the
-    folder emptied (None when the cache is off)."""
-    from . import demand
-
-    demand.clear_caches()
+    """Empty the on-disk cache; return the folder emptied (None when the
+    cache is off). ``cba cache clear`` also empties the process's in-memory
+    caches of fits (``cba.demand.clear_caches``)."""
     where = cache_dir()
     if where is not None and where.is_dir():
         shutil.rmtree(where)

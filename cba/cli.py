@@ -859,8 +859,9 @@ def cache_cmd():
 @cache_cmd.command("clear")
 def cache_clear():
     """Empty the cache (the next run refits every port series)."""
-    from . import cache
+    from . import cache, demand
 
+    demand.clear_caches()
     where = cache.clear()
     if where is None:
         click.echo(f"the cache is off (${cache.ENV}); nothing to clear")

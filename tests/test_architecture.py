@@ -24,6 +24,7 @@ LAYERS = {
     "cba.vocab": 0,
     "cba.units": 0,
     "cba.i18n": 0,
+    "cba.cache": 0,
     "cba.params": 1,
     "cba.queueing": 2,
     "cba.demand": 2,
