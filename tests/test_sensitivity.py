@@ -162,3 +162,16 @@ def test_shipped_processing_ranges_match_the_consistency_check():
     pharr = load_site(SITES / "pharr_reynosa.yaml")
     q = pharr.file.streams["trucks_standard"].processing_minutes
     assert q.source.tag == "calibrated" and "95 % interval" in q.source.title
+
+
+def test_risk_numbers_read_back_give_the_same_risk_analysis(good_site, good_appraisal):
+    """A report in the other language reads the tornado and switching values
+    (risk_numbers) and writes only its sentences: the same analysis."""
+    from cba.analysis import sensitivity
+
+    whole = sensitivity.risk_analysis(good_site, good_appraisal)
+    numbers = sensitivity.risk_numbers(good_site)
+    parts = sensitivity.risk_analysis(good_site, good_appraisal, numbers=numbers)
+    assert whole["tornado"].equals(parts["tornado"])
+    assert whole["switching"].equals(parts["switching"])
+    assert whole["sentences"] == parts["sentences"]

@@ -33,6 +33,7 @@ __all__ = [
     "tornado",
     "switching_values",
     "robustness_sentences",
+    "risk_numbers",
     "risk_analysis",
     "status_quo_peak_wait",
     "wait_consistent_range",
@@ -285,14 +286,15 @@ def robustness_sentences(
     return out
 
 
-def risk_analysis(site: Site, appraisal, top: int = 5, outlooks=None) -> dict:
-    """Tornado for every option, switching values for each option's ``top``
-    most influential parameters, and one sentence per option.
+def risk_numbers(site: Site, top: int = 5, outlooks=None) -> dict:
+    """Tornado for every option and switching values for each option's ``top``
+    most influential parameters: the numbers of :func:`risk_analysis`, the
+    same in every report language.
 
     Returns
     -------
     dict
-        ``{"tornado": DataFrame, "switching": DataFrame, "sentences": dict}``
+        ``{"tornado": DataFrame, "switching": DataFrame}``
     """
     outlooks = outlooks if outlooks is not None else outlooks_for(site)
     t = tornado(site, outlooks=outlooks)
@@ -319,6 +321,25 @@ def risk_analysis(site: Site, appraisal, top: int = 5, outlooks=None) -> dict:
         sw = sw[
             [(o, k) in wanted for o, k in zip(sw["option"], sw["key"], strict=True)]
         ].reset_index(drop=True)
+    return {"tornado": t, "switching": sw}
+
+
+def risk_analysis(
+    site: Site, appraisal, top: int = 5, outlooks=None, numbers: dict | None = None
+) -> dict:
+    """Tornado for every option, switching values for each option's ``top``
+    most influential parameters, and one sentence per option in the report
+    language (``numbers``: :func:`risk_numbers` already computed, e.g. read
+    from the cache by a report in another language).
+
+    Returns
+    -------
+    dict
+        ``{"tornado": DataFrame, "switching": DataFrame, "sentences": dict}``
+    """
+    if numbers is None:
+        numbers = risk_numbers(site, top=top, outlooks=outlooks)
+    t, sw = numbers["tornado"], numbers["switching"]
     return {
         "tornado": t,
         "switching": sw,
