@@ -519,7 +519,6 @@ def prefit(site_files, progress: bool = False) -> int:
             site = load_checked_site(f)
             seen.update(traffic.outlooks_for(site))
             traffic.forecast_chart(site)
-            traffic.day_types_for(site)
         except Exception:  # noqa: BLE001 - the site's own run reports it
             continue
     return len(seen)

@@ -34,7 +34,16 @@ import os
 import shutil
 from pathlib import Path
 
-__all__ = ["ENV", "cache_dir", "memory", "clear", "size", "reuse", "package_version"]
+__all__ = [
+    "ENV",
+    "cache_dir",
+    "memory",
+    "clear",
+    "size",
+    "reuse",
+    "package_version",
+    "library_versions",
+]
 
 #: The environment variable that moves (or, ``off``, disables) the cache.
 ENV = "CBA_CACHE_DIR"
@@ -106,17 +115,23 @@ def package_version() -> str:
     return h.hexdigest()
 
 
-@functools.lru_cache(maxsize=1)
-def _library_versions() -> tuple[tuple[str, str], ...]:
+@functools.lru_cache(maxsize=8)
+def library_versions(names: tuple[str, ...] = LIBRARIES) -> tuple[tuple[str, str], ...]:
+    """``(name, installed version)`` of each library of ``names`` ("" when not
+    installed): part of the keys of the cache."""
     import importlib.metadata as md
 
     out = []
-    for name in LIBRARIES:
+    for name in names:
         try:
             out.append((name, md.version(name.replace("_", "-"))))
         except md.PackageNotFoundError:
             out.append((name, ""))
     return tuple(out)
+
+
+def _library_versions() -> tuple[tuple[str, str], ...]:
+    return library_versions()
 
 
 def _file_digests(files) -> tuple[tuple[str, str], ...]:

@@ -45,7 +45,7 @@ def cli():
       cba case                     run the hindcasts and measured levels
       cba allocate SITE --budget USD   where an overtime budget pays most
       cba resumption SITE          how a port recovers from a closure
-      cba cache clear              empty the cache of demand fits
+      cba cache clear              empty the cache of fits and report results
     """
 
 
@@ -847,18 +847,20 @@ def new_site(site_id, port_code, name, params_dir, force):
 
 @cli.group("cache")
 def cache_cmd():
-    """The on-disk cache of the demand fits.
+    """The on-disk cache of demand fits and of the reports' site results.
 
     Fits are keyed by the SHA-256 of the data fitted, the fitting code's version
-    and the versions of numpy, scipy and statsmodels, so a stale fit is never
-    read. It lives in $CBA_CACHE_DIR (``off`` turns it off), else
+    and the versions of numpy, scipy and statsmodels; a report's appraisal,
+    allocation, risk numbers and resilience values by their arguments, the
+    package's files and the numerical libraries' versions; so a stale entry is
+    never read. It lives in $CBA_CACHE_DIR (``off`` turns it off), else
     $XDG_CACHE_HOME/border-cba, else ~/.cache/border-cba.
     """
 
 
 @cache_cmd.command("clear")
 def cache_clear():
-    """Empty the cache (the next run refits every port series)."""
+    """Empty the cache (the next run refits and recomputes everything)."""
     from . import cache, demand
 
     demand.clear_caches()

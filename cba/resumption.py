@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .analysis.cases import OUT_OF_SAMPLE, USED_FOR_CALIBRATION
 from .analysis.verdict import MAX_PLAUSIBLE_BCR
 from .exceptions import ParameterError
 from .params import ScenarioFile, Site, parse
@@ -961,7 +962,7 @@ def backcast(site: Site, scenario: ScenarioFile) -> pd.DataFrame:
                 "band_high": float(o.band.high),
                 "in_band": bool(o.band.low <= m <= o.band.high),
                 "known_miss": o.known_miss,
-                "sample": "used for calibration" if o.calibrated else "out of sample",
+                "sample": USED_FOR_CALIBRATION if o.calibrated else OUT_OF_SAMPLE,
                 "strength": o.strength,
                 "method": o.method,
                 "measured_at": o.measured_at,

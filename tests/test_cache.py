@@ -78,9 +78,15 @@ def test_a_changed_library_version_refits(fresh, monkeypatch):
     assert len(fresh) == 2
 
 
-def test_the_code_version_follows_the_source():
+def test_the_code_version_follows_the_source(monkeypatch):
     v = forecast.code_version()
     assert len(v) == 64
+    monkeypatch.setattr(forecast, "FIT_SPEC_VERSION", forecast.FIT_SPEC_VERSION + 1)
+    forecast.code_version.cache_clear()
+    assert forecast.code_version() != v
+    monkeypatch.undo()
+    forecast.code_version.cache_clear()
+    assert forecast.code_version() == v
     import inspect
 
     assert "SARIMAX" in inspect.getsource(forecast._fit_params)

@@ -287,14 +287,9 @@ def _fit_on_disk(data_key, code, libraries, log_y) -> tuple[np.ndarray, ...]:
 def library_versions() -> tuple[tuple[str, str], ...]:
     """The versions of the libraries a fit depends on (part of the on-disk
     cache's key)."""
-    import scipy
-    import statsmodels
+    from .. import cache
 
-    return (
-        ("numpy", np.__version__),
-        ("scipy", scipy.__version__),
-        ("statsmodels", statsmodels.__version__),
-    )
+    return cache.library_versions(("numpy", "scipy", "statsmodels"))
 
 
 #: Bumped by hand when a fit changes without its source changing (a constant
