@@ -484,17 +484,22 @@ def _run_group(jobs, anchors, n_periods, response, refs):
             moved(made, (slice(None),) * 3) / np.where(volume > 0, volume, 1.0),
             0.0,
         )  # share of the trips made here, at their hour or a quieter one
+    # Linear interpolation in time between anchors: period t lies in segment
+    # k (anchors[k] <= t < anchors[k + 1]; the last period in the last one)
+    # at weight w, and gets d[k] (1 - w) + d[k + 1] w.
     t = np.arange(n_periods)
+    if len(anchors) > 1:
+        seg = np.clip(
+            np.searchsorted(anchors, t, side="right") - 1, 0, len(anchors) - 2
+        )
+        w = (t - anchors[seg]) / (anchors[seg + 1] - anchors[seg])
+    else:
+        seg, w = np.zeros(n_periods, dtype=np.intp), np.zeros(n_periods)
 
     def interpolate(d):
-        full = np.empty((d.shape[0], n_periods))
-        for k in range(len(anchors) - 1):  # a loop over a handful of year segments
-            a0, a1 = anchors[k], anchors[k + 1]
-            w = (t[a0 : a1 + 1] - a0) / (a1 - a0)
-            full[:, a0 : a1 + 1] = d[:, k : k + 1] * (1 - w) + d[:, k + 1 : k + 2] * w
         if len(anchors) == 1:
-            full[:] = d[:, :1]
-        return full
+            return np.repeat(d[:, :1], n_periods, axis=1)
+        return d[:, seg] * (1 - w) + d[:, seg + 1] * w
 
     out = []
     for j in range(len(seen)):

@@ -9,9 +9,11 @@ reads (``cba.queueing._kernel``).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-__all__ = ["erlang_b", "ClosureTable"]
+__all__ = ["erlang_b", "ClosureTable", "closure_coefficients"]
 
 
 def erlang_b(offered_load: np.ndarray, servers: np.ndarray) -> np.ndarray:
@@ -80,3 +82,41 @@ class ClosureTable:
         slots = np.zeros(int(self.counts[-1]) + 1, dtype=np.int64)
         slots[self.counts] = np.arange(self.counts.size) * self.intervals
         return slots
+
+
+@functools.lru_cache(maxsize=1024)
+def _count_block(count: int, intervals: int) -> np.ndarray:
+    """The (intervals, 4) cubic coefficients of one booth count, read-only.
+
+    Each count's block is computed alone, as in a table of several counts
+    (the Erlang B recursion of one count does not depend on the others').
+    """
+    table = ClosureTable(np.array([count]), intervals)
+    block = np.stack([table.a0, table.a1, table.a2, table.a3], axis=1)
+    block.flags.writeable = False
+    return block
+
+
+def closure_coefficients(
+    booth_counts: np.ndarray, intervals: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The closure table's coefficients ``(counts x intervals, 4)`` and slots.
+
+    The same numbers as :class:`ClosureTable` (columns a0 to a3, and its
+    :meth:`ClosureTable.slots`), assembled from blocks computed once per
+    booth count and interval count in a process: the hour-by-hour model
+    asks for the same few counts in every call.
+    """
+    counts = np.unique(np.asarray(booth_counts, dtype=np.int64))
+    return _assembled(tuple(int(c) for c in counts), int(intervals))
+
+
+@functools.lru_cache(maxsize=256)
+def _assembled(counts: tuple[int, ...], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`closure_coefficients` of sorted distinct counts (read-only arrays)."""
+    coefficients = np.concatenate([_count_block(c, n) for c in counts])
+    slots = np.zeros(counts[-1] + 1, dtype=np.int64)
+    slots[list(counts)] = np.arange(len(counts)) * n
+    for a in (coefficients, slots):
+        a.flags.writeable = False
+    return coefficients, slots

@@ -6,8 +6,9 @@ the method). Main function: :func:`fluid_queue`, the periodic solution on 2-D
 (rows, hours) arrays of arrivals, booths, processing rates and Allen-Cunneen
 factors with a :class:`cba.queueing.QueueSettings`, returning a
 :class:`FluidResult` (mean waits by hour of arrival and entries into service).
-It builds the closure table (numpy, :class:`cba.queueing._erlang.ClosureTable`)
-and runs the compiled code; identical rows are solved once.
+It reads the closure table (numpy,
+:func:`cba.queueing._erlang.closure_coefficients`) and runs the compiled
+code; identical rows are solved once.
 
 The compiled code uses explicit loops: over blocks of rows, hours and
 sub-steps, and within a sub-step over the rows of the block. The rows of a
@@ -52,7 +53,7 @@ import numba.extending
 import numpy as np
 from scipy import special
 
-from ._erlang import ClosureTable
+from ._erlang import closure_coefficients
 from ._settings import QueueSettings
 
 __all__ = [
@@ -914,7 +915,7 @@ def fluid_queue(lam, c, mu, k, settings: QueueSettings) -> FluidResult:
 def _fluid_queue_distinct(lam, c, mu, k, settings):
     """:func:`fluid_queue` on read-only float arrays (see _readonly_view)."""
     open_counts = np.flatnonzero(np.bincount(c.astype(np.intp).ravel())[1:]) + 1
-    table = ClosureTable(
+    table, slots = closure_coefficients(
         open_counts if open_counts.size else np.array([1]), settings.table_intervals
     )
     growing = lam.sum(axis=1) >= (c * mu).sum(axis=1)
@@ -924,9 +925,9 @@ def _fluid_queue_distinct(lam, c, mu, k, settings):
         mu,
         k,
         growing,
-        int(table.intervals),
-        np.stack([table.a0, table.a1, table.a2, table.a3], axis=1),
-        table.slots(),
+        int(settings.table_intervals),
+        table,
+        slots,
         _kernel_settings(settings),
         int(_BLOCK_ROWS),
     )
