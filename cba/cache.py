@@ -24,15 +24,27 @@ cache off), else ``$XDG_CACHE_HOME/border-cba``, else ``~/.cache/border-cba``.
 ``cba cache clear`` empties it; ``cba cache info`` says where it is and how much
 it holds. Results never depend on it: a cleared cache refits and gives the same
 bytes.
+
+In memory, for the life of a process, :func:`recent` keeps the latest results
+of one expensive pure function of arrays, the queue jobs of an appraisal
+(:func:`cba.appraisal.queue_jobs.run_queue_jobs`), keyed by the bytes of every
+input (:func:`content_key`) in a ``cachetools.LRUCache`` bounded in bytes
+(:data:`RECENT_BYTES`): an economist who edits a value of time, a cost or the
+discount rate and appraises again does not solve the same queues again.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 import hashlib
 import os
 import shutil
 from pathlib import Path
+
+import cachetools
+import numpy as np
 
 __all__ = [
     "ENV",
@@ -43,6 +55,10 @@ __all__ = [
     "reuse",
     "package_version",
     "library_versions",
+    "RECENT_BYTES",
+    "content_key",
+    "recent",
+    "clear_recent",
 ]
 
 #: The environment variable that moves (or, ``off``, disables) the cache.
@@ -89,11 +105,13 @@ def size() -> tuple[int, int]:
 def clear() -> Path | None:
     """Empty the on-disk cache; return the folder emptied (None when the
     cache is off). ``cba cache clear`` also empties the process's in-memory
-    caches of fits (``cba.demand.clear_caches``)."""
+    caches of fits (``cba.demand.clear_caches``). The in-memory results of
+    :func:`recent` are emptied too."""
     where = cache_dir()
     if where is not None and where.is_dir():
         shutil.rmtree(where)
     _memories.clear()
+    clear_recent()
     return where
 
 
@@ -174,3 +192,90 @@ def reuse(fn, *args, reads=(), per_language=False, **kwargs):
         _language() if per_language else None,
     )
     return mem.cache(_call, ignore=["fn"])(key, args, kwargs, fn)
+
+
+#: Bytes of results :func:`recent` keeps in memory at most, least recently
+#: used first out: a deterministic appraisal's queue jobs take about 50 kB
+#: (Pharr-Reynosa), a block of 500 Monte Carlo draws about 25 MB, so a few
+#: hundred deterministic appraisals or two blocks of draws.
+RECENT_BYTES = 64 * 2**20
+
+
+def _nbytes(value) -> int:
+    """Bytes of the arrays in a nested result (tuples, lists, dicts)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, tuple | list):
+        return sum(_nbytes(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    return 64
+
+
+_recent = cachetools.LRUCache(maxsize=RECENT_BYTES, getsizeof=_nbytes)
+
+
+def content_key(*parts) -> str:
+    """A digest (BLAKE2b) of nested inputs by content: arrays by dtype, shape
+    and bytes; dataclasses field by field; tuples, lists and dicts item by
+    item; numbers, strings and None by their repr. Two inputs with the same
+    key hold the same values bit for bit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> content_key(np.zeros(3), 1) == content_key(np.zeros(3), 1)
+    True
+    >>> content_key(np.zeros(3)) == content_key(np.zeros((3, 1)))
+    False
+    """
+    h = hashlib.blake2b(digest_size=20)
+
+    def add(v):
+        if isinstance(v, np.ndarray):
+            h.update(f"a{v.dtype.str}{v.shape}".encode())
+            h.update(np.ascontiguousarray(v).view(np.uint8).data)
+        elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+            h.update(f"d{type(v).__qualname__}(".encode())
+            for f in dataclasses.fields(v):
+                h.update(f.name.encode())
+                add(getattr(v, f.name))
+            h.update(b")")
+        elif isinstance(v, tuple | list):
+            h.update(f"{type(v).__name__}{len(v)}[".encode())
+            for x in v:
+                add(x)
+            h.update(b"]")
+        elif isinstance(v, dict):
+            h.update(f"m{len(v)}{{".encode())
+            for k, x in v.items():
+                add(k)
+                add(x)
+            h.update(b"}")
+        elif v is None or isinstance(v, bool | int | float | str | np.generic):
+            h.update(f"s{type(v).__name__}:{v!r};".encode())
+        else:
+            raise TypeError(f"content_key cannot hash a {type(v).__name__}")
+
+    for p in parts:
+        add(p)
+    return h.hexdigest()
+
+
+def recent(key: str, compute):
+    """``compute()``, or a copy of what it returned for the same ``key``
+    earlier in this process (see the module docstring). A copy: callers may
+    change what they get. Results larger than :data:`RECENT_BYTES` are not
+    kept."""
+    try:
+        value = _recent[key]
+    except KeyError:
+        value = compute()
+        if _nbytes(value) <= RECENT_BYTES:
+            _recent[key] = value
+    return copy.deepcopy(value)
+
+
+def clear_recent() -> None:
+    """Forget the in-memory results of :func:`recent` (the disk is untouched)."""
+    _recent.clear()

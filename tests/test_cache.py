@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cba import cache, demand
@@ -202,3 +203,88 @@ def test_with_the_cache_off_reuse_just_calls(monkeypatch):
     cache.reuse(_work, 1.0)
     cache.reuse(_work, 1.0)
     assert CALLS == [1.0, 1.0]
+
+
+# -- in memory: the queue jobs of an appraisal solved once per process --------
+
+
+def test_content_key_tells_values_shapes_types_and_fields_apart():
+    from dataclasses import dataclass
+
+    @dataclass
+    class Box:
+        a: np.ndarray
+        b: float | None
+
+    x = np.arange(6.0)
+    key = cache.content_key(Box(x, 1.0))
+    assert key == cache.content_key(Box(x.copy(), 1.0))
+    assert key != cache.content_key(Box(x.reshape(2, 3), 1.0))  # same bytes
+    assert key != cache.content_key(Box(x.astype(np.float32), 1.0))
+    y = x.copy()
+    y[3] = np.nextafter(y[3], 10.0)  # one bit
+    assert key != cache.content_key(Box(y, 1.0))
+    assert key != cache.content_key(Box(x, None))
+    assert cache.content_key((1, 2)) != cache.content_key([1, 2])
+    with pytest.raises(TypeError):
+        cache.content_key(object())
+
+
+def test_recent_computes_once_hands_out_copies_and_keeps_nothing_too_large(
+    monkeypatch,
+):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return [(np.zeros(4), {"w": np.ones(2)})]
+
+    key = cache.content_key("test_recent", 1)
+    first = cache.recent(key, compute)
+    first[0][0][:] = 7.0  # a caller changes what it got
+    second = cache.recent(key, compute)
+    assert len(calls) == 1
+    assert (second[0][0] == 0.0).all() and (second[0][1]["w"] == 1.0).all()
+    monkeypatch.setattr(cache, "RECENT_BYTES", 16)  # smaller than the result
+    big = cache.content_key("test_recent", 2)
+    cache.recent(big, compute)
+    cache.recent(big, compute)
+    assert len(calls) == 3
+
+
+def test_an_appraisal_after_a_change_no_queue_sees_reads_its_queues_back(
+    monkeypatch,
+):
+    """The value of time changes no queue input: the second appraisal solves no
+    queue, and its results are the bytes of one computed from scratch; a
+    processing time does change them, and they are solved again."""
+    from cba.appraisal import appraise, outlooks_for, queue_jobs
+    from cba.params import load_site
+
+    from .golden import SITES
+
+    site = load_site(SITES / "santa_teresa.yaml")
+    outlooks = outlooks_for(site)
+    appraise(site, outlooks=outlooks)
+    solved = []
+    real = queue_jobs._run_queue_jobs
+
+    def counting(*a, **k):
+        solved.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(queue_jobs, "_run_queue_jobs", counting)
+    vtts = {"common.vtts_personal": 21.0}
+    again = appraise(site, outlooks=outlooks, overrides=vtts)
+    assert solved == []
+    cache.clear_recent()  # forget the queues: compute everything
+    fresh = appraise(site, outlooks=outlooks, overrides=vtts)
+    assert len(solved) >= 1
+    pd.testing.assert_frame_equal(again.metrics, fresh.metrics, check_exact=True)
+    n = len(solved)
+    appraise(
+        site,
+        outlooks=outlooks,
+        overrides={"streams.trucks_standard.processing_minutes": 2.5},
+    )
+    assert len(solved) > n

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .. import options, queueing
+from .. import cache, options, queueing
 from ..exceptions import ModelDomainError
 from ..vocab import HOURS, MINUTES_PER_HOUR
 from .inputs import ChangeInputs, StreamInputs
@@ -222,6 +222,18 @@ def run_queue_jobs(
     """
     if not jobs:
         return []
+    # the same queues asked again in this process (an appraisal repeated
+    # after a change that no queue sees) are read back, not solved again
+    key = cache.content_key(
+        "run_queue_jobs", jobs, np.asarray(anchors), int(n_periods), response
+    )
+    return cache.recent(
+        key, lambda: _run_queue_jobs(jobs, anchors, n_periods, response)
+    )
+
+
+def _run_queue_jobs(jobs, anchors, n_periods, response):
+    """:func:`run_queue_jobs`, computed."""
     out: list = [None] * len(jobs)
     groups: dict[tuple, list[int]] = {}
     for j, job in enumerate(jobs):
