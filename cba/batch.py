@@ -63,6 +63,12 @@ REPORT_NAME = "report"
 LANGUAGES_DEFAULT = ("en", "es")
 #: Lock file of an output folder: one run writes to a folder at a time.
 LOCK_NAME = ".cba-run.lock"
+#: Digest of everything a site's published report was made from (see
+#: :func:`inputs_digest`): a run that would make it from the same inputs keeps it.
+INPUTS_NAME = ".inputs.sha256"
+#: Libraries whose versions change a report's pages, beside the numerical
+#: stack of :data:`cba.cache.LIBRARIES`.
+RENDER_LIBRARIES = ("matplotlib", "seaborn", "nbconvert", "papermill", "babel")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -187,6 +193,7 @@ def run_site(
     languages: tuple[str, ...] = LANGUAGES_DEFAULT,
     pdf: bool = False,
     paper: str = "letter",
+    force: bool = False,
 ) -> SiteOutcome:
     """Render one site's report in each language (``report.html``,
     ``report.es.html``, and with ``pdf`` their PDFs); publish them atomically,
@@ -194,8 +201,9 @@ def run_site(
 
     The first language's run writes the result files (CSVs, ``results.xlsx``);
     the others render the same appraisal (same seed, so the same numbers) in
-    their language. Returns a :class:`SiteOutcome`; never raises for a failing
-    site.
+    their language. A site whose published report was made from the same
+    inputs (:func:`inputs_digest`) is kept as it is, unless ``force``. Returns
+    a :class:`SiteOutcome`; never raises for a failing site.
     """
 
     start = time.perf_counter()
@@ -208,6 +216,20 @@ def run_site(
         return SiteOutcome(site_file.stem, False, time.perf_counter() - start, str(exc))
     sid = site.id
     final = out_root / sid
+    try:
+        digest = inputs_digest(
+            site, site_file, notebook, n_draws, seed, languages, pdf, paper
+        )
+    except (OSError, CBAError) as exc:
+        return SiteOutcome(sid, False, time.perf_counter() - start, str(exc))
+    if not force and _published_from(final, digest, languages, pdf):
+        return SiteOutcome(
+            sid,
+            True,
+            time.perf_counter() - start,
+            "unchanged: the published report was made from the same inputs",
+            str(final),
+        )
     out_root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{sid}.", suffix=".tmp", dir=out_root))
     out_nb = tmp / f"{REPORT_NAME}.ipynb"
@@ -245,6 +267,7 @@ def run_site(
         for name in expected:
             if not (tmp / name).exists():
                 raise ReportError(f"{sid}: the notebook did not write {name}")
+        (tmp / INPUTS_NAME).write_text(digest + "\n", encoding="utf-8")
         _publish(tmp, final)
         return SiteOutcome(sid, True, time.perf_counter() - start, "", str(final))
     except BaseException as exc:  # noqa: BLE001 - keep the batch going, report the failure
@@ -262,6 +285,64 @@ def run_site(
         shutil.rmtree(tmp, ignore_errors=True)
         msg = _short_error(exc)
         return SiteOutcome(sid, False, time.perf_counter() - start, msg, str(final))
+
+
+def inputs_digest(
+    site,
+    site_file: Path,
+    notebook: Path,
+    n_draws: int,
+    seed: int,
+    languages: tuple[str, ...],
+    pdf: bool,
+    paper: str,
+) -> str:
+    """SHA-256 of everything a site's report is made from: the loaded site (its
+    file, the shared parameters and its calibrated values, by content), its
+    measured levels and disruption scenarios, the report and resumption
+    notebooks, the package's code and data (:func:`cba.cache.package_version`),
+    the versions of the numerical and rendering libraries, and the run's draws,
+    seed, languages and PDF settings."""
+    import hashlib
+
+    import joblib
+
+    from . import cache, resumption
+    from .analysis.cases import observations_path
+
+    files = [observations_path(site), notebook, notebook.parent / RESUMPTION_NOTEBOOK]
+    files += resumption.scenario_files(site.id, resumption.scenarios_beside(site_file))
+    h = hashlib.sha256()
+    for part in (
+        site.id,
+        joblib.hash(site),
+        cache.package_version(),
+        repr(cache.library_versions()),
+        repr(cache.library_versions(RENDER_LIBRARIES)),
+        repr((int(n_draws), int(seed), tuple(languages), bool(pdf), str(paper))),
+    ):
+        h.update(part.encode() + b"\0")
+    for f in files:
+        f = Path(f)
+        h.update(f.name.encode() + b"\0")
+        h.update(hashlib.sha256(f.read_bytes()).digest() if f.is_file() else b"absent")
+    return h.hexdigest()
+
+
+def _published_from(final: Path, digest: str, languages, pdf: bool) -> bool:
+    """Whether ``final`` holds a complete report made from inputs ``digest``."""
+    stamp = final / INPUTS_NAME
+    if not stamp.is_file() or stamp.read_text(encoding="utf-8").strip() != digest:
+        return False
+    names = ["results.csv", "metrics.csv", "results.xlsx"]
+    for lang in languages:
+        names.append(report_name(lang))
+        if pdf:
+            names.append(report_name(lang)[:-5] + ".pdf")
+    return (
+        all((final / n).is_file() for n in names)
+        and not (final / f"{REPORT_NAME}.failed.ipynb").exists()
+    )
 
 
 def _execute(notebook: Path, out_nb: Path, params: dict) -> None:
@@ -380,6 +461,7 @@ def run_batch(
     languages: tuple[str, ...] = LANGUAGES_DEFAULT,
     pdf: bool = False,
     paper: str = "letter",
+    force: bool = False,
 ) -> list[SiteOutcome]:
     """Render every site (in parallel) in each language, then write the summary
     and the index pages.
@@ -400,6 +482,9 @@ def run_batch(
         Report languages (``report.html``, ``report.es.html``, ...).
     pdf, paper : bool, str
         Also print each report to PDF on ``"letter"`` or ``"a4"`` paper.
+    force : bool
+        Render every site, also those whose published report was made from
+        the same inputs (kept otherwise: see :func:`run_site`).
     """
 
     out_root = Path(out_root)
@@ -426,7 +511,7 @@ def run_batch(
             seed,
             executor,
             progress,
-            (languages, pdf, paper),
+            (languages, pdf, paper, force),
         )
     finally:
         os.close(lock)

@@ -153,8 +153,15 @@ def _library_versions() -> tuple[tuple[str, str], ...]:
 
 
 def _file_digests(files) -> tuple[tuple[str, str], ...]:
+    """(name, SHA-256) of each file; "absent" for one that does not exist (a
+    file that appears later changes the key)."""
     return tuple(
-        (Path(f).name, hashlib.sha256(Path(f).read_bytes()).hexdigest())
+        (
+            Path(f).name,
+            hashlib.sha256(Path(f).read_bytes()).hexdigest()
+            if Path(f).is_file()
+            else "absent",
+        )
         for f in sorted(files, key=str)
     )
 

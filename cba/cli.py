@@ -121,6 +121,13 @@ def cli():
     show_default=True,
     help="Paper size of the PDFs.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Render every site, also those whose published report was made from the "
+    "same inputs (parameters, notebooks, package, libraries, draws, seed, "
+    "languages), which are otherwise kept as they are.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def run(
     sites,
@@ -134,6 +141,7 @@ def run(
     languages,
     pdf,
     paper,
+    force,
     quiet,
 ):
     """Render reports for SITES (ids from PARAMS_DIR/sites, or paths; none = all).
@@ -144,7 +152,8 @@ def run(
     flows, metrics, stakeholder accounts) and, with --pdf, report.pdf; then
     OUT/summary.csv, OUT/stakeholders.csv, OUT/index.html and OUT/index.es.html
     compare all sites. A failing site does not stop the others; its last good
-    report stays.
+    report stays. A site whose report in OUT was made from the same inputs is
+    kept without running its notebooks (--force renders it again).
     """
     from . import batch
 
@@ -195,6 +204,7 @@ def run(
                 languages=tuple(languages) or batch.LANGUAGES_DEFAULT,
                 pdf=pdf,
                 paper=paper,
+                force=force,
             )
         except CBAError as exc:
             _fail(str(exc))
@@ -212,9 +222,17 @@ def run(
     for o in failed:
         _fail(f"site {o.site} failed: {o.message}")
     n_ok = len(outcomes) - len(failed)
+    kept = sum(o.ok and o.message.startswith("unchanged") for o in outcomes)
     click.echo(
         f"{n_ok} of {len(files)} site(s) rendered into {out_dir}/ in "
-        f"{time.perf_counter() - start:.1f} s; open {out_dir}/index.html"
+        f"{time.perf_counter() - start:.1f} s"
+        + (
+            f" ({kept} unchanged since the last run, kept as they were; "
+            "--force renders them again)"
+            if kept
+            else ""
+        )
+        + f"; open {out_dir}/index.html"
     )
     if bad:
         sys.exit(EXIT_BAD_INPUT)

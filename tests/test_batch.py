@@ -330,3 +330,35 @@ def test_same_seed_same_bytes_whatever_the_jobs(tmp_path):
     ):
         assert (out[1] / name).read_bytes() == (out[2] / name).read_bytes(), name
     assert "p_npv_positive" in (out[1] / "summary.csv").read_text()
+
+
+def test_a_report_made_from_the_same_inputs_is_kept_and_any_change_renders_it(
+    tmp_path, monkeypatch
+):
+    """The second run with nothing changed runs no notebook and leaves the
+    published report as it was; a changed site file, other draws or --force
+    run the notebooks again."""
+    out = tmp_path / "reports"
+    site = tmp_path / "good_site.yaml"
+    good = (PARAMS / "good_site.yaml").read_text()
+    site.write_text(good)
+    first = batch.run_site(site, out, NOTEBOOK, languages=("en",))
+    assert first.ok, first.message
+    published = {p.name: p.read_bytes() for p in (out / "good_site").iterdir()}
+    assert batch.INPUTS_NAME in published
+
+    def executed(*a, **k):
+        raise AssertionError("the notebook ran")
+
+    monkeypatch.setattr(batch, "_execute", executed)
+    again = batch.run_site(site, out, NOTEBOOK, languages=("en",))
+    assert again.ok and again.message.startswith("unchanged"), again.message
+    assert {p.name: p.read_bytes() for p in (out / "good_site").iterdir()} == published
+    for kwargs in ({"force": True}, {"n_draws": 20}, {"languages": ("en", "es")}):
+        redo = batch.run_site(site, out, NOTEBOOK, **{"languages": ("en",), **kwargs})
+        assert not redo.ok and "the notebook ran" in redo.message, kwargs
+    site.write_text(good.replace("name: Example Crossing", "name: Example Bridge"))
+    redo = batch.run_site(site, out, NOTEBOOK, languages=("en",))
+    assert not redo.ok and "the notebook ran" in redo.message
+    # the failed runs kept the last good report
+    assert (out / "good_site" / "report.html").read_bytes() == published["report.html"]

@@ -61,6 +61,7 @@ __all__ = [
     "shift_change",
     "run_files",
     "site_levels",
+    "observations_path",
     "MEASURED_METHODS",
     "verdict",
     "case_table_lines",
@@ -675,11 +676,17 @@ def case_table_lines(table: pd.DataFrame) -> list[str]:
 MEASURED_METHODS = ("rfid", "bluetooth", "agency_report")
 
 
+def observations_path(site: Site) -> Path:
+    """Where the site's measured levels are: ``observations/<site id>.yaml``
+    beside its ``sites/`` folder (the file may not exist)."""
+    return Path(site.path).parent.parent / "observations" / f"{site.info.id}.yaml"
+
+
 def site_levels(site: Site) -> pd.DataFrame:
     """The site's status quo against its measured levels, from
-    ``observations/<site id>.yaml`` beside its ``sites/`` folder (an empty
-    table of :data:`CASE_COLUMNS` when the site has none)."""
-    path = Path(site.path).parent.parent / "observations" / f"{site.info.id}.yaml"
+    :func:`observations_path` (an empty table of :data:`CASE_COLUMNS` when the
+    site has none)."""
+    path = observations_path(site)
     if not path.is_file():
         return pd.DataFrame(columns=CASE_COLUMNS)
     return level_comparison(site, load_observations(path), label=str(path))
