@@ -288,3 +288,33 @@ def test_an_appraisal_after_a_change_no_queue_sees_reads_its_queues_back(
         overrides={"streams.trucks_standard.processing_minutes": 2.5},
     )
     assert len(solved) > n
+
+
+def test_cases_are_read_back_until_a_parameter_file_changes(tmp_path, monkeypatch):
+    """cba case reuses a file's results while no parameter file changes; a byte
+    changed in any (a shared value's comment here) runs it again."""
+    import shutil
+
+    from cba.analysis import cases
+
+    from .golden import ROOT
+
+    params = tmp_path / "parameters"
+    shutil.copytree(ROOT / "parameters", params)
+    runs = []
+    real = cases.level_comparison
+
+    def counting(*a, **k):
+        runs.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(cases, "level_comparison", counting)
+    obs = params / "observations" / "santa_teresa.yaml"
+    first = cases.run_files([obs], params)
+    again = cases.run_files([obs], params)
+    assert len(runs) == 1
+    pd.testing.assert_frame_equal(first, again)
+    common = sorted((params / "common").glob("*.yaml"))[0]
+    common.write_text(common.read_text() + "\n# edited\n")
+    cases.run_files([obs], params)
+    assert len(runs) == 2

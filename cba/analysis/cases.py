@@ -609,7 +609,12 @@ def run_files(paths, params_dir: str | Path = "parameters") -> pd.DataFrame:
     ParameterError
         A missing or invalid file (named, with the key path and what is allowed).
     """
+    from .. import cache
+
     frames = []
+    # every parameter file may feed a case (its site, the shared values, the
+    # calibrated ones): a change to any runs the cases again
+    reads = sorted(Path(params_dir).rglob("*.yaml"))
     for p in paths:
         p = Path(p)
         if not p.is_file():
@@ -618,26 +623,31 @@ def run_files(paths, params_dir: str | Path = "parameters") -> pd.DataFrame:
                 "an observations file (parameters/observations/*.yaml)",
                 file=str(p),
             )
-        data = read_yaml(p)
-        if isinstance(data, dict) and "observations" in data:
-            obs = parse(data, ObservationsFile, str(p))
-            site_path = Path(params_dir) / "sites" / f"{obs.site}.yaml"
-            if not site_path.is_file():
-                raise ParameterError(
-                    f"no site file for '{obs.site}' in {Path(params_dir) / 'sites'}",
-                    file=str(p),
-                    key_path="site",
-                )
-            frames.append(level_comparison(load_site(site_path), obs, label=str(p)))
-        else:
-            frames.append(
-                run_case(parse(data, CaseFile, str(p)), params_dir, label=str(p))
-            )
+        frames.append(
+            cache.reuse(_run_file, str(p), str(params_dir), reads=[p, *reads])
+        )
     return (
         pd.concat(frames, ignore_index=True)
         if frames
         else pd.DataFrame(columns=CASE_COLUMNS)
     )
+
+
+def _run_file(path: str, params_dir: str) -> pd.DataFrame:
+    """:func:`run_files` of one file."""
+    p = Path(path)
+    data = read_yaml(p)
+    if isinstance(data, dict) and "observations" in data:
+        obs = parse(data, ObservationsFile, str(p))
+        site_path = Path(params_dir) / "sites" / f"{obs.site}.yaml"
+        if not site_path.is_file():
+            raise ParameterError(
+                f"no site file for '{obs.site}' in {Path(params_dir) / 'sites'}",
+                file=str(p),
+                key_path="site",
+            )
+        return level_comparison(load_site(site_path), obs, label=str(p))
+    return run_case(parse(data, CaseFile, str(p)), params_dir, label=str(p))
 
 
 def verdict(row) -> str:
