@@ -1126,3 +1126,29 @@ def test_external_delay_per_arrival_is_the_derivative_of_total_delay_in_mm1():
         )
     with pytest.raises(ValueError):
         external_delay_per_arrival_hours(30.0, 1.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Known defect: a day whose arrivals reach its capacity has no periodic "
+        "solution and reports the period's second run, while a day just below "
+        "capacity reports its periodic solution (or its fourth run), whose "
+        "backlog carried over from the day before is larger. The mean wait "
+        "therefore falls, from 4.17 h to 3.78 h here, as the day's load crosses "
+        "1. The users' response fixed point then has two roots on some Monte "
+        "Carlo draws, and the root kept depends on the solver's path (Laredo "
+        "World Trade Bridge's median NPV moved 4 % with another regula falsi "
+        "variant)."
+    ),
+)
+def test_the_mean_wait_does_not_fall_as_the_day_load_crosses_capacity():
+    prof = _block(0.2, h6_20=1.0)
+    prof = prof / prof.sum()
+    booths, rate = 4.0, 12.0
+    capacity = booths * rate * 24  # vehicles a day
+    loads = np.array([0.99, 0.995, 0.999, 1.0, 1.001, 1.005, 1.01])
+    lam = loads[:, None] * capacity * prof[None, :]
+    waits = hourly_waits(lam, np.full(lam.shape, booths), np.full(lam.shape, rate))
+    mean = (lam * waits).sum(axis=1) / lam.sum(axis=1)
+    assert (np.diff(mean) >= 0.0).all(), mean
