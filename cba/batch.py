@@ -66,6 +66,8 @@ LOCK_NAME = ".cba-run.lock"
 #: Digest of everything a site's published report was made from (see
 #: :func:`inputs_digest`): a run that would make it from the same inputs keeps it.
 INPUTS_NAME = ".inputs.sha256"
+#: The message of a site kept because its report was made from the same inputs.
+KEPT_MESSAGE = "unchanged: the published report was made from the same inputs"
 #: Libraries whose versions change a report's pages, beside the numerical
 #: stack of :data:`cba.cache.LIBRARIES`.
 RENDER_LIBRARIES = ("matplotlib", "seaborn", "nbconvert", "papermill", "babel")
@@ -227,7 +229,7 @@ def run_site(
             sid,
             True,
             time.perf_counter() - start,
-            "unchanged: the published report was made from the same inputs",
+            KEPT_MESSAGE,
             str(final),
         )
     out_root.mkdir(parents=True, exist_ok=True)
@@ -257,13 +259,10 @@ def run_site(
                 from .report.pdf import write_pdf
 
                 write_pdf(html_path, html_path.with_suffix(".pdf"), paper=paper)
-        expected = ["results.csv", "metrics.csv", "results.xlsx"]
-        expected += [report_name(lang) for lang in languages]
+        expected = _report_files(languages, pdf)
         expected += _render_resumption(
             site, site_file, notebook.parent / RESUMPTION_NOTEBOOK, tmp, languages
         )
-        if pdf:
-            expected += [report_name(lang)[:-5] + ".pdf" for lang in languages]
         for name in expected:
             if not (tmp / name).exists():
                 raise ReportError(f"{sid}: the notebook did not write {name}")
@@ -320,12 +319,9 @@ def inputs_digest(
         repr(cache.library_versions()),
         repr(cache.library_versions(RENDER_LIBRARIES)),
         repr((int(n_draws), int(seed), tuple(languages), bool(pdf), str(paper))),
+        repr(cache.file_digests(files)),
     ):
         h.update(part.encode() + b"\0")
-    for f in files:
-        f = Path(f)
-        h.update(f.name.encode() + b"\0")
-        h.update(hashlib.sha256(f.read_bytes()).digest() if f.is_file() else b"absent")
     return h.hexdigest()
 
 
@@ -334,15 +330,19 @@ def _published_from(final: Path, digest: str, languages, pdf: bool) -> bool:
     stamp = final / INPUTS_NAME
     if not stamp.is_file() or stamp.read_text(encoding="utf-8").strip() != digest:
         return False
-    names = ["results.csv", "metrics.csv", "results.xlsx"]
-    for lang in languages:
-        names.append(report_name(lang))
-        if pdf:
-            names.append(report_name(lang)[:-5] + ".pdf")
     return (
-        all((final / n).is_file() for n in names)
+        all((final / n).is_file() for n in _report_files(languages, pdf))
         and not (final / f"{REPORT_NAME}.failed.ipynb").exists()
     )
+
+
+def _report_files(languages, pdf: bool) -> list[str]:
+    """The files a site's report run writes (besides its resumption pages)."""
+    names = ["results.csv", "metrics.csv", "results.xlsx"]
+    names += [report_name(lang) for lang in languages]
+    if pdf:
+        names += [report_name(lang)[:-5] + ".pdf" for lang in languages]
+    return names
 
 
 def _execute(notebook: Path, out_nb: Path, params: dict) -> None:

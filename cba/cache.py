@@ -59,6 +59,7 @@ __all__ = [
     "content_key",
     "recent",
     "clear_recent",
+    "file_digests",
 ]
 
 #: The environment variable that moves (or, ``off``, disables) the cache.
@@ -152,7 +153,7 @@ def _library_versions() -> tuple[tuple[str, str], ...]:
     return library_versions()
 
 
-def _file_digests(files) -> tuple[tuple[str, str], ...]:
+def file_digests(files) -> tuple[tuple[str, str], ...]:
     """(name, SHA-256) of each file; "absent" for one that does not exist (a
     file that appears later changes the key)."""
     return tuple(
@@ -193,7 +194,7 @@ def reuse(fn, *args, reads=(), per_language=False, **kwargs):
         return fn(*args, **kwargs)
     key = (
         f"{fn.__module__}.{fn.__qualname__}",
-        _file_digests(reads),
+        file_digests(reads),
         package_version(),
         _library_versions(),
         _language() if per_language else None,
@@ -226,7 +227,9 @@ def content_key(*parts) -> str:
     """A digest (BLAKE2b) of nested inputs by content: arrays by dtype, shape
     and bytes; dataclasses field by field; tuples, lists and dicts item by
     item; numbers, strings and None by their repr. Two inputs with the same
-    key hold the same values bit for bit.
+    key hold the same values bit for bit. Not ``joblib.hash``: it pickles every
+    field, 22 ms for a deterministic appraisal's queue jobs, against about 2 ms
+    here.
 
     Examples
     --------

@@ -222,7 +222,7 @@ def run(
     for o in failed:
         _fail(f"site {o.site} failed: {o.message}")
     n_ok = len(outcomes) - len(failed)
-    kept = sum(o.ok and o.message.startswith("unchanged") for o in outcomes)
+    kept = sum(o.ok and o.message == batch.KEPT_MESSAGE for o in outcomes)
     click.echo(
         f"{n_ok} of {len(files)} site(s) rendered into {out_dir}/ in "
         f"{time.perf_counter() - start:.1f} s"

@@ -208,6 +208,19 @@ def test_with_the_cache_off_reuse_just_calls(monkeypatch):
 # -- in memory: the queue jobs of an appraisal solved once per process --------
 
 
+def _count_calls(monkeypatch, module, name) -> list:
+    """A list that grows by one at each call of ``module.name`` (still called)."""
+    calls = []
+    real = getattr(module, name)
+
+    def counting(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls
+
+
 def test_content_key_tells_values_shapes_types_and_fields_apart():
     from dataclasses import dataclass
 
@@ -266,14 +279,7 @@ def test_an_appraisal_after_a_change_no_queue_sees_reads_its_queues_back(
     site = load_site(SITES / "santa_teresa.yaml")
     outlooks = outlooks_for(site)
     appraise(site, outlooks=outlooks)
-    solved = []
-    real = queue_jobs._run_queue_jobs
-
-    def counting(*a, **k):
-        solved.append(1)
-        return real(*a, **k)
-
-    monkeypatch.setattr(queue_jobs, "_run_queue_jobs", counting)
+    solved = _count_calls(monkeypatch, queue_jobs, "_run_queue_jobs")
     vtts = {"common.vtts_personal": 21.0}
     again = appraise(site, outlooks=outlooks, overrides=vtts)
     assert solved == []
@@ -301,14 +307,7 @@ def test_cases_are_read_back_until_a_parameter_file_changes(tmp_path, monkeypatc
 
     params = tmp_path / "parameters"
     shutil.copytree(ROOT / "parameters", params)
-    runs = []
-    real = cases.level_comparison
-
-    def counting(*a, **k):
-        runs.append(1)
-        return real(*a, **k)
-
-    monkeypatch.setattr(cases, "level_comparison", counting)
+    runs = _count_calls(monkeypatch, cases, "level_comparison")
     obs = params / "observations" / "santa_teresa.yaml"
     first = cases.run_files([obs], params)
     again = cases.run_files([obs], params)

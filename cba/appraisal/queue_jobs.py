@@ -505,18 +505,19 @@ def _run_group(jobs, anchors, n_periods, response, refs):
     # k (anchors[k] <= t < anchors[k + 1]; the last period in the last one)
     # at weight w, and gets d[k] (1 - w) + d[k + 1] w.
     t = np.arange(n_periods)
-    if len(anchors) > 1:
+    if len(anchors) == 1:
+
+        def interpolate(d):
+            return np.repeat(d[:, :1], n_periods, axis=1)
+
+    else:
         seg = np.clip(
             np.searchsorted(anchors, t, side="right") - 1, 0, len(anchors) - 2
         )
         w = (t - anchors[seg]) / (anchors[seg + 1] - anchors[seg])
-    else:
-        seg, w = np.zeros(n_periods, dtype=np.intp), np.zeros(n_periods)
 
-    def interpolate(d):
-        if len(anchors) == 1:
-            return np.repeat(d[:, :1], n_periods, axis=1)
-        return d[:, seg] * (1 - w) + d[:, seg + 1] * w
+        def interpolate(d):
+            return d[:, seg] * (1 - w) + d[:, seg + 1] * w
 
     out = []
     for j in range(len(seen)):
