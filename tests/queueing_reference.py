@@ -455,12 +455,11 @@ def fluid_queue_reference(lam, c, mu, k, settings):
         _stationary_variance(rho0, f0, _hour_constants(c_last, mu_last, k_last)),
         settings.var_floor,
     )
-    growing = lam.sum(axis=1) >= (c * mu).sum(axis=1)
     waits = np.empty((rows, hours))
     throughput = np.empty((rows, hours))
     todo = np.arange(rows)
     tol = settings.periodic_tol
-    for pass_number in range(1, settings.max_passes + 1):
+    for _ in range(settings.max_passes):
         sub = (lam[todo], c[todo], mu[todo], k[todo])
         res = _run_period(*sub, table, x_start, var_start, settings)
         waits[todo] = res.waits
@@ -468,9 +467,9 @@ def fluid_queue_reference(lam, c, mu, k, settings):
         settled = (np.abs(res.x_end - x_start) <= tol * (1.0 + x_start)) & (
             np.abs(res.var_end - var_start) <= tol * (1.0 + var_start)
         )
-        # A period whose arrivals exceed its capacity has no periodic
-        # solution: report its second run (one warm-up period).
-        again = ~settled & ~(growing[todo] & (pass_number >= 2))
+        # A period that has not repeated itself runs again, up to max_passes
+        # runs in all; the last run is reported.
+        again = ~settled
         if not again.any():
             break
         todo, x_start, var_start = todo[again], res.x_end[again], res.var_end[again]

@@ -410,13 +410,11 @@ def _run_group(jobs, anchors, n_periods, response, refs):
         )
         t0 = np.broadcast_to(t0, made.shape)
         # f(m) = m - exp(-b max(0, T(m) - T0)) rises with the share made m
-        # (more trips, longer times), is -exp(...) < 0 at m = 0 (about -1: no
-        # queue) and >= 0 at m = 1: the root is bracketed. (Not everywhere:
-        # T falls where a stage's day reaches its capacity, because such a day
-        # reports its second run and a day just below reports its periodic
-        # solution; there f can have two roots and the one kept depends on the
-        # steps taken. A known defect, pinned by a strict xfail in
-        # tests/test_queueing.py.) The Illinois
+        # (more trips, longer times: every day that does not settle reports
+        # the same run, so T is continuous and does not fall as a stage's day
+        # reaches its capacity; tests/test_queueing.py), is -exp(...) < 0 at
+        # m = 0 (about -1: no queue) and >= 0 at m = 1: the root is bracketed
+        # and unique. The Illinois
         # variant of regula falsi keeps the bracket and converges in a few
         # steps where bisection needs fourteen; rows stop when |f| is within
         # the tolerance.

@@ -702,7 +702,6 @@ def _nb_fluid_queue(
     c,
     mu,
     k,
-    growing,
     n,
     table,
     slots,
@@ -768,7 +767,7 @@ def _nb_fluid_queue(
             hb = h - 1 if h > 0 else last
             same[r, h] = h > 0 and c[r, h] == c[r, hb] and k[r, h] == k[r, hb]
             closing[r, h] = c[r, h] < c[r, hb]
-    for pass_number in range(1, passes + 1):
+    for _ in range(passes):
         for start in range(0, n_todo, bsz):
             _nb_run_block(
                 todo[start : min(start + bsz, n_todo)],
@@ -797,9 +796,9 @@ def _nb_fluid_queue(
             settled = abs(x_end[r] - x0) <= periodic_tol * (1.0 + x0) and abs(
                 var_end[r] - v0
             ) <= periodic_tol * (1.0 + v0)
-            # a period whose arrivals exceed its capacity has no periodic
-            # solution: report its second run
-            if not settled and not (growing[r] and pass_number >= 2):
+            # a period that has not repeated itself runs again, up to
+            # max_passes runs in all; the last run is reported
+            if not settled:
                 todo[n_again] = r
                 n_again += 1
                 x_start[r] = x_end[r]
@@ -918,13 +917,11 @@ def _fluid_queue_distinct(lam, c, mu, k, settings):
     table, slots = closure_coefficients(
         open_counts if open_counts.size else np.array([1]), settings.table_intervals
     )
-    growing = lam.sum(axis=1) >= (c * mu).sum(axis=1)
     waits, throughput = _nb_fluid_queue(
         lam,
         c,
         mu,
         k,
-        growing,
         int(settings.table_intervals),
         table,
         slots,

@@ -52,7 +52,12 @@ class QueueSettings:
         Relative change of the start state (mean and variance) between two
         runs of the period accepted as periodic. [-]
     max_passes : int, default 4
-        Runs of the period at most to reach the periodic solution. [runs]
+        Runs of the period at most to reach the periodic solution; a period
+        that has not repeated itself by then (at or near its capacity)
+        reports its last run, whatever its load, so that the result is
+        continuous in the load. Unlike the other settings, this one is a
+        modelling convention for days that do not settle (the day preceded by
+        three like days), and it moves their results. [runs]
     var_floor : float, default 1e-12
         Lower bound of the variance state. [vehicles^2]
     cleared_vehicles : float, default 1e-6

@@ -173,12 +173,19 @@ def hourly_waits(
     The hours are taken to repeat: the result is the **periodic** solution in
     which the period (e.g. the day) starts with the backlog left at the end
     of the previous, identical period, and the vehicles still queued at the
-    end are followed into the next period, so their whole wait is counted. If
-    the period's arrivals exceed its capacity, no periodic solution exists
-    (the backlog grows without bound from one period to the next); the result
-    is then that of the second of two identical periods, the first starting
-    from the stationary state of the last hour, and the vehicles still queued
-    at the end are assumed to be served at the period's mean rate.
+    end are followed into the next period, so their whole wait is counted.
+    The first run starts from the stationary state of the last hour; a
+    period whose end state differs from its start state by more than
+    ``settings.periodic_tol`` runs again, from that end state, up to
+    ``settings.max_passes`` runs (4), and the last run is reported. A period
+    that clears reaches its periodic solution within these runs. One whose
+    arrivals reach its capacity has no periodic solution (the backlog grows
+    without bound from one period to the next), and one just below capacity
+    approaches it only after many periods: both report the fourth of four
+    identical periods, so the result rises continuously as the period's load
+    crosses its capacity (tested). Vehicles still queued at the end of an
+    over-saturated period are assumed to be served at the period's mean
+    rate.
 
     Notes
     -----
