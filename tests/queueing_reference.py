@@ -213,6 +213,35 @@ class _PeriodResult(NamedTuple):
     throughput: np.ndarray  # (rows, hours) entries into service in each hour [vehicles]
 
 
+def _later_crossing(target, gain, e, a, area, dt):
+    """When E first reaches ``target`` after the period, with E(t + H) =
+    E(t) + ``gain`` in the periods that follow: the k-th period after this one
+    (the least k >= 1 with target - k gain within this period's E), at the
+    time this period's E (``e``, ``a``: its values and integral, (hours,
+    steps + 1)) reaches target - k gain. Returns that time and the integral of
+    E up to it from the period's start."""
+    hours = e.shape[0]
+    e_last = e[-1, -1]
+    k = 1.0
+    if target - gain > e_last:
+        k = float(np.ceil((target - e_last) / gain))
+        while target - k * gain > e_last:
+            k += 1.0
+    tgt = target - k * gain
+    tau, a_tau = 0.0, 0.0
+    if tgt > e[0, 0]:
+        h = int(np.argmax(e[:, -1] >= tgt))
+        j = int(np.argmax(e[h] >= tgt))
+        j0 = max(j - 1, 0)
+        e0, rise = e[h, j0], e[h, j] - e[h, j0]
+        frac = 0.0 if j == 0 else min(max((tgt - e0) / max(rise, 1e-300), 0.0), 1.0)
+        tau = h + (j0 + frac) * dt
+        a_tau = a[h, j0] + (frac * dt) * (e0 + 0.5 * frac * rise)
+    t_cross = k * hours + tau
+    a_cross = k * area + gain * hours * (k * (k - 1.0) * 0.5) + a_tau + k * gain * tau
+    return t_cross, a_cross
+
+
 def _run_period(lam, c, mu, k, table, x_start, var_start, settings):
     """One period of the fluid model on 2-D (rows, hours) arrays.
 
@@ -273,8 +302,8 @@ def _run_period(lam, c, mu, k, table, x_start, var_start, settings):
     # Hour-major copies: contiguous per-hour slices.
     lam_t, c_t, mu_t, k_t = (np.ascontiguousarray(v.T) for v in (lam, c, mu, k))
     throughput = np.empty((hours, rows))
-    e_points = np.empty((rows, steps + 1))
-    area_points = np.empty((rows, steps + 1))
+    traj_e = np.empty((hours, rows, steps + 1))  # E at each hour's sub-step ends
+    traj_a = np.empty((hours, rows, steps + 1))  # its integral
     x = x_start.copy()
     var = var_start.copy()
     rho = np.zeros(rows)
@@ -378,8 +407,8 @@ def _run_period(lam, c, mu, k, table, x_start, var_start, settings):
                 if sub > 0:
                     area = area + (0.5 * dt) * (served + e_new)
                 served = e_new
-            e_points[:, sub] = served
-            area_points[:, sub] = area
+            traj_e[h, :, sub] = served
+            traj_a[h, :, sub] = area
             if sub == steps:
                 break
             # exponential Euler step, each equation linearised in its own
@@ -396,7 +425,7 @@ def _run_period(lam, c, mu, k, table, x_start, var_start, settings):
             )
             x = x_new
             arrived = arrived + lam_dt
-        record(float(h), e_points, area_points)
+        record(float(h), traj_e[h], traj_a[h])
         throughput[h] = served - (
             served_start if served_hour_start is None else served_hour_start
         )
@@ -407,23 +436,34 @@ def _run_period(lam, c, mu, k, table, x_start, var_start, settings):
     crossed_prev = pointer[:, None] > np.arange(0, hours + 1)
     t_prev, a_prev = cross_time[:, : hours + 1], cross_area[:, : hours + 1]
     t_now, a_now = cross_time[:, hours:], cross_area[:, hours:]
-    # Not reached within the period: use the next period, taken equal to this
-    # one (E(t + H) = E(t) + N); if not reached there either (the backlog grew
-    # over the period), extend E linearly at the period's mean entry rate.
-    served_end = served[:, None]
+    # Not reached within the period: reached in a later period, taken equal to
+    # this one. E gains the period's arrivals N in each when the period
+    # settled (the periodic solution: the previous period's boundaries reached
+    # this period give the next period's crossings), and what it gained this
+    # period when it did not.
+    tol = settings.periodic_tol
+    settled = (np.abs(x - x_start) <= tol * (1.0 + x_start)) & (
+        np.abs(var - var_start) <= tol * (1.0 + var_start)
+    )
     t_next = hours + t_prev
     a_next = area[:, None] + a_prev + total * t_prev
-    rate = np.maximum((served - served_start) / hours, 1e-300)[:, None]
-    t_lin = hours + (bounds - served_end) / rate
-    a_lin = area[:, None] + (t_lin - hours) * 0.5 * (served_end + bounds)
-    t_cross = np.where(crossed_now, t_now, np.where(crossed_prev, t_next, t_lin))
-    a_cross = np.where(crossed_now, a_now, np.where(crossed_prev, a_next, a_lin))
+    use_next = settled[:, None] & crossed_prev
+    t_cross = np.where(crossed_now, t_now, np.where(use_next, t_next, 0.0))
+    a_cross = np.where(crossed_now, a_now, np.where(use_next, a_next, 0.0))
+    gain = np.where(settled, total[:, 0], np.maximum(served - served_start, 1e-300))
+    targets_now = targets[:, hours:]
+    for r, j in zip(*np.nonzero(~crossed_now & ~use_next), strict=True):
+        t_cross[r, j], a_cross[r, j] = _later_crossing(
+            targets_now[r, j], gain[r], traj_e[:, r], traj_a[:, r], area[r], dt
+        )
 
     cohort = np.diff(bounds, axis=1)
     entry = bounds[:, 1:] * t_cross[:, 1:] - bounds[:, :-1] * t_cross[:, :-1]
     entry -= np.diff(a_cross, axis=1)
     mid = np.arange(hours) + 0.5
-    has = cohort > 0.0
+    # a cohort below the allowance waits until its boundary is reached (its
+    # entries would be rounding noise divided by next to nothing)
+    has = cohort > settings.cleared_vehicles
     waits = np.where(
         has, entry / np.where(has, cohort, 1.0) - mid, t_cross[:, :-1] - mid
     )

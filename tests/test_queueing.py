@@ -305,6 +305,41 @@ def test_over_saturated_day_is_finite():
     assert np.all(np.isfinite(w)) and np.all(w > 1.0)
 
 
+def test_a_backlog_of_days_gives_the_deterministic_queue_waits():
+    """Arrivals at 1.5 times capacity all day: the reported day is the fourth
+    of four like days, the first starting empty, so it starts with the backlog
+    of three days, 36 hours of work, and a vehicle arriving at t waits
+    36 + 0.5 t hours (the deterministic fluid queue, Newell 1982: the variance
+    is small beside a backlog this size). Vehicles whose wait outlasts the
+    day are followed through the days after it, taken equal to it; they used
+    to be given waits 12 hours short and, in one hour, 284 hours."""
+    booths, rate = 4, 10.0
+    w = hourly_waits(np.full(24, 1.5 * booths * rate), np.full(24, booths), rate)
+    fluid = 36.0 + 0.5 * (np.arange(24) + 0.5)
+    assert_allclose(w, fluid, atol=0.1)
+    assert (np.diff(w) > 0).all()
+
+
+def test_a_backlog_of_days_varies_continuously_with_the_load():
+    """Near and over capacity the mean wait rises smoothly with the load, also
+    where vehicles wait more than a day: no jump as cohorts' waits cross whole
+    days."""
+    prof = _block(0.3, h6_20=1.0)
+    prof = prof / prof.sum()
+    booths, rate = 3.0, 12.0
+    capacity = booths * rate * 24
+    loads = np.linspace(0.95, 1.6, 131)
+    lam = loads[:, None] * capacity * prof[None, :]
+    w = hourly_waits(lam, np.full(lam.shape, booths), np.full(lam.shape, rate))
+    mean = (lam * w).sum(axis=1) / lam.sum(axis=1)
+    step = np.diff(mean)
+    assert (step > 0).all(), mean
+    # smooth: no step more than twice its neighbours' mean (over capacity the
+    # mean wait grows about linearly, 3 days x 24 h x the excess load)
+    inner = step[1:-1]
+    assert (inner < 2.0 * 0.5 * (step[:-2] + step[2:])).all(), step
+
+
 def test_leading_axes_broadcast_equal_per_row():
     rng = np.random.default_rng(7)
     draws = 5

@@ -414,10 +414,10 @@ def _run_group(jobs, anchors, n_periods, response, refs):
         # the same run, so T is continuous and does not fall as a stage's day
         # reaches its capacity; tests/test_queueing.py), is -exp(...) < 0 at
         # m = 0 (about -1: no queue) and >= 0 at m = 1: the root is bracketed
-        # and unique. The Illinois
+        # and unique. The Anderson-Bjorck
         # variant of regula falsi keeps the bracket and converges in a few
-        # steps where bisection needs fourteen; rows stop when |f| is within
-        # the tolerance.
+        # steps where bisection needs fourteen (and in fewer than the Illinois
+        # variant); rows stop when |f| is within the tolerance.
         target = np.exp(-beta * np.maximum(mean_t - t0, 0.0))
         lo = np.zeros(made.shape)
         hi = np.ones(made.shape)
@@ -453,11 +453,18 @@ def _run_group(jobs, anchors, n_periods, response, refs):
                 taken[sub] = True
             keep = last[rows]
             # the new point replaces the end of its sign; the end kept twice in
-            # a row has its value halved (Illinois), so that end moves next
+            # a row has its value scaled down (Anderson-Bjorck: by 1 - fm / f
+            # of the end replaced, or by half when that is not positive), so
+            # that end moves next
+            with np.errstate(invalid="ignore", divide="ignore"):
+                g_hi = 1.0 - fm / fb  # the lo end kept: its partner fb replaced
+                g_lo = 1.0 - fm / fa
+            g_hi = np.where(g_hi > 0.0, g_hi, 0.5)
+            g_lo = np.where(g_lo > 0.0, g_lo, 0.5)
             hi[rows] = np.where(above, m, b)
-            f_hi[rows] = np.where(above, fm, np.where(keep == 1, 0.5 * fb, fb))
+            f_hi[rows] = np.where(above, fm, np.where(keep == 1, g_lo * fb, fb))
             lo[rows] = np.where(above, a, m)
-            f_lo[rows] = np.where(above, np.where(keep == -1, 0.5 * fa, fa), fm)
+            f_lo[rows] = np.where(above, np.where(keep == -1, g_hi * fa, fa), fm)
             last[rows] = np.where(above, -1, 1)
             active[rows] = (np.abs(fm) > RESPONSE_TOLERANCE) & (
                 (hi[rows] - lo[rows]) > RESPONSE_TOLERANCE

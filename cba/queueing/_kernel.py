@@ -375,34 +375,103 @@ def _nb_record(
 
 
 @numba.njit(**_JIT)
-def _nb_finish_row(b, r, hours, bounds, cross_time, cross_area, pointer, state, waits):
-    """Cohort waits of row ``r`` from the crossing times (end of _run_period)."""
+def _nb_later_crossing(b, target, gain, hours, dt, traj_e, traj_a, area):
+    """When E first reaches ``target`` after the period (see _nb_finish_row).
+
+    The periods that follow are taken equal to this one, E(t + H) = E(t) +
+    ``gain``: the target is reached in the k-th period after this one (k >= 1,
+    the least with target - k gain within this period's E) at the time this
+    period's E reaches target - k gain. Returns that time and the integral of
+    E up to it, both from this period's start.
+    """
+    steps = traj_e.shape[1] - 1
+    e_last = traj_e[hours - 1, steps, b]
+    k = 1.0
+    if target - gain > e_last:
+        k = math.ceil((target - e_last) / gain)
+        while target - k * gain > e_last:  # rounding
+            k += 1.0
+    tgt = target - k * gain
+    tau = 0.0
+    a_tau = 0.0
+    if tgt > traj_e[0, 0, b]:
+        h = 0
+        while traj_e[h, steps, b] < tgt:
+            h += 1
+        j = 0
+        while traj_e[h, j, b] < tgt:
+            j += 1
+        j0 = max(j - 1, 0)
+        e0 = traj_e[h, j0, b]
+        rise = traj_e[h, j, b] - e0
+        frac = min(max((tgt - e0) / max(rise, 1e-300), 0.0), 1.0)
+        if j == 0:
+            frac = 0.0
+        tau = h + (j0 + frac) * dt
+        a_tau = traj_a[h, j0, b] + (frac * dt) * (e0 + 0.5 * frac * rise)
+    t_cross = k * hours + tau
+    a_cross = k * area + gain * hours * (k * (k - 1.0) * 0.5) + a_tau + k * gain * tau
+    return t_cross, a_cross
+
+
+@numba.njit(**_JIT)
+def _nb_finish_row(
+    b,
+    r,
+    hours,
+    dt,
+    settled,
+    cleared,
+    bounds,
+    targets,
+    cross_time,
+    cross_area,
+    traj_e,
+    traj_a,
+    pointer,
+    state,
+    waits,
+):
+    """Cohort waits of row ``r`` from the crossing times (end of _run_period).
+
+    A cohort boundary E has not reached within the period is reached in a
+    later one, taken equal to this period (_nb_later_crossing): E gains the
+    period's arrivals in each when the period settled (periodic solution:
+    the crossings of the previous period's boundaries recorded this period),
+    and what it gained this period when it did not (a period at or near its
+    capacity, whose backlog may outlast one or more periods).
+    """
     served = state[_S_SERVED, b]
     area = state[_S_AREA, b]
     total = bounds[b, hours]
     ptr = pointer[b]
-    rate = max((served - state[_S_SERVED_START, b]) / hours, 1e-300)
+    gain = total if settled else max(served - state[_S_SERVED_START, b], 1e-300)
     t_prev = 0.0
     a_prev = 0.0
     for j in range(hours + 1):
         # reached this period, or (periodic) the previous period's boundary
-        # reached this period, or extrapolated at the period's mean rate
+        # reached this period, or reached in a later period
         if ptr > hours + j:
             t_cross = cross_time[b, hours + j]
             a_cross = cross_area[b, hours + j]
-        elif ptr > j:
+        elif settled and ptr > j:
             t_cross = hours + cross_time[b, j]
             a_cross = area + cross_area[b, j] + total * cross_time[b, j]
         else:
-            t_cross = hours + (bounds[b, j] - served) / rate
-            a_cross = area + (t_cross - hours) * 0.5 * (served + bounds[b, j])
+            t_cross, a_cross = _nb_later_crossing(
+                b, targets[b, hours + j], gain, hours, dt, traj_e, traj_a, area
+            )
         if j > 0:
             h = j - 1
             cohort = bounds[b, j] - bounds[b, h]
             entry = bounds[b, j] * t_cross - bounds[b, h] * t_prev
             entry -= a_cross - a_prev
             mid = h + 0.5
-            if cohort > 0.0:
+            # a cohort below the allowance (about 1e-6 vehicles) waits until
+            # its boundary is reached: its entries, differences of crossing
+            # times and areas of the size of the period, would be rounding
+            # noise divided by next to nothing
+            if cohort > cleared:
                 wait = entry / cohort - mid
             else:
                 wait = t_prev - mid
@@ -458,8 +527,8 @@ def _nb_run_block(
         targets,
         cross_time,
         cross_area,
-        e_points,
-        area_points,
+        traj_e,
+        traj_a,
     ) = work
     nb = rows.shape[0]
     hours = lam.shape[1]
@@ -639,8 +708,8 @@ def _nb_run_block(
                         area[b] = area[b] + (0.5 * dt) * (served[b] + e_new)
                     served[b] = e_new
             for b in range(nb):
-                e_points[sub, b] = served[b]
-                area_points[sub, b] = area[b]
+                traj_e[h, sub, b] = served[b]
+                traj_a[h, sub, b] = area[b]
             if sub == steps:
                 break
             # exponential Euler step, each equation linearised in its own
@@ -677,8 +746,8 @@ def _nb_run_block(
                 b,
                 h,
                 dt,
-                e_points,
-                area_points,
+                traj_e[h],
+                traj_a[h],
                 targets,
                 cross_time,
                 cross_area,
@@ -687,10 +756,29 @@ def _nb_run_block(
             )
             thru[rows[b], h] = served[b] - state[_S_SERVED_HOUR, b]
 
+    tol = settings.periodic_tol
     for b in range(nb):
         r = rows[b]
+        x0, v0 = x_start[r], var_start[r]
+        settled = abs(x[b] - x0) <= tol * (1.0 + x0) and abs(var[b] - v0) <= tol * (
+            1.0 + v0
+        )
         _nb_finish_row(
-            b, r, hours, bounds, cross_time, cross_area, pointer, state, waits
+            b,
+            r,
+            hours,
+            dt,
+            settled,
+            cleared,
+            bounds,
+            targets,
+            cross_time,
+            cross_area,
+            traj_e,
+            traj_a,
+            pointer,
+            state,
+            waits,
         )
         x_end[r] = x[b]
         var_end[r] = var[b]
@@ -753,8 +841,8 @@ def _nb_fluid_queue(
         np.empty((bsz, 2 * hours + 2)),  # targets of E
         np.empty((bsz, 2 * hours + 1)),  # crossing times
         np.empty((bsz, 2 * hours + 1)),  # areas under E at the crossings
-        np.empty((steps + 1, bsz)),  # E at the sub-step ends of the hour
-        np.empty((steps + 1, bsz)),  # its integral
+        np.empty((hours, steps + 1, bsz)),  # E at the sub-step ends of each hour
+        np.empty((hours, steps + 1, bsz)),  # its integral
     )
     todo = np.arange(rows)
     n_todo = rows

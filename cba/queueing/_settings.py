@@ -67,7 +67,10 @@ class QueueSettings:
         level decides whether a vanishing backlog "clears", which moves the
         wait reported for hours without arrivals by whole hours. Effect on
         other hours: about this allowance over the hour's arrivals per hour,
-        in hours (1e-6 / arrivals per hour by default). [vehicles]
+        in hours (1e-6 / arrivals per hour by default). An hour whose
+        arrivals are below the allowance reports the wait of a vehicle
+        arriving at its start (its mean over so few vehicles would be
+        rounding noise over next to nothing). [vehicles]
 
     Examples
     --------

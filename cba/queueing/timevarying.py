@@ -183,9 +183,11 @@ def hourly_waits(
     without bound from one period to the next), and one just below capacity
     approaches it only after many periods: both report the fourth of four
     identical periods, so the result rises continuously as the period's load
-    crosses its capacity (tested). Vehicles still queued at the end of an
-    over-saturated period are assumed to be served at the period's mean
-    rate.
+    crosses its capacity (tested). Vehicles still queued at the end of a
+    period that has not settled are followed through the periods after it,
+    taken equal to it (each serves what it served), however many days their
+    wait lasts: arrivals at 1.5 times capacity give the waits of the
+    deterministic queue with three days of backlog (tested).
 
     Notes
     -----
